@@ -1,0 +1,26 @@
+"""Make the addon's plain-Python parts importable without Odoo.
+
+``mail_accounts_ext/__init__.py`` imports the ORM layer, which needs Odoo. The
+pure suite only needs ``mail_accounts_ext.tools`` (and the mail server harness in
+``mail_accounts_ext/tests/mailservers.py``), so the two packages are registered
+as bare namespaces pointing at their folders, without running their ``__init__``.
+"""
+
+import os
+import sys
+import types
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADDON = os.path.join(ROOT, "mail_accounts_ext")
+
+
+def _namespace(name, path):
+    if name in sys.modules:
+        return
+    module = types.ModuleType(name)
+    module.__path__ = [path]
+    sys.modules[name] = module
+
+
+_namespace("mail_accounts_ext", ADDON)
+_namespace("mail_accounts_ext.tests", os.path.join(ADDON, "tests"))
