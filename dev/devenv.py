@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""Development environment of mail_accounts_ext: set up, run, test.
+
+Standard library only, so it runs on a bare machine. Everything it creates lives
+under ``.dev/`` in the repository (ignored by git):
+
+- ``.dev/venv``        virtualenv with Odoo's Python dependencies, the addon's
+                       runtime and test dependencies; Odoo itself is put on its
+                       path with a ``.pth`` file (Odoo is found, never copied);
+- ``.dev/pg``          a private PostgreSQL cluster on a unix socket;
+- ``.dev/mail``        the demo mail servers (dovecot, aiosmtpd) of ``run``;
+- ``.dev/logs``        Odoo logs of the last test run;
+- ``.dev/test-summary.json``  counts of the last test run.
+
+Odoo is looked for in this order: ``$ODOO_SRC``, an importable ``odoo``, then
+``/opt/odoo``, ``~/odoo`` and ``../odoo`` next to the repository.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT / ".dev"
+VENV = DEV / "venv"
+PG_DIR = DEV / "pg"
+PG_DATA = PG_DIR / "data"
+PG_SOCKET = PG_DIR / "run"
+PG_PORT = int(os.environ.get("MAE_PG_PORT", "54329"))
+DB_USER = "odoo"
+ADDON = "mail_accounts_ext"
+DEPENDS = "mail,project,account,hr"
+SUMMARY = DEV / "test-summary.json"
+LOGS = DEV / "logs"
+
+APT_PACKAGES = ["dovecot-imapd", "dovecot-pop3d", "wkhtmltopdf", "chromium", "libpq-dev"]
+
+# Odoo 18's requirements.txt pins versions that do not build on Python 3.11 here;
+# this relaxed set installs from wheels and runs Odoo 18.
+ODOO_REQUIREMENTS = [
+    "asn1crypto", "Babel>=2.10,<2.17", "cbor2", "chardet", "cryptography<44", "decorator",
+    "docutils>=0.20,<0.22", "freezegun", "geoip2", "gevent", "greenlet", "idna",
+    "Jinja2>=3.1,<3.2", "libsass", "lxml>=5.2,<6", "lxml-html-clean", "MarkupSafe>=2.1,<3",
+    "num2words", "ofxparse", "openpyxl", "passlib", "Pillow>=10,<12", "polib", "psutil",
+    "psycopg2>=2.9.5,<2.10", "pyopenssl", "PyPDF2>=2.12,<3", "pyserial", "python-dateutil",
+    "python-stdnum", "pytz", "pyusb", "qrcode", "reportlab>=4,<4.3", "requests", "rjsmin",
+    "urllib3<2.3", "vobject", "Werkzeug>=3.0,<3.1", "xlrd", "XlsxWriter", "xlwt", "zeep",
+]
+# Tests, lint and the demo/test mail servers.
+DEV_REQUIREMENTS = [
+    "pytest", "pytest-odoo", "aiosmtpd", "websocket-client", "freezegun", "ruff",
+    "pylint-odoo>=9,<10", "setuptools", "wheel",
+]
+
+
+def say(msg):
+    print(f"[devenv] {msg}", flush=True)
+
+
+def run(cmd, check=True, **kw):
+    return subprocess.run([str(c) for c in cmd], check=check, **kw)
+
+
+def is_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+# ---------------------------------------------------------------------------
+# Finding Odoo
+# ---------------------------------------------------------------------------
+
+def odoo_version(src):
+    release = Path(src) / "odoo" / "release.py"
+    if not release.is_file() or not (Path(src) / "odoo-bin").is_file():
+        return None
+    ns = {}
+    try:
+        exec(compile(release.read_text(), str(release), "exec"), ns)  # noqa: S102
+    except Exception:  # pylint: disable=broad-except
+        return None
+    return ns.get("version_info")
+
+
+def _importable_odoo():
+    code = "import os, odoo; print(os.path.dirname(os.path.dirname(odoo.__file__)))"
+    for python in (sys.executable,):
+        try:
+            out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip().splitlines()[-1]
+    return None
+
+
+def find_odoo():
+    """Return (path, why-not) for an Odoo 18.0 source tree."""
+    candidates = []
+    if os.environ.get("ODOO_SRC"):
+        candidates.append(("ODOO_SRC", os.environ["ODOO_SRC"]))
+    importable = _importable_odoo()
+    if importable:
+        candidates.append(("importable odoo", importable))
+    for place in ("/opt/odoo", str(Path.home() / "odoo"), str(ROOT.parent / "odoo")):
+        candidates.append(("conventional place", place))
+    seen = []
+    for origin, path in candidates:
+        version = odoo_version(path)
+        if version and version[0] == 18:
+            return os.path.abspath(path), None
+        seen.append(f"{origin} {path}: " + (f"Odoo {version[0]}" if version else "no Odoo tree"))
+    return None, "; ".join(seen)
+
+
+# ---------------------------------------------------------------------------
+# Setup
+# ---------------------------------------------------------------------------
+
+def missing_apt_packages():
+    missing = []
+    for pkg in APT_PACKAGES:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                             capture_output=True, text=True, check=False)
+        if "install ok installed" not in out.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def setup_apt():
+    if not shutil.which("dpkg-query"):
+        say("not a Debian system: install dovecot (imap, pop3), wkhtmltopdf and chromium yourself")
+        return
+    missing = missing_apt_packages()
+    if not missing:
+        return
+    line = "apt-get install -y " + " ".join(missing)
+    if not is_root():
+        say(f"missing Debian packages; as root run: apt-get update && {line}")
+        return
+    say(f"installing Debian packages: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+
+
+def venv_python():
+    return VENV / "bin" / "python"
+
+
+def setup_venv(odoo_src):
+    stamp = VENV / ".requirements"
+    wanted = "\n".join(ODOO_REQUIREMENTS + DEV_REQUIREMENTS + [sys.version])
+    digest = hashlib.sha256(wanted.encode()).hexdigest()
+    if not venv_python().exists():
+        say(f"creating virtualenv {VENV.relative_to(ROOT)}")
+        run([sys.executable, "-m", "venv", VENV])
+    if not stamp.exists() or stamp.read_text() != digest:
+        say("installing Python dependencies (first run only)")
+        run([venv_python(), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        run([venv_python(), "-m", "pip", "install", "-q", *ODOO_REQUIREMENTS, *DEV_REQUIREMENTS])
+        stamp.write_text(digest)
+    site = subprocess.run(
+        [venv_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    pth = Path(site) / "odoo_src.pth"
+    if odoo_src:
+        if not pth.exists() or pth.read_text().strip() != odoo_src:
+            pth.write_text(odoo_src + "\n")
+    elif pth.exists():
+        pth.unlink()
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL: a private cluster on a unix socket
+# ---------------------------------------------------------------------------
+
+def pg_bin(name):
+    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (base / name).exists():
+            return str(base / name)
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(f"PostgreSQL server binary {name!r} not found: apt-get install postgresql")
+    return found
+
+
+def as_pg_owner(cmd):
+    """Run a PostgreSQL server command as the cluster owner (never root)."""
+    if is_root():
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def pg_env():
+    return dict(os.environ, PGHOST=str(PG_SOCKET), PGPORT=str(PG_PORT), PGUSER=DB_USER,
+                PGDATABASE="postgres")
+
+
+def pg_running():
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(PG_SOCKET / f".s.PGSQL.{PG_PORT}"))
+        return True
+    except OSError:
+        return False
+
+
+def pg_start():
+    if pg_running():
+        return
+    PG_DIR.mkdir(parents=True, exist_ok=True)
+    PG_SOCKET.mkdir(parents=True, exist_ok=True)
+    if is_root():
+        shutil.chown(PG_DIR, "postgres")
+        shutil.chown(PG_SOCKET, "postgres")
+        os.chmod(PG_SOCKET, 0o777)  # noqa: S103 - the socket dir of a private dev cluster
+    fresh = not (PG_DATA / "PG_VERSION").exists()
+    if fresh:
+        say("creating private PostgreSQL cluster in .dev/pg")
+        run(as_pg_owner([pg_bin("initdb"), "-D", PG_DATA, "-U", "postgres", "--auth=trust",
+                         "-E", "UTF8", "--locale=C.UTF-8"]), stdout=subprocess.DEVNULL)
+    say("starting PostgreSQL (unix socket .dev/pg/run)")
+    opts = f"-p {PG_PORT} -k {PG_SOCKET} -c listen_addresses='' -c fsync=off " \
+           "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    run(as_pg_owner([pg_bin("pg_ctl"), "-D", PG_DATA, "-l", PG_DIR / "server.log",
+                     "-o", opts, "-w", "start"]), stdout=subprocess.DEVNULL)
+    if fresh:
+        run(["psql", "-q", "-h", PG_SOCKET, "-p", PG_PORT, "-U", "postgres", "-d", "postgres",
+             "-c", f"CREATE ROLE {DB_USER} SUPERUSER LOGIN"])
+
+
+def pg_stop():
+    if pg_running():
+        run(as_pg_owner([pg_bin("pg_ctl"), "-D", PG_DATA, "-m", "fast", "stop"]), check=False)
+
+
+def psql(sql, db="postgres"):
+    out = run(["psql", "-qtA", "-d", db, "-c", sql], env=pg_env(), capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def db_exists(name):
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+
+
+def drop_db(name):
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_db(template, name):
+    drop_db(name)
+    psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+# ---------------------------------------------------------------------------
+# Odoo
+# ---------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo_cmd(odoo_src, db, *args, http_port=None):
+    cmd = [venv_python(), Path(odoo_src) / "odoo-bin",
+           f"--addons-path={Path(odoo_src) / 'addons'},{ROOT}",
+           f"--db_host={PG_SOCKET}", f"--db_port={PG_PORT}", f"--db_user={DB_USER}",
+           "-d", db, "--db-filter", f"^{db}$", f"--data-dir={DEV / 'filestore'}"]
+    if http_port:
+        cmd += [f"--http-port={http_port}", "--http-interface=127.0.0.1"]
+    else:
+        cmd += ["--no-http"]
+    return cmd + list(args)
+
+
+def odoo_run(odoo_src, db, args, log_name, http_port=None):
+    """Run Odoo to completion; return (returncode, log text)."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_file = LOGS / f"{log_name}.log"
+    cmd = odoo_cmd(odoo_src, db, *args, f"--logfile={log_file}", http_port=http_port)
+    if log_file.exists():
+        log_file.unlink()
+    proc = run(cmd, check=False, env=pg_env())
+    text = log_file.read_text(errors="replace") if log_file.exists() else ""
+    return proc.returncode, text
+
+
+def template_name(odoo_src, demo):
+    key = f"{odoo_src}|{odoo_version(odoo_src)}|{DEPENDS}|{demo}"
+    return f"mae_tpl_{'demo' if demo else 'nodemo'}_{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
+
+def ensure_template(odoo_src, demo):
+    """A database with the addon's dependencies installed, copied for each run."""
+    name = template_name(odoo_src, demo)
+    if db_exists(name):
+        return name
+    say(f"building database template {name} ({DEPENDS}, demo={'yes' if demo else 'no'})")
+    args = ["-i", DEPENDS, "--stop-after-init", "--log-level=warn"]
+    if not demo:
+        args.append("--without-demo=all")
+    rc, log = odoo_run(odoo_src, name + "_build", args, f"template-{'demo' if demo else 'nodemo'}")
+    if rc != 0:
+        print(log[-5000:])
+        raise SystemExit(f"building the template database failed (rc={rc})")
+    psql(f'ALTER DATABASE "{name}_build" RENAME TO "{name}"')
+    return name
+
+
+# ---------------------------------------------------------------------------
+# test
+# ---------------------------------------------------------------------------
+
+PROBLEM_RE = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) .*$", re.M)
+REPORT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIP_RE = re.compile(r"^\S+ \S+ \d+ INFO \S+ odoo\.addons\.%s\S* skipped " % ADDON, re.M)
+
+
+def install_problems(log):
+    """WARNING/ERROR lines of an install or upgrade of the addon.
+
+    The dependencies come installed from the template database, so every such line
+    while loading comes from the addon (its code, data files or views). Post-install
+    tests, which run after "Starting post tests", may log errors on purpose.
+    """
+    loading = log.split("Starting post tests")[0]
+    return [m.group(0) for m in PROBLEM_RE.finditer(loading)]
+
+
+def test_pure():
+    say("pure suite (tests/)")
+    junit = DEV / "pure-junit.xml"
+    proc = run([venv_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                "-p", "no:odoo", f"--junitxml={junit}", ROOT / "tests"], check=False, cwd=ROOT)
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    if junit.exists():
+        head = junit.read_text()[:2000]
+        match = re.search(r'<testsuite [^>]*errors="(\d+)" failures="(\d+)" skipped="(\d+)" '
+                          r'tests="(\d+)"', head)
+        if match:
+            errors, failures, skipped, tests = map(int, match.groups())
+            counts = {"passed": tests - errors - failures - skipped,
+                      "failed": errors + failures, "skipped": skipped}
+    if proc.returncode not in (0, 5) and not counts["failed"]:
+        counts["failed"] = 1  # collection error or crash
+    return counts
+
+
+def test_odoo(odoo_src, test_tags):
+    version = ".".join(str(v) for v in odoo_version(odoo_src)[:3])
+    result = {"passed": 0, "failed": 0, "skipped": 0, "reason": "", "version": version}
+    pg_start()
+    failures = []
+    # 1. fresh database without demo data: install + tests.
+    db = "mae_test"
+    copy_db(ensure_template(odoo_src, demo=False), db)
+    say(f"Odoo suite: install {ADDON} without demo data and run its tests ({test_tags})")
+    rc, log = odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all", "--test-enable",
+                                      f"--test-tags={test_tags}", "--stop-after-init",
+                                      "--log-level=test"], "odoo-tests", http_port=free_port())
+    reports = REPORT_RE.findall(log)
+    failed = errors = total = 0
+    for f, e, t in reports:
+        failed, errors, total = failed + int(f), errors + int(e), total + int(t)
+    skipped = len(SKIP_RE.findall(log))
+    result.update(passed=max(total - failed - errors - skipped, 0), failed=failed + errors,
+                  skipped=skipped)
+    if rc != 0 or not reports:
+        failures.append(f"install+tests exited {rc}" + ("" if reports else " with no test report"))
+    problems = install_problems(log)
+    # 2. install with demo data once.
+    say(f"Odoo suite: install {ADDON} with demo data")
+    db_demo = "mae_test_demo"
+    copy_db(ensure_template(odoo_src, demo=True), db_demo)
+    rc_demo, log_demo = odoo_run(odoo_src, db_demo, ["-i", ADDON, "--stop-after-init"],
+                                 "odoo-install-demo")
+    if rc_demo != 0:
+        failures.append(f"install with demo data exited {rc_demo}")
+    problems += install_problems(log_demo)
+    # 3. upgrade once.
+    say(f"Odoo suite: upgrade {ADDON} (-u)")
+    rc_up, log_up = odoo_run(odoo_src, db_demo, ["-u", ADDON, "--stop-after-init"],
+                             "odoo-upgrade")
+    if rc_up != 0:
+        failures.append(f"upgrade exited {rc_up}")
+    problems += install_problems(log_up)
+    if problems:
+        print("WARNING/ERROR lines about the addon in the Odoo logs:")
+        for line in problems[:50]:
+            print("  " + line[:400])
+        failures.append(f"{len(problems)} WARNING/ERROR log line(s) about the addon")
+    if failures:
+        result["reason"] = "; ".join(failures)
+        if not result["failed"]:
+            result["failed"] = 1
+    drop_db(db_demo)
+    return result
+
+
+LINT_PATHS = [ADDON, "tests", "dev", "benchmarks", "setup.py"]
+
+
+def test_lint():
+    say("lint: ruff, pylint-odoo mandatory checks")
+    paths = [p for p in LINT_PATHS if (ROOT / p).exists()]
+    ok = run([VENV / "bin" / "ruff", "check", *paths], check=False, cwd=ROOT).returncode == 0
+    pylint = run([venv_python(), "-m", "pylint", "--rcfile=.pylintrc-mandatory", ADDON],
+                 check=False, cwd=ROOT).returncode == 0
+    return {"ok": ok and pylint, "ruff": ok, "pylint_odoo": pylint}
+
+
+def cmd_test(args):
+    started = time.time()
+    odoo_src, why = find_odoo()
+    setup_apt()
+    setup_venv(odoo_src)
+    summary = {"pure": {}, "odoo": {}, "lint": {}}
+    summary["pure"] = test_pure()
+    if odoo_src:
+        summary["odoo"] = test_odoo(odoo_src, args.test_tags)
+    else:
+        reason = f"no Odoo 18 found ({why}); set ODOO_SRC to an Odoo 18.0 source tree"
+        print(f"\nODOO SUITE SKIPPED: {reason}\n", flush=True)
+        summary["odoo"] = {"passed": 0, "failed": 0, "skipped": True, "reason": reason,
+                           "version": None}
+    summary["lint"] = test_lint()
+    summary["seconds"] = round(time.time() - started, 1)
+    DEV.mkdir(exist_ok=True)
+    SUMMARY.write_text(json.dumps(summary, indent=2) + "\n")
+    pure, odoo, lint = summary["pure"], summary["odoo"], summary["lint"]
+    print()
+    print("== mail_accounts_ext test summary ==")
+    print(f"pure: {pure['passed']} passed, {pure['failed']} failed, {pure['skipped']} skipped")
+    if odoo.get("skipped") is True:
+        print(f"odoo: SKIPPED ({odoo['reason']})")
+    else:
+        print(f"odoo (Odoo {odoo['version']}): {odoo['passed']} passed, {odoo['failed']} failed, "
+              f"{odoo['skipped']} skipped" + (f" [{odoo['reason']}]" if odoo["reason"] else ""))
+    print(f"lint: {'ok' if lint['ok'] else 'FAILED'}")
+    passed = pure["passed"] + (odoo.get("passed") or 0)
+    failed = pure["failed"] + (odoo.get("failed") or 0) + (0 if lint["ok"] else 1)
+    skipped = pure["skipped"] + (odoo.get("skipped") if isinstance(odoo.get("skipped"), int)
+                                 and odoo.get("skipped") is not True else 0)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------
+
+DEMO_DB = "mail_accounts_demo"
+DEMO_MAIL_PORTS = "imap=10143,imaps=10993,pop3=10110,pop3s=10995,smtp=10025,smtps=10465"
+DEMO_MAIL_USERS = [
+    "sales@demo.example.com:demo-sales:sales@demo.example.com",
+    "admin@demo.example.com:demo-admin:admin@demo.example.com",
+    "marc.demo@demo.example.com:demo-marc:marc.demo@demo.example.com",
+]
+
+
+def cmd_run(args):
+    odoo_src, why = find_odoo()
+    if not odoo_src:
+        raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC to an Odoo 18.0 source tree.")
+    setup_apt()
+    setup_venv(odoo_src)
+    pg_start()
+    procs = []
+
+    def stop_all(*_):
+        for proc in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+        if args.stop_db:
+            pg_stop()
+
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        mail_dir = DEV / "mail"
+        mail_dir.mkdir(parents=True, exist_ok=True)
+        say("starting demo mail servers (dovecot IMAP/POP3, aiosmtpd SMTP) on 127.0.0.1")
+        mail_cmd = [venv_python(), ROOT / ADDON / "tests" / "mailservers.py",
+                    "--base-dir", mail_dir, "--ports", DEMO_MAIL_PORTS]
+        for user in DEMO_MAIL_USERS:
+            mail_cmd += ["--user", user]
+        procs.append(subprocess.Popen([str(c) for c in mail_cmd], start_new_session=True))
+        if not db_exists(DEMO_DB):
+            copy_db(ensure_template(odoo_src, demo=True), DEMO_DB)
+            extra = ["-i", ADDON]
+        else:
+            extra = ["-u", ADDON]
+        say(f"starting Odoo on http://localhost:{args.port} (database {DEMO_DB}, admin/admin)")
+        cmd = odoo_cmd(odoo_src, DEMO_DB, *extra, http_port=None)
+        cmd.remove("--no-http")
+        cmd += [f"--http-port={args.port}"]
+        procs.append(subprocess.Popen([str(c) for c in cmd], env=pg_env(),
+                                      start_new_session=True))
+        procs[-1].wait()
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        stop_all()
+    return 0
+
+
+PLURALS = {
+    "pl": "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+    "uk": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+          "(n%100<10 || n%100>=20) ? 1 : 2);",
+}
+
+
+def cmd_i18n(_args):
+    """Export the .pot from the installed addon and merge it into pl.po and uk.po."""
+    odoo_src, why = find_odoo()
+    if not odoo_src:
+        raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC.")
+    setup_venv(odoo_src)
+    pg_start()
+    db = "mae_i18n"
+    copy_db(ensure_template(odoo_src, demo=False), db)
+    rc, log = odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all", "--stop-after-init"],
+                       "i18n-install")
+    if rc:
+        print(log[-3000:])
+        raise SystemExit("installing the addon failed")
+    i18n = ROOT / ADDON / "i18n"
+    pot = i18n / f"{ADDON}.pot"
+    rc, log = odoo_run(odoo_src, db, [f"--i18n-export={pot}", f"--modules={ADDON}"],
+                       "i18n-export")
+    drop_db(db)
+    if rc or not pot.exists():
+        print(log[-3000:])
+        raise SystemExit("exporting the .pot failed")
+    merge = (
+        "import polib, sys\n"
+        "pot = polib.pofile(sys.argv[1])\n"
+        "for path, lang, plural in zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3]):\n"
+        "    po = polib.pofile(path) if __import__('os').path.exists(path) else polib.POFile()\n"
+        "    po.metadata.update({k: v for k, v in pot.metadata.items() if k not in po.metadata})\n"
+        "    po.metadata.update({'Language': lang, 'Plural-Forms': plural,\n"
+        "                        'Content-Type': 'text/plain; charset=UTF-8'})\n"
+        "    po.merge(pot)\n"
+        "    po[:] = [e for e in po if not e.obsolete]\n"
+        "    po.save(path)\n"
+        "    todo = [e for e in po if not e.translated()]\n"
+        "    print(f'{path}: {len(po)} terms, {len(todo)} untranslated')\n"
+    )
+    args = []
+    for lang, plural in PLURALS.items():
+        args += [str(i18n / f"{lang}.po"), lang, plural]
+    run([venv_python(), "-c", merge, pot, *args])
+    return 0
+
+
+def cmd_setup(_args):
+    odoo_src, why = find_odoo()
+    setup_apt()
+    setup_venv(odoo_src)
+    pg_start()
+    say(f"Odoo: {odoo_src or 'not found (' + why + ')'}")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_test = sub.add_parser("test", help="set up what is missing and run the whole suite")
+    p_test.add_argument("--test-tags", default=f"/{ADDON}")
+    p_run = sub.add_parser("run", help="set up and serve the addon with demo data")
+    p_run.add_argument("--port", type=int, default=8069)
+    p_run.add_argument("--stop-db", action="store_true", help="stop PostgreSQL on exit")
+    sub.add_parser("setup", help="only set up the environment")
+    sub.add_parser("pg-stop", help="stop the private PostgreSQL cluster")
+    sub.add_parser("i18n", help="regenerate the .pot and merge it into pl.po and uk.po")
+    args = parser.parse_args(argv)
+    if args.command == "test":
+        return cmd_test(args)
+    if args.command == "run":
+        return cmd_run(args)
+    if args.command == "i18n":
+        return cmd_i18n(args)
+    if args.command == "pg-stop":
+        pg_stop()
+        return 0
+    return cmd_setup(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

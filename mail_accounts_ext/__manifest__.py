@@ -1,0 +1,20 @@
+# Copyright 2026 mail_accounts_ext contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "E-mail Accounts",
+    "summary": "Personal and company e-mail accounts, mailbox, sender choice and "
+    "batch print & e-mail on top of Odoo's mail servers",
+    "version": "18.0.1.0.0",
+    "category": "Productivity/Discuss",
+    "website": "https://github.com/mail-accounts-ext/mail_accounts_ext",
+    "author": "mail_accounts_ext contributors",
+    "license": "LGPL-3",
+    "depends": ["mail", "project", "account", "hr"],
+    "data": [
+        "security/mail_accounts_ext_security.xml",
+        "views/res_users_views.xml",
+    ],
+    "demo": [],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,2 @@
+from . import test_operator_flags
+from . import test_i18n
