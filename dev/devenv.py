@@ -32,8 +32,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / ".dev"
-VENV = DEV / "venv"
-PG_DIR = DEV / "pg"
+# A second working copy (git worktree) may share the first one's venv and cluster:
+# MAE_VENV, MAE_PG_DIR and MAE_DB_PREFIX keep their databases apart.
+VENV = Path(os.environ.get("MAE_VENV") or DEV / "venv")
+PG_DIR = Path(os.environ.get("MAE_PG_DIR") or DEV / "pg")
+DB_PREFIX = os.environ.get("MAE_DB_PREFIX", "mae")
 PG_DATA = PG_DIR / "data"
 PG_SOCKET = PG_DIR / "run"
 PG_PORT = int(os.environ.get("MAE_PG_PORT", "54329"))
@@ -162,7 +165,7 @@ def setup_venv(odoo_src):
     wanted = "\n".join(ODOO_REQUIREMENTS + DEV_REQUIREMENTS + [sys.version])
     digest = hashlib.sha256(wanted.encode()).hexdigest()
     if not venv_python().exists():
-        say(f"creating virtualenv {VENV.relative_to(ROOT)}")
+        say(f"creating virtualenv {VENV}")
         run([sys.executable, "-m", "venv", VENV])
     if not stamp.exists() or stamp.read_text() != digest:
         say("installing Python dependencies (first run only)")
@@ -363,7 +366,7 @@ def test_odoo(odoo_src, test_tags):
     pg_start()
     failures = []
     # 1. fresh database without demo data: install + tests.
-    db = "mae_test"
+    db = f"{DB_PREFIX}_test"
     copy_db(ensure_template(odoo_src, demo=False), db)
     say(f"Odoo suite: install {ADDON} without demo data and run its tests ({test_tags})")
     rc, log = odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all", "--test-enable",
@@ -381,7 +384,7 @@ def test_odoo(odoo_src, test_tags):
     problems = install_problems(log)
     # 2. install with demo data once.
     say(f"Odoo suite: install {ADDON} with demo data")
-    db_demo = "mae_test_demo"
+    db_demo = f"{DB_PREFIX}_test_demo"
     copy_db(ensure_template(odoo_src, demo=True), db_demo)
     rc_demo, log_demo = odoo_run(odoo_src, db_demo, ["-i", ADDON, "--stop-after-init"],
                                  "odoo-install-demo")
@@ -531,7 +534,7 @@ def cmd_i18n(_args):
         raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC.")
     setup_venv(odoo_src)
     pg_start()
-    db = "mae_i18n"
+    db = f"{DB_PREFIX}_i18n"
     copy_db(ensure_template(odoo_src, demo=False), db)
     rc, log = odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all", "--stop-after-init"],
                        "i18n-install")
