@@ -1,3 +1,4 @@
+# pylint: disable=prefer-env-translation
 """Marker for translatable texts in plain-Python modules.
 
 ``_lt("text")`` returns its argument unchanged, so these modules run without Odoo.
