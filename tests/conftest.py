@@ -10,6 +10,8 @@ import os
 import sys
 import types
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDON = os.path.join(ROOT, "mail_accounts_ext")
 
@@ -24,3 +26,23 @@ def _namespace(name, path):
 
 _namespace("mail_accounts_ext", ADDON)
 _namespace("mail_accounts_ext.tests", os.path.join(ADDON, "tests"))
+
+
+@pytest.fixture(scope="session")
+def mailservers():
+    """Real loopback mail servers (Dovecot IMAP/POP3 + aiosmtpd SMTP) for the session.
+
+    Started once, stopped at the end; tests share it, so each test should use
+    its own logins (e.g. with a uuid suffix).  Skips when Dovecot or aiosmtpd
+    is not installed.
+    """
+    from mail_accounts_ext.tests import mailservers as harness
+
+    missing = harness.missing_requirements()
+    if missing:
+        pytest.skip("real mail servers unavailable: " + "; ".join(missing))
+    servers = harness.MailServers.start()
+    try:
+        yield servers
+    finally:
+        servers.stop()

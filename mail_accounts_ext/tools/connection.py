@@ -1,0 +1,485 @@
+"""Connection probes and logged-in clients for SMTP, IMAP and POP3.
+
+``probe_smtp`` / ``probe_imap`` / ``probe_pop3`` are what the "Test account"
+button of an account form runs: they connect, secure the connection, log in and
+do one harmless command (SMTP ``MAIL FROM`` then ``RSET``, never ``DATA``; IMAP
+``LIST`` + read-only ``SELECT INBOX``; POP3 ``STAT``), and return a
+:class:`ProbeResult` instead of raising.  On failure the result carries the
+stage that failed and the exception itself (an ``ssl.SSLCertVerificationError``,
+an ``smtplib.SMTPAuthenticationError``...); ``tools.errors.explain`` turns it
+into words.  The only exceptions the probes build themselves are
+``smtplib.SMTPSenderRefused`` for a refused ``MAIL FROM`` and ``IMAP4.error``
+when ``LIST``/``SELECT`` answer NO (imaplib returns those instead of raising).
+When a library wraps a socket error in its own "connection closed"
+exception (``SMTPServerDisconnected``, ``IMAP4.abort``), the socket error itself
+(``TimeoutError``, ``ConnectionResetError``, ``ssl.SSLError``) is reported.
+
+``open_smtp`` / ``open_imap`` / ``open_pop3`` return logged-in clients (the
+mailbox synchronisation and the sender reuse them) and raise on failure.
+
+``security`` is ``"ssl"`` (implicit TLS), ``"starttls"`` (upgrade; an error if
+the server does not offer it) or ``"none"``.  ``timeout`` (seconds) applies to
+the TCP connection, the TLS handshake and every read (not to the DNS lookup).
+``ssl_context`` None means ``ssl.create_default_context()``: certificates and
+host names are verified.  Sockets are always closed before a probe returns or
+an ``open_*`` function raises.
+
+No Odoo import here: this module is tested without a database.
+"""
+
+import contextlib
+import imaplib
+import poplib
+import smtplib
+import socket
+import ssl
+from base64 import b64encode
+from dataclasses import dataclass
+
+PROTOCOLS = ("smtp", "imap", "pop3")
+SECURITIES = ("ssl", "starttls", "none")
+STAGES = ("connect", "tls", "auth", "sender", "list", "stat")
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Outcome of a probe.
+
+    ``stage``: where it failed (one of ``STAGES``), None when ``ok``.
+    ``error``: the exception raised there (None when ``ok``).
+    ``transcript``: the steps that succeeded, in order, e.g.
+    ``("connect", "starttls", "auth", "mail_from", "rset", "quit")``.
+    """
+
+    ok: bool
+    protocol: str
+    stage: str | None
+    error: BaseException | None
+    transcript: tuple[str, ...]
+
+
+class _Steps:
+    """Tracks the current stage and the steps done so far."""
+
+    def __init__(self):
+        self.stage = "connect"
+        self.done = []
+
+    def enter(self, stage):
+        self.stage = stage
+
+    def ok(self, step):
+        self.done.append(step)
+
+
+def make_ssl_context(verify=True, cafile=None):
+    """A client TLS context: verifying (system CAs, or only ``cafile``) or not at all."""
+    context = ssl.create_default_context(cafile=cafile)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _check_security(security):
+    if security not in SECURITIES:
+        raise ValueError(f"security must be one of {SECURITIES}, not {security!r}")
+
+
+def _context(ssl_context):
+    return ssl_context if ssl_context is not None else ssl.create_default_context()
+
+
+def _connect_socket(host, port, timeout, implicit_context, steps, source_address=None):
+    """TCP connection (stage connect), wrapped in TLS for implicit TLS (stage tls).
+
+    The transcript gets "connect" once the TCP connection is up (a failure at
+    stage "connect" with "connect" in the transcript is a greeting problem).
+    """
+    sock = socket.create_connection((host, port), timeout, source_address)
+    steps.ok("connect")
+    if implicit_context is None:
+        return sock  # still stage "connect": the greeting comes next
+    steps.enter("tls")
+    try:
+        sock = implicit_context.wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    steps.ok("tls")
+    steps.enter("connect")  # the greeting comes next
+    return sock
+
+
+def _root_cause(error):
+    """The socket error behind a library's "connection lost" wrapper, else ``error``."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | imaplib.IMAP4.abort):
+        context = error.__context__
+        if isinstance(context, OSError) and not isinstance(context, smtplib.SMTPException):
+            return context
+    return error
+
+
+def _is_ascii(*texts):
+    return all(text.isascii() for text in texts)
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP that may speak implicit TLS, reporting its stages."""
+
+    def __init__(self, host, port, *, timeout, implicit_context, steps, local_hostname=None):
+        self._implicit_context = implicit_context
+        self._steps = steps
+        try:
+            super().__init__(host, port, local_hostname=local_hostname, timeout=timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _get_socket(self, host, port, timeout):
+        return _connect_socket(
+            host, port, timeout, self._implicit_context, self._steps, self.source_address
+        )
+
+
+def _smtp_login(client, login, password):
+    """AUTH with smtplib's usual mechanism choice; UTF-8 credentials via AUTH PLAIN."""
+    if _is_ascii(login, password):
+        client.login(login, password)
+        return
+    # smtplib encodes credentials as ASCII: send AUTH PLAIN (RFC 4616: UTF-8) ourselves.
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    token = b64encode(b"\0" + login.encode("utf-8") + b"\0" + password.encode("utf-8"))
+    code, reply = client.docmd("AUTH", "PLAIN " + token.decode("ascii"))
+    if code == 334:  # server wanted the credentials in a second line
+        code, reply = client.docmd(token.decode("ascii"))
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _open_smtp(
+    host, port, security, login, password, timeout, ssl_context, steps, local_hostname=None
+):
+    _check_security(security)
+    context = _context(ssl_context)
+    steps.enter("connect")
+    client = _SMTP(
+        host,
+        port,
+        timeout=timeout,
+        implicit_context=context if security == "ssl" else None,
+        steps=steps,
+        local_hostname=local_hostname,
+    )
+    try:
+        client.ehlo_or_helo_if_needed()
+        if security == "starttls":
+            steps.enter("tls")
+            client.starttls(context=context)
+            client.ehlo()
+            steps.ok("starttls")
+        if login:
+            steps.enter("auth")
+            _smtp_login(client, login, password or "")
+            steps.ok("auth")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def open_smtp(
+    host,
+    port,
+    security,
+    login,
+    password,
+    *,
+    timeout=DEFAULT_TIMEOUT,
+    ssl_context=None,
+    local_hostname=None,
+):
+    """A connected ``smtplib.SMTP`` (EHLO done, TLS as asked, logged in if ``login``).
+
+    The caller sends with ``sendmail``/``send_message`` and ends with ``quit()``
+    (or ``close()``).  Raises the original exception on failure.
+    """
+    try:
+        return _open_smtp(
+            host, port, security, login, password, timeout, ssl_context, _Steps(), local_hostname
+        )
+    except Exception as error:
+        cause = _root_cause(error)
+        if cause is error:
+            raise
+        raise cause from error
+
+
+def probe_smtp(
+    host,
+    port,
+    security,
+    login,
+    password,
+    address,
+    *,
+    timeout=DEFAULT_TIMEOUT,
+    ssl_context=None,
+    local_hostname=None,
+):
+    """Check that ``login`` may send as ``address``: EHLO, TLS, AUTH, MAIL FROM, RSET, QUIT.
+
+    Never sends DATA.  A MAIL FROM reply other than 2xx fails at stage
+    "sender" with ``smtplib.SMTPSenderRefused(code, reply, address)``.
+    """
+    _check_security(security)  # programming errors: raised, not reported
+    if not address or not isinstance(address, str):
+        raise ValueError("probe_smtp needs the sender address to try in MAIL FROM")
+    steps = _Steps()
+    client = None
+    try:
+        client = _open_smtp(
+            host, port, security, login, password, timeout, ssl_context, steps, local_hostname
+        )
+        steps.enter("sender")
+        options = [] if address.isascii() else ["SMTPUTF8"]
+        code, reply = client.mail(address, options)
+        if not 200 <= code < 300:
+            raise smtplib.SMTPSenderRefused(code, reply, address)
+        steps.ok("mail_from")
+        # Cleanup: the verdict is already known.
+        with contextlib.suppress(Exception):
+            client.rset()
+            steps.ok("rset")
+            client.quit()
+            steps.ok("quit")
+        return ProbeResult(True, "smtp", None, None, tuple(steps.done))
+    except Exception as error:
+        return ProbeResult(False, "smtp", steps.stage, _root_cause(error), tuple(steps.done))
+    finally:
+        if client is not None:
+            client.close()
+
+
+# --------------------------------------------------------------------------- IMAP
+
+
+class _IMAP4(imaplib.IMAP4):
+    """imaplib.IMAP4 that may speak implicit TLS, reporting its stages."""
+
+    def __init__(self, host, port, *, timeout, implicit_context, steps):
+        self._implicit_context = implicit_context
+        self._steps = steps
+        self._last_line = None
+        try:
+            super().__init__(host, port, timeout)  # closes itself if the greeting fails
+        except imaplib.IMAP4.error as error:
+            if error.args == (None,) and self._last_line is not None:
+                # imaplib reports a non-IMAP greeting (e.g. "+OK" of a POP3
+                # server) as error(None): give the line the server sent instead.
+                raise self.error(self._last_line) from None
+            raise
+
+    def _create_socket(self, timeout):
+        return _connect_socket(self.host, self.port, timeout, self._implicit_context, self._steps)
+
+    def _get_line(self):
+        line = super()._get_line()
+        self._last_line = line
+        return line
+
+
+def _imap_login(conn, login, password):
+    if _is_ascii(login, password) or "AUTH=PLAIN" not in conn.capabilities:
+        conn.login(login, password)
+        return
+    # LOGIN is ASCII-only in imaplib; AUTHENTICATE PLAIN carries UTF-8 (RFC 4616).
+    secret = b"\0" + login.encode("utf-8") + b"\0" + password.encode("utf-8")
+    conn.authenticate("PLAIN", lambda _challenge: secret)
+
+
+def _close_imap(conn):
+    with contextlib.suppress(Exception):
+        conn.shutdown()
+
+
+def _open_imap(host, port, security, login, password, timeout, ssl_context, steps):
+    _check_security(security)
+    context = _context(ssl_context)
+    steps.enter("connect")
+    conn = _IMAP4(
+        host,
+        port,
+        timeout=timeout,
+        implicit_context=context if security == "ssl" else None,
+        steps=steps,
+    )
+    try:
+        if security == "starttls":
+            steps.enter("tls")
+            conn.starttls(ssl_context=context)
+            steps.ok("starttls")
+        steps.enter("auth")
+        _imap_login(conn, login, password or "")
+        steps.ok("auth")
+    except BaseException:
+        _close_imap(conn)
+        raise
+    return conn
+
+
+def open_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
+    """A logged-in ``imaplib.IMAP4`` (state AUTH); raises the original exception.
+
+    End it with ``logout()``.
+    """
+    try:
+        return _open_imap(host, port, security, login, password, timeout, ssl_context, _Steps())
+    except Exception as error:
+        cause = _root_cause(error)
+        if cause is error:
+            raise
+        raise cause from error
+
+
+def _imap_ok(conn, typ, data, command):
+    if typ != "OK":
+        text = b" ".join(item for item in data if isinstance(item, bytes)).decode(
+            "utf-8", "replace"
+        )
+        raise conn.error(f"{command} failed: {text}")
+
+
+def probe_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
+    """Connect, TLS, LOGIN, LIST, SELECT INBOX (read-only), LOGOUT."""
+    _check_security(security)  # a programming error: raised, not reported
+    steps = _Steps()
+    conn = None
+    try:
+        conn = _open_imap(host, port, security, login, password, timeout, ssl_context, steps)
+        steps.enter("list")
+        typ, data = conn.list()
+        _imap_ok(conn, typ, data, "LIST")
+        steps.ok("list")
+        typ, data = conn.select("INBOX", readonly=True)
+        _imap_ok(conn, typ, data, "SELECT INBOX")
+        steps.ok("select")
+        with contextlib.suppress(Exception):
+            conn.logout()
+            steps.ok("logout")
+        return ProbeResult(True, "imap", None, None, tuple(steps.done))
+    except Exception as error:
+        return ProbeResult(False, "imap", steps.stage, _root_cause(error), tuple(steps.done))
+    finally:
+        if conn is not None:
+            _close_imap(conn)
+
+
+# --------------------------------------------------------------------------- POP3
+
+
+class _POP3(poplib.POP3):
+    """poplib.POP3 that may speak implicit TLS, reporting its stages, never leaking."""
+
+    def __init__(self, host, port, *, timeout, implicit_context, steps):
+        self._implicit_context = implicit_context
+        self._steps = steps
+        self.sock = self.file = None
+        try:
+            super().__init__(host, port, timeout)
+        except BaseException:
+            _close_pop3(self)  # poplib leaves the socket open when the greeting fails
+            raise
+
+    def _create_socket(self, timeout):
+        return _connect_socket(self.host, self.port, timeout, self._implicit_context, self._steps)
+
+
+def _close_pop3(conn):
+    with contextlib.suppress(Exception):
+        conn.close()
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(Exception):
+            sock.close()
+
+
+def _open_pop3(host, port, security, login, password, timeout, ssl_context, steps):
+    _check_security(security)
+    context = _context(ssl_context)
+    steps.enter("connect")
+    conn = _POP3(
+        host,
+        port,
+        timeout=timeout,
+        implicit_context=context if security == "ssl" else None,
+        steps=steps,
+    )
+    try:
+        if security == "starttls":
+            steps.enter("tls")
+            conn.stls(context=context)
+            steps.ok("starttls")
+        steps.enter("auth")
+        conn.user(login)
+        conn.pass_(password or "")
+        steps.ok("auth")
+    except BaseException:
+        _close_pop3(conn)
+        raise
+    return conn
+
+
+def open_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
+    """A logged-in ``poplib.POP3`` (TRANSACTION state); raises the original exception.
+
+    End it with ``quit()`` (which commits deletions) or ``close()``.
+    """
+    try:
+        return _open_pop3(host, port, security, login, password, timeout, ssl_context, _Steps())
+    except Exception as error:
+        cause = _root_cause(error)
+        if cause is error:
+            raise
+        raise cause from error
+
+
+def probe_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
+    """Connect, TLS (STLS for "starttls"), USER/PASS, STAT, QUIT."""
+    _check_security(security)  # a programming error: raised, not reported
+    steps = _Steps()
+    conn = None
+    try:
+        conn = _open_pop3(host, port, security, login, password, timeout, ssl_context, steps)
+        steps.enter("stat")
+        conn.stat()
+        steps.ok("stat")
+        with contextlib.suppress(Exception):
+            conn.quit()
+            steps.ok("quit")
+        return ProbeResult(True, "pop3", None, None, tuple(steps.done))
+    except Exception as error:
+        return ProbeResult(False, "pop3", steps.stage, _root_cause(error), tuple(steps.done))
+    finally:
+        if conn is not None:
+            _close_pop3(conn)
+
+
+# --------------------------------------------------------------------------- any
+
+
+def probe(protocol, host, port, security, login, password, address=None, **options):
+    """Dispatch to probe_smtp (which needs ``address``), probe_imap or probe_pop3."""
+    if protocol == "smtp":
+        return probe_smtp(host, port, security, login, password, address or login, **options)
+    if protocol == "imap":
+        return probe_imap(host, port, security, login, password, **options)
+    if protocol == "pop3":
+        return probe_pop3(host, port, security, login, password, **options)
+    raise ValueError(f"protocol must be one of {PROTOCOLS}, not {protocol!r}")
