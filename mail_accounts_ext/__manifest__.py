@@ -12,9 +12,10 @@
     "depends": ["mail", "project", "account", "hr"],
     "data": [
         "security/mail_accounts_ext_security.xml",
+        "security/ir.model.access.csv",
+        "wizards/mail_account_setup_views.xml",
+        "views/mail_account_views.xml",
         "views/res_users_views.xml",
+        "views/menus.xml",
     ],
-    "demo": [],
-    "installable": True,
-    "application": False,
 }

@@ -16,7 +16,7 @@ class ResUsers(models.Model):
     mail_can_delete_permanently = fields.Boolean(
         string="Right to permanently delete e-mails",
         compute="_compute_operator_flags",
-        inverse="_inverse_operator_flags",
+        inverse="_inverse_mail_can_delete_permanently",
         help="Without this right, e-mails can still be moved to Deleted Items, but deleting "
         "them from Deleted Items is refused with a message. With it, deleting from Deleted "
         "Items removes the e-mail for good (and from the server when the account says so).",
@@ -24,7 +24,7 @@ class ResUsers(models.Model):
     mail_access_other_accounts = fields.Boolean(
         string="Access to e-mail accounts of other operators",
         compute="_compute_operator_flags",
-        inverse="_inverse_operator_flags",
+        inverse="_inverse_mail_access_other_accounts",
         help="With this access, the operator sees the e-mail accounts and e-mails of all "
         "operators of their companies, also accounts where they are not a user, read-only. "
         "Without it, only their own accounts and those they are allowed to use are visible.",
@@ -41,18 +41,21 @@ class ResUsers(models.Model):
             for user in self:
                 user[field_name] = bool(group) and group in user.groups_id
 
-    def _inverse_operator_flags(self):
+    def _inverse_mail_can_delete_permanently(self):
+        self._set_operator_flag("mail_can_delete_permanently")
+
+    def _inverse_mail_access_other_accounts(self):
+        self._set_operator_flag("mail_access_other_accounts")
+
+    def _set_operator_flag(self, field_name):
+        """Add or remove the flag's group; only user administrators may."""
         if not self.env.su and not self.env.user.has_group("base.group_erp_manager"):
             raise AccessError(
                 self.env._("Only user administrators can change the e-mail rights of operators.")
             )
-        for field_name, xmlid in OPERATOR_FLAGS.items():
-            group = self.env.ref(xmlid)
-            to_add = self.filtered(lambda u, f=field_name, g=group: u[f] and g not in u.groups_id)
-            to_remove = self.filtered(
-                lambda u, f=field_name, g=group: not u[f] and g in u.groups_id
-            )
-            if to_add:
-                to_add.write({"groups_id": [fields.Command.link(group.id)]})
-            if to_remove:
-                to_remove.write({"groups_id": [fields.Command.unlink(group.id)]})
+        group = self.env.ref(OPERATOR_FLAGS[field_name])
+        for user in self:
+            if user[field_name] and group not in user.groups_id:
+                user.write({"groups_id": [fields.Command.link(group.id)]})
+            elif not user[field_name] and group in user.groups_id:
+                user.write({"groups_id": [fields.Command.unlink(group.id)]})

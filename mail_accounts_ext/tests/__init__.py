@@ -1,2 +1,3 @@
 from . import test_operator_flags
 from . import test_i18n
+from . import test_mail_account

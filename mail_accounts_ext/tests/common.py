@@ -1,8 +1,8 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.tests import TransactionCase, new_test_user
+import unittest
 
-from odoo.addons.mail.tests.common import mail_new_test_user  # noqa: F401  (re-export)
+from odoo.tests import TransactionCase, new_test_user
 
 DISABLED_MAIL_CONTEXT = {
     "tracking_disable": True,
@@ -35,3 +35,70 @@ class MailAccountsCommon(TransactionCase):
         )
         cls.group_delete = cls.env.ref("mail_accounts_ext.group_mail_accounts_ext_delete")
         cls.group_other = cls.env.ref("mail_accounts_ext.group_mail_accounts_ext_other_accounts")
+
+
+class MailServersCase(MailAccountsCommon):
+    """Real dovecot (IMAP, POP3) and aiosmtpd (SMTP) on loopback, for the whole class.
+
+    Accounts are created the way users create them: through the setup wizard, whose
+    connection test really talks to these servers.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from . import mailservers
+
+        missing = mailservers.missing_requirements()
+        if missing:
+            raise unittest.SkipTest("real mail servers unavailable: " + "; ".join(missing))
+        cls.servers = mailservers.MailServers.start()
+        cls.addClassCleanup(cls.servers.stop)
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "mail_accounts_ext.ca_file", cls.servers.ca_file
+        )
+
+    @classmethod
+    def _mailbox_user(cls, login, password="secret-pw"):
+        email = login if "@" in login else f"{login}@example.com"
+        cls.servers.add_user(email, password, email=email)
+        return email, password
+
+    @classmethod
+    def _setup_values(cls, email, password, protocol="imap", **overrides):
+        """Wizard values pointing at the loopback servers (STARTTLS everywhere)."""
+        port = cls.servers.imap_port if protocol == "imap" else cls.servers.pop3_port
+        values = {
+            "email": email,
+            "name": email,
+            "incoming_protocol": protocol,
+            "incoming_host": cls.servers.host,
+            "incoming_port": port,
+            "incoming_security": "starttls",
+            "incoming_login": email,
+            "incoming_password": password,
+            "smtp_host": cls.servers.host,
+            "smtp_port": cls.servers.smtp_port,
+            "smtp_security": "starttls",
+            "smtp_login": email,
+            "smtp_password": password,
+        }
+        values.update(overrides)
+        return values
+
+    @classmethod
+    def _add_account(cls, user, email, password, protocol="imap", **overrides):
+        """Add an account as ``user`` through the wizard; return the saved account."""
+        wizard_fields = cls.env["mail.account.setup"]._fields
+        setup_values = {k: v for k, v in overrides.items() if k in wizard_fields}
+        account_values = {k: v for k, v in overrides.items() if k not in setup_values}
+        wizard = cls.env["mail.account.setup"].with_user(user).create(
+            cls._setup_values(email, password, protocol, **setup_values)
+        )
+        action = wizard.action_test_and_save()
+        if action.get("res_model") != "mail.account":
+            raise AssertionError("account setup failed: %s" % wizard.test_message)
+        account = cls.env["mail.account"].browse(action["res_id"])
+        if account_values:
+            account.sudo().write(account_values)
+        return account

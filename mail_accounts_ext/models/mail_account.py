@@ -1,0 +1,435 @@
+# Copyright 2026 mail_accounts_ext contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
+import hmac
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import email_normalize, formataddr
+
+from ..tools import connection, errors, presets, protocol_lock
+
+_logger = logging.getLogger(__name__)
+
+SECURITY_SELECTION = [
+    ("ssl", "SSL/TLS"),
+    ("starttls", "STARTTLS"),
+    ("none", "None (unencrypted)"),
+]
+PROTOCOL_SELECTION = [("imap", "IMAP"), ("pop3", "POP3")]
+CA_FILE_PARAM = "mail_accounts_ext.ca_file"
+PROBE_TIMEOUT = 15
+
+
+class MailAccount(models.Model):
+    _name = "mail.account"
+    _description = "E-mail Account"
+    _inherit = ["mail.thread"]
+    _order = "account_type desc, name, id"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------------
+    name = fields.Char(
+        string="Account Name", required=True, tracking=True,
+        help="How the account is shown in lists and in the sender choice.",
+    )
+    email = fields.Char(
+        string="E-mail Address", required=True, tracking=True,
+        help="The address this account sends from and receives at.",
+    )
+    sender_name = fields.Char(
+        help="The name recipients see next to the address, e.g. your name or the "
+        "name of the team. Empty: the account name.",
+    )
+    active = fields.Boolean(
+        default=True, tracking=True,
+        help="An inactive (archived) account neither fetches nor sends; its stored "
+        "messages stay readable.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
+    )
+    account_type = fields.Selection(
+        [("personal", "Personal"), ("company", "Company")],
+        string="Type", required=True, default="personal", tracking=True,
+        help="Personal: an operator's own account, used by its owner and the users "
+        "listed. Company: shared by the users of the company (or those listed).",
+    )
+    owner_id = fields.Many2one(
+        "res.users", index=True, tracking=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+        help="The operator this personal account belongs to.",
+    )
+    user_ids = fields.Many2many(
+        "res.users", "mail_account_res_users_rel", "account_id", "user_id",
+        string="Users", domain="[('share', '=', False)]",
+        help="Users who may use this account to read and send e-mails. For a company "
+        "account, empty means every user of the company.",
+    )
+    is_default = fields.Boolean(
+        string="My Default Account",
+        help="Send from this account by default. A personal default wins over the "
+        "company's default account.",
+    )
+    is_company_default = fields.Boolean(
+        string="Company Default",
+        help="The company's default sender for users without a personal default account.",
+    )
+    preset = fields.Selection(
+        selection=lambda self: presets.selection(), string="Provider",
+        help="The provider whose settings were used.",
+    )
+    incoming_protocol = fields.Selection(
+        PROTOCOL_SELECTION, required=True, default="imap", tracking=True,
+        help="IMAP keeps the mail on the server and syncs folders; POP3 downloads the "
+        "Inbox. The protocol can be changed until the first fetch, then it is locked.",
+    )
+    incoming_host = fields.Char(string="Incoming Server", required=True)
+    incoming_port = fields.Integer(required=True, default=993)
+    incoming_security = fields.Selection(
+        SECURITY_SELECTION, required=True, default="ssl",
+    )
+    incoming_login = fields.Char(string="Incoming User Name", required=True)
+    incoming_password = fields.Char(
+        groups="base.group_system", copy=False,
+    )
+    smtp_host = fields.Char(string="Outgoing Server (SMTP)", required=True)
+    smtp_port = fields.Integer(string="Outgoing Port", required=True, default=465)
+    smtp_security = fields.Selection(
+        SECURITY_SELECTION, string="Outgoing Security", required=True, default="ssl",
+    )
+    smtp_login = fields.Char(string="Outgoing User Name")
+    smtp_password = fields.Char(
+        string="Outgoing Password", groups="base.group_system", copy=False,
+    )
+    verify_certificates = fields.Boolean(
+        default=True,
+        help="Check the servers' TLS certificates. Untick only for a server of your own "
+        "with a self-signed certificate.",
+    )
+    reply_to_account = fields.Boolean(
+        string="Receive replies at this address", default=True,
+        help="Replies go to this address (Reply-To) and, fetched by this account, reach "
+        "the document they answer. Off: replies go to Odoo's usual reply address.",
+    )
+    delete_on_server = fields.Boolean(
+        string="Delete from server after deleting from Deleted Items",
+        help="When an e-mail is deleted for good from Deleted Items, also delete it on "
+        "the mail server. Off: the server keeps its copy.",
+    )
+    rate_limit_per_minute = fields.Integer(
+        string="Sending Limit per Minute",
+        help="At most this many e-mails a minute leave through this account; more "
+        "wait for the next minute instead of failing. 0: no limit.",
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("tested", "Tested"), ("in_use", "In Use"),
+         ("inactive", "Inactive")],
+        compute="_compute_state", store=True, tracking=True,
+        help="Draft: the settings need a connection test. Tested: the test passed. "
+        "In use: mail was fetched, the incoming protocol is locked. Inactive: archived.",
+    )
+    protocol_locked = fields.Boolean(
+        readonly=True, copy=False,
+        help="Set by the first successful fetch: from then on the incoming protocol "
+        "cannot change (use Change protocol).",
+    )
+    tested_fingerprint = fields.Char(groups="base.group_system", copy=False)
+    last_test_date = fields.Datetime(readonly=True, copy=False)
+    last_test_ok = fields.Boolean(readonly=True, copy=False)
+    last_test_message = fields.Text(string="Last Test Result", readonly=True, copy=False)
+    last_fetch_date = fields.Datetime(readonly=True, copy=False)
+    last_fetch_ok = fields.Boolean(readonly=True, copy=False)
+    last_fetch_message = fields.Text(string="Last Fetch Result", readonly=True, copy=False)
+    mail_server_id = fields.Many2one(
+        "ir.mail_server", string="Outgoing Mail Server", readonly=True, copy=False,
+        ondelete="set null",
+        help="The Odoo outgoing mail server that sends this account's mail; it is "
+        "never chosen for anybody else's mail.",
+    )
+
+    _sql_constraints = [
+        ("incoming_port_range", "CHECK(incoming_port > 0 AND incoming_port < 65536)",
+         "The incoming port must be between 1 and 65535."),
+        ("smtp_port_range", "CHECK(smtp_port > 0 AND smtp_port < 65536)",
+         "The outgoing port must be between 1 and 65535."),
+        ("rate_limit_positive", "CHECK(rate_limit_per_minute >= 0)",
+         "The sending limit cannot be negative."),
+    ]
+
+    # ------------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------------
+    @api.depends("active", "protocol_locked", "last_test_ok")
+    def _compute_state(self):
+        for account in self:
+            if not account.active:
+                account.state = "inactive"
+            elif account.protocol_locked:
+                account.state = "in_use"
+            elif account._is_tested():
+                account.state = "tested"
+            else:
+                account.state = "draft"
+
+    # ------------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------------
+    @api.constrains("account_type", "owner_id", "company_id")
+    def _check_owner(self):
+        for account in self:
+            if account.account_type == "personal" and not account.owner_id:
+                raise ValidationError(
+                    self.env._("The personal account %(name)s needs an owner.",
+                               name=account.name)
+                )
+            if account.owner_id and account.company_id not in account.owner_id.company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot own an account of %(company)s: the user has no "
+                        "access to that company.",
+                        user=account.owner_id.name, company=account.company_id.name,
+                    )
+                )
+
+    @api.constrains("email")
+    def _check_email(self):
+        for account in self:
+            if not email_normalize(account.email):
+                raise ValidationError(
+                    self.env._("%(email)s is not a valid e-mail address.", email=account.email)
+                )
+
+    @api.constrains("is_default", "is_company_default", "owner_id", "company_id", "active")
+    def _check_single_default(self):
+        for account in self.filtered(lambda a: a.active and a.is_default):
+            others = self.search_count([
+                ("id", "!=", account.id), ("is_default", "=", True),
+                ("owner_id", "=", account.owner_id.id),
+                ("account_type", "=", "personal"), ("company_id", "=", account.company_id.id),
+            ])
+            if others:
+                raise ValidationError(
+                    self.env._("%(user)s already has a default e-mail account in %(company)s.",
+                               user=account.owner_id.name, company=account.company_id.name)
+                )
+        for account in self.filtered(lambda a: a.active and a.is_company_default):
+            if account.account_type != "company":
+                raise ValidationError(
+                    self.env._("Only a company account can be the company's default.")
+                )
+            others = self.search_count([
+                ("id", "!=", account.id), ("is_company_default", "=", True),
+                ("company_id", "=", account.company_id.id),
+            ])
+            if others:
+                raise ValidationError(
+                    self.env._("%(company)s already has a default company e-mail account.",
+                               company=account.company_id.name)
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("account_type") == "company":
+                vals.setdefault("owner_id", False)
+        accounts = super().create(vals_list)
+        accounts._check_tested()
+        accounts._sync_mail_server()
+        return accounts
+
+    def write(self, vals):
+        if "incoming_protocol" in vals:
+            for account in self.filtered("protocol_locked"):
+                message = protocol_lock.protocol_change_error(
+                    True, account.incoming_protocol, vals["incoming_protocol"]
+                )
+                if message:
+                    template, params = message
+                    raise UserError(self._translate_template(template, params))
+        result = super().write(vals)
+        if set(vals) & set(protocol_lock.CONNECTION_FIELDS) or "tested_fingerprint" in vals:
+            self._check_tested()
+        if set(vals) & set(protocol_lock.CONNECTION_FIELDS) | {
+            "active", "name", "sender_name", "tested_fingerprint"
+        }:
+            self._sync_mail_server()
+        return result
+
+    def unlink(self):
+        servers = self.sudo().mail_server_id
+        result = super().unlink()
+        servers.unlink()
+        return result
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+    def action_open_setup(self):
+        """Change the connection settings: a wizard with a mandatory test."""
+        self.ensure_one()
+        self.check_access("write")
+        return self.env["mail.account.setup"]._action_open(account=self)
+
+    def action_test_connection(self):
+        """Test the stored settings again and record the result."""
+        self.ensure_one()
+        self.check_access("read")
+        result = self.sudo()._run_connection_test(self.sudo()._connection_settings())
+        self.sudo().write({
+            "last_test_date": fields.Datetime.now(),
+            "last_test_ok": result["ok"],
+            "last_test_message": result["message"],
+        })
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if result["ok"] else "danger",
+                "title": self.env._("Connection test passed") if result["ok"]
+                else self.env._("Connection test failed"),
+                "message": result["message"],
+                "sticky": not result["ok"],
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------------
+    def _translate_template(self, template, params):
+        """Render an ``_lt`` text of the plain-Python modules in the user's language."""
+        # The template is an ``_lt("...")`` literal of ``tools/``, in the .pot.
+        return self.env._(template, **params)  # pylint: disable=translation-contains-variable
+
+    def _connection_settings(self):
+        """The settings a connection test depends on (needs the passwords: sudo)."""
+        self.ensure_one()
+        return {name: self[name] for name in protocol_lock.CONNECTION_FIELDS}
+
+    @api.model
+    def _sign_settings(self, settings):
+        """Bind a tested configuration to this database: HMAC of its fingerprint.
+
+        Only code that really ran a passing test stores it (the setup wizard, sudo);
+        ``tested_fingerprint`` is a system-only field and the key is the database
+        secret, so an RPC ``write`` cannot forge it.
+        """
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret") or ""
+        digest = protocol_lock.fingerprint(settings)
+        return hmac.new(secret.encode(), digest.encode(), hashlib.sha256).hexdigest()
+
+    def _is_tested(self):
+        self.ensure_one()
+        account = self.sudo()
+        return bool(account.tested_fingerprint) and hmac.compare_digest(
+            account.tested_fingerprint, self._sign_settings(account._connection_settings())
+        )
+
+    def _check_tested(self):
+        for account in self:
+            if not account._is_tested():
+                raise ValidationError(
+                    self.env._(
+                        "The connection settings of %(name)s have not passed a connection "
+                        "test. Use \"Change settings\" (or \"Add account\"): the settings are "
+                        "saved once the test passes.",
+                        name=account.name,
+                    )
+                )
+
+    def _ssl_context(self, verify):
+        cafile = self.env["ir.config_parameter"].sudo().get_param(CA_FILE_PARAM) or None
+        return connection.make_ssl_context(verify=verify, cafile=cafile)
+
+    @api.model
+    def _run_connection_test(self, settings):
+        """Really connect with ``settings``: SMTP, then IMAP or POP3.
+
+        :returns: dict ``ok`` (both passed), ``message`` (translated text for the user),
+            ``failures`` (list of (protocol, Explanation)).
+        """
+        context = self._ssl_context(settings.get("verify_certificates", True))
+        smtp = connection.probe_smtp(
+            settings["smtp_host"], settings["smtp_port"], settings["smtp_security"],
+            settings.get("smtp_login") or "", settings.get("smtp_password") or "",
+            settings["email"], timeout=PROBE_TIMEOUT, ssl_context=context,
+        )
+        probe_in = (connection.probe_imap if settings["incoming_protocol"] == "imap"
+                    else connection.probe_pop3)
+        incoming = probe_in(
+            settings["incoming_host"], settings["incoming_port"], settings["incoming_security"],
+            settings.get("incoming_login") or "", settings.get("incoming_password") or "",
+            timeout=PROBE_TIMEOUT, ssl_context=context,
+        )
+        lines, failures = [], []
+        for label, result, host, port in (
+            ("SMTP", smtp, settings["smtp_host"], settings["smtp_port"]),
+            (settings["incoming_protocol"].upper(), incoming, settings["incoming_host"],
+             settings["incoming_port"]),
+        ):
+            if result.ok:
+                lines.append(self.env._("%(protocol)s: connection, sign-in and checks passed.",
+                                        protocol=label))
+                continue
+            explanation = errors.explain(result.error, protocol=result.protocol,
+                                         stage=result.stage, host=host, port=port)
+            failures.append((result.protocol, explanation))
+            lines.append(self.env._("%(protocol)s: %(explanation)s", protocol=label,
+                                    explanation=self._explain_text(explanation)))
+        return {"ok": not failures, "message": "\n".join(lines), "failures": failures}
+
+    def _explain_text(self, explanation):
+        """An :class:`errors.Explanation` as one translated text."""
+        return errors.format_plain(explanation, translate=self._translate_template_kw)
+
+    def _translate_template_kw(self, template, **params):
+        return self._translate_template(template, params)
+
+    def _sync_mail_server(self):
+        """Keep one ``ir.mail_server`` per account, restricted to its address."""
+        servers = self.env["ir.mail_server"].sudo()
+        for account in self.sudo():
+            values = {
+                "name": self.env._("%(account)s (e-mail account)", account=account.name),
+                "from_filter": email_normalize(account.email),
+                "smtp_host": account.smtp_host,
+                "smtp_port": account.smtp_port,
+                "smtp_encryption": {"ssl": "ssl", "starttls": "starttls"}.get(
+                    account.smtp_security, "none"),
+                "smtp_authentication": "login",
+                "smtp_user": account.smtp_login or False,
+                "smtp_pass": account.smtp_password or False,
+                "active": account.active,
+                "sequence": 1000,
+                "mail_account_id": account.id,
+            }
+            if account.mail_server_id:
+                account.mail_server_id.write(values)
+            else:
+                server = servers.create(values)
+                account.write({"mail_server_id": server.id})
+
+    def _mark_fetched(self, ok, message):
+        """Record a fetch/sync result; the first successful one locks the protocol."""
+        values = {"last_fetch_date": fields.Datetime.now(), "last_fetch_ok": ok,
+                  "last_fetch_message": message}
+        for account in self:
+            account.write(dict(values, protocol_locked=account.protocol_locked or ok))
+
+    def _email_from(self):
+        """The From of mail sent through this account: "Name <address>"."""
+        self.ensure_one()
+        return formataddr((self.sender_name or self.name, self.email))
+
+    @api.model
+    def _preset_settings(self, preset_code, address):
+        preset = presets.get_preset(preset_code)
+        return presets.settings_from_preset(preset, address) if preset else None
