@@ -18,4 +18,5 @@
         "views/res_users_views.xml",
         "views/menus.xml",
     ],
+    "demo": ["demo/mail_account_demo.xml"],
 }

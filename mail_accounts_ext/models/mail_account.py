@@ -424,6 +424,42 @@ class MailAccount(models.Model):
         for account in self:
             account.write(dict(values, protocol_locked=account.protocol_locked or ok))
 
+    @api.model
+    def _demo_create_accounts(self):
+        """Demo data: accounts on the local demo mail servers of ``./dev/run``.
+
+        Created by trusted server code at install, when those servers may not run
+        yet: the settings are signed as the demo's known-good configuration and the
+        last test result says so; *Test again* checks them for real.
+        """
+        admin = self.env.ref("base.user_admin")
+        company = self.env.ref("base.main_company")
+        common = {
+            "incoming_protocol": "imap", "incoming_host": "127.0.0.1", "incoming_port": 10143,
+            "incoming_security": "starttls", "smtp_host": "127.0.0.1", "smtp_port": 10025,
+            "smtp_security": "starttls", "verify_certificates": False,
+            "company_id": company.id, "rate_limit_per_minute": 30,
+            "last_test_message": self.env._(
+                "Demo account on the local demo mail servers started by ./dev/run; "
+                "use Test again to check the connection."),
+        }
+        demo = [
+            dict(common, name="Sales (shared)", email="sales@demo.example.com",
+                 sender_name="YourCompany Sales", account_type="company", owner_id=False,
+                 is_company_default=True, incoming_login="sales@demo.example.com",
+                 incoming_password="demo-sales", smtp_login="sales@demo.example.com",
+                 smtp_password="demo-sales"),
+            dict(common, name="Mitchell Admin", email="admin@demo.example.com",
+                 sender_name="Mitchell Admin", account_type="personal", owner_id=admin.id,
+                 is_default=True, incoming_login="admin@demo.example.com",
+                 incoming_password="demo-admin", smtp_login="admin@demo.example.com",
+                 smtp_password="demo-admin"),
+        ]
+        for values in demo:
+            settings = {name: values.get(name) for name in protocol_lock.CONNECTION_FIELDS}
+            values["tested_fingerprint"] = self._sign_settings(settings)
+        return self.sudo().create(demo)
+
     def _email_from(self):
         """The From of mail sent through this account: "Name <address>"."""
         self.ensure_one()
