@@ -19,4 +19,7 @@
         "views/menus.xml",
     ],
     "demo": ["demo/mail_account_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["mail_accounts_ext/static/tests/tours/*.js"],
+    },
 }

@@ -1,3 +1,4 @@
 from . import test_operator_flags
 from . import test_i18n
 from . import test_mail_account
+from . import test_tours
