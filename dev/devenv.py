@@ -82,6 +82,9 @@ def is_root():
 # Finding Odoo
 # ---------------------------------------------------------------------------
 
+CONVENTIONAL_PLACES = [Path("/opt/odoo"), Path.home() / "odoo", ROOT.parent / "odoo"]
+
+
 def odoo_version(src):
     release = Path(src) / "odoo" / "release.py"
     if not release.is_file() or not (Path(src) / "odoo-bin").is_file():
@@ -114,8 +117,8 @@ def find_odoo():
     importable = _importable_odoo()
     if importable:
         candidates.append(("importable odoo", importable))
-    for place in ("/opt/odoo", str(Path.home() / "odoo"), str(ROOT.parent / "odoo")):
-        candidates.append(("conventional place", place))
+    for place in CONVENTIONAL_PLACES:
+        candidates.append(("conventional place", str(place)))
     seen = []
     for origin, path in candidates:
         version = odoo_version(path)
@@ -423,6 +426,13 @@ def test_lint():
     return {"ok": ok and pylint, "ruff": ok, "pylint_odoo": pylint}
 
 
+def odoo_skipped(why):
+    """Say loudly, in one line, that the Odoo suite did not run and what to set."""
+    reason = f"no Odoo 18 found ({why}); set ODOO_SRC to an Odoo 18.0 source tree"
+    print(f"\nODOO SUITE SKIPPED: {reason}\n", flush=True)
+    return {"passed": 0, "failed": 0, "skipped": True, "reason": reason, "version": None}
+
+
 def cmd_test(args):
     started = time.time()
     odoo_src, why = find_odoo()
@@ -433,10 +443,7 @@ def cmd_test(args):
     if odoo_src:
         summary["odoo"] = test_odoo(odoo_src, args.test_tags)
     else:
-        reason = f"no Odoo 18 found ({why}); set ODOO_SRC to an Odoo 18.0 source tree"
-        print(f"\nODOO SUITE SKIPPED: {reason}\n", flush=True)
-        summary["odoo"] = {"passed": 0, "failed": 0, "skipped": True, "reason": reason,
-                           "version": None}
+        summary["odoo"] = odoo_skipped(why)
     summary["lint"] = test_lint()
     summary["seconds"] = round(time.time() - started, 1)
     DEV.mkdir(exist_ok=True)
