@@ -13,8 +13,10 @@
     "data": [
         "security/mail_accounts_ext_security.xml",
         "views/res_users_views.xml",
+        "views/res_config_settings_views.xml",
+        "report/report_layout.xml",
+        "report/partner_document_reports.xml",
+        "report/employee_declaration_report.xml",
+        "data/ir_config_parameter_data.xml",
     ],
-    "demo": [],
-    "installable": True,
-    "application": False,
 }

@@ -2,6 +2,7 @@
 inlining and parallel one-document-per-call rendering (no Odoo)."""
 
 import io
+import os
 import shutil
 
 import lxml.html
@@ -88,6 +89,16 @@ def test_inline_header_footer_without_layout_keeps_bodies():
     assert wk.inline_header_footer(bodies, "<html><body></body></html>", None) == bodies
 
 
+def test_use_system_fonts_adds_a_style_sheet_sparing_icon_fonts():
+    html = wk.use_system_fonts(_body("Text"))
+    style = lxml.html.document_fromstring(html).get_element_by_id("mae_system_fonts")
+    assert style.getparent().tag == "head"
+    assert "DejaVu Sans" in style.text and "!important" in style.text
+    assert ":not(.fa)" in style.text
+    assert "Text" in html
+    assert wk.use_system_fonts("<p>no head</p>") == "<p>no head</p>"
+
+
 def test_render_document_unpatched_needs_merge_for_several_bodies():
     with pytest.raises(ValueError):
         wk.render_document("/bin/true", [], [_body("a"), _body("b")], patched=False, merge=None)
@@ -111,7 +122,8 @@ def test_render_documents_in_parallel_with_real_binary():
                 "footer": None}
         for index in range(4)
     }
-    pdfs, errors = wk.render_documents(BINARY, jobs, patched=patched, max_workers=2)
+    pdfs, errors = wk.render_documents(BINARY, jobs, patched=patched, max_workers=2,
+                                       system_fonts=True)
     assert errors == {}
     assert sorted(pdfs) == [0, 1, 2, 3]
     for index, pdf in pdfs.items():
@@ -143,3 +155,25 @@ def test_several_bodies_of_one_record_are_merged():
     assert len(reader.pages) == 2
     assert "Second" in reader.pages[1].extract_text()
     assert "First" in reader.pages[0].extract_text()
+
+
+WEB_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.mark.skipif(not BINARY, reason="wkhtmltopdf is not installed")
+@pytest.mark.skipif(not os.path.exists(WEB_FONT), reason="no DejaVu font file")
+def test_web_font_text_survives_only_with_system_fonts():
+    """The unpatched build turns web-font text into paths; system fonts keep it text."""
+    pypdf = pytest.importorskip("PyPDF2")
+    if wk.binary_is_patched(BINARY):
+        pytest.skip("the patched build embeds web fonts")
+    body = ("<!DOCTYPE html><html><head><style>@font-face { font-family: 'WebFont'; "
+            f"src: url('file://{WEB_FONT}'); }} body {{ font-family: 'WebFont'; }}</style>"
+            "</head><body><p>Invoice INV/2026/00001</p></body></html>")
+
+    def text(html):
+        pdf = wk.run_wkhtmltopdf(BINARY, ["--quiet", "--enable-local-file-access"], [html])
+        return " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+    assert "INV/2026/00001" not in text(body)
+    assert "INV/2026/00001" in text(wk.use_system_fonts(body))

@@ -15,7 +15,8 @@ Two builds of wkhtmltopdf exist:
 ``wkhtmltopdf --version`` prints ``(with patched qt)`` for the first one. For the second,
 each document is converted on its own, with its header at the top of its body and its
 footer at the end (:func:`inline_header_footer`), and the switches it does not know are
-left out (:func:`unpatched_args`).
+left out (:func:`unpatched_args`). That build also draws text set in web fonts as vector
+paths (no text in the PDF); :func:`use_system_fonts` prints it in installed fonts instead.
 """
 
 import concurrent.futures
@@ -47,6 +48,11 @@ PATCHED_ONLY_SWITCHES = {
 # Page margins (mm) when the header and footer are part of the body: the paper format's
 # margins reserve room for a header and footer the unpatched build never prints.
 UNPATCHED_MARGIN_MM = 10
+# The unpatched build draws text in web fonts (Lato, ...) as vector paths: the PDF has
+# no text (not searchable, not selectable, ten times larger). Installed fonts are embedded
+# as text. Icon fonts keep their web font.
+SYSTEM_FONT_FAMILIES = '"DejaVu Sans", "Liberation Sans", "Noto Sans", Arial, sans-serif'
+ICON_FONT_CLASSES = ("fa", "fab", "far", "fas", "oi")
 HEADERS_ID = "minimal_layout_report_headers"
 FOOTERS_ID = "minimal_layout_report_footers"
 
@@ -170,6 +176,23 @@ def inline_header_footer(bodies, header=None, footer=None):
     return result
 
 
+def use_system_fonts(body, families=SYSTEM_FONT_FAMILIES):
+    """``body`` with a style sheet that prints its text in installed fonts.
+
+    :param str body: a complete HTML document
+    :return: the new HTML document (unchanged when it has no ``<head>``)
+    """
+    root = lxml.html.document_fromstring(str(body))
+    head = root.find("head")
+    if head is None:
+        return str(body)
+    not_icons = "".join(f":not(.{name})" for name in ICON_FONT_CLASSES)
+    style = lxml.html.Element("style", id="mae_system_fonts")
+    style.text = f"body, body *{not_icons} {{ font-family: {families} !important; }}"
+    head.append(style)
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
 # ---------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------
@@ -226,26 +249,28 @@ def run_wkhtmltopdf(binary, args, bodies, header=None, footer=None, timeout=None
 
 
 def render_document(binary, args, bodies, header=None, footer=None, patched=False,
-                    merge=None, timeout=None):
+                    merge=None, timeout=None, system_fonts=False):
     """The PDF of one record's bodies, whatever the build.
 
     Patched build: one call with all bodies and the header and footer files. Unpatched:
     header and footer inlined, one call per body, the PDFs joined with ``merge`` (a
-    function taking a list of PDFs and returning one, e.g. ``odoo.tools.pdf.merge_pdf``).
+    function taking a list of PDFs and returning one, e.g. ``odoo.tools.pdf.merge_pdf``);
+    with ``system_fonts``, text in installed fonts (:func:`use_system_fonts`).
     """
     if patched:
         return run_wkhtmltopdf(binary, args, bodies, header, footer, timeout=timeout)
     if len(bodies) > 1 and merge is None:
         raise ValueError("several bodies on an unpatched wkhtmltopdf need a merge function")
     args = unpatched_args(args)
-    pdfs = [
-        run_wkhtmltopdf(binary, args, [body], timeout=timeout)
-        for body in inline_header_footer(bodies, header, footer)
-    ]
+    bodies = inline_header_footer(bodies, header, footer)
+    if system_fonts:
+        bodies = [use_system_fonts(body) for body in bodies]
+    pdfs = [run_wkhtmltopdf(binary, args, [body], timeout=timeout) for body in bodies]
     return pdfs[0] if len(pdfs) == 1 else merge(pdfs)
 
 
-def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, timeout=None):
+def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, timeout=None,
+                     system_fonts=False):
     """Render several documents in parallel threads, one wkhtmltopdf process each.
 
     :param jobs: ``{key: {"args": [...], "bodies": [...], "header": str, "footer": str}}``
@@ -262,7 +287,7 @@ def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, 
         futures = {
             pool.submit(
                 render_document, binary, job["args"], job["bodies"], job.get("header"),
-                job.get("footer"), patched, merge, timeout,
+                job.get("footer"), patched, merge, timeout, system_fonts,
             ): key
             for key, job in jobs.items()
         }
