@@ -1,2 +1,4 @@
 from . import test_operator_flags
 from . import test_i18n
+from . import test_partner_documents
+from . import test_report_pdf
