@@ -234,14 +234,16 @@ class IrActionsReport(models.Model):
             )
             jobs[record.id] = {"args": args, "bodies": bodies, "header": header,
                                "footer": footer, "attachment": attachment}
-        if jobs and self.get_wkhtmltopdf_state() == "install":
-            raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The PDF "
-                                       "can not be created."))
-        patched = self._mae_wkhtmltopdf_is_patched()
-        pdfs, errors = wk.render_documents(
-            _get_wkhtmltopdf_bin(), jobs, patched=patched, merge=merge_pdf,
-            system_fonts=not patched and self._mae_use_system_fonts(),
-        )
+        pdfs, errors = {}, {}
+        if jobs:
+            if self.get_wkhtmltopdf_state() == "install":
+                raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
+                                           "PDF can not be created."))
+            patched = self._mae_wkhtmltopdf_is_patched()
+            pdfs, errors = wk.render_documents(
+                _get_wkhtmltopdf_bin(), jobs, patched=patched, merge=merge_pdf,
+                system_fonts=not patched and self._mae_use_system_fonts(),
+            )
         if errors:
             for res_id, error in errors.items():
                 _logger.warning("Report %s, record %s: %s", report.report_name, res_id, error)
