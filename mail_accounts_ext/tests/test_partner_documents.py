@@ -226,6 +226,19 @@ class TestPartnerDocuments(PartnerDocumentsCommon):
         self.assertIn('data-report-print-delay="50"', html)
         self.assertIn("There is no overdue invoice", result[self.customer_no_debt.id].decode())
 
+    def test_failed_conversion_names_the_records(self):
+        report = self.env.ref("mail_accounts_ext.action_report_payment_reminder").with_user(
+            self.user_billing).with_context(force_report_rendering=True)
+        with patch("odoo.addons.mail_accounts_ext.models.ir_actions_report."
+                   "_get_wkhtmltopdf_bin", return_value="/bin/false"), \
+                self.assertRaisesRegex(UserError, "Mae Customer One"):
+            report._mae_render_pdfs(self.customer.ids)
+
+    def test_employee_documents_never_skipped(self):
+        employee = self.env["hr.employee"].create({"name": "Mae Employee"})
+        self.assertTrue(employee.with_user(self.user_hr)._mae_has_document(
+            "mail_accounts_ext.report_employee_declaration", AS_OF))
+
     def test_wkhtmltopdf_args(self):
         Report = self.env["ir.actions.report"]
         paperformat = self.env.ref("base.paperformat_euro")

@@ -7,6 +7,7 @@ live server (HttpCase) and point ``report.url`` at it.
 """
 
 import io
+from unittest.mock import patch
 
 from odoo.tests import HOST, HttpCase, tagged
 from odoo.tools import config
@@ -14,6 +15,7 @@ from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 
+from ..tools import wkhtmltopdf as wk
 from .common_documents import PartnerDocumentsCommon
 
 
@@ -105,6 +107,25 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         text = " ".join(_pdf_pages_text(pdf))
         for figure in ("9.86", "1.48", "29.59", "11.34", "1,311.34", "12.00"):
             self.assertIn(figure, text)
+
+    def test_stored_attachment_is_reused(self):
+        """A report that keeps its PDFs (attachment_use) is converted once per record;
+        like core, a user who may not attach files to the record still gets the PDF."""
+        report = self.env.ref("mail_accounts_ext.action_report_balance_confirmation")
+        report.sudo().write({"attachment": "'Balance %s.pdf' % object.id",
+                             "attachment_use": True})
+        Attachment = self.env["ir.attachment"]
+        domain = [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id),
+                  ("name", "=", f"Balance {self.customer.id}.pdf")]
+        first = self._render(report.xml_id, self.customer, self.user_billing)
+        self.assertTrue(first[self.customer.id].startswith(b"%PDF-"))
+        self.assertFalse(Attachment.search(domain))  # may not write partners
+        self.user_billing.groups_id += self.env.ref("base.group_partner_manager")
+        second = self._render(report.xml_id, self.customer, self.user_billing)
+        self.assertEqual(Attachment.search(domain).raw, second[self.customer.id])
+        with patch.object(wk, "render_documents", side_effect=AssertionError("rendered")):
+            third = self._render(report.xml_id, self.customer, self.user_billing)
+        self.assertEqual(third, second)
 
     def test_employee_reports_as_hr_officer(self):
         for xmlid in ("mail_accounts_ext.action_report_employee_declaration",
