@@ -4,8 +4,11 @@
 
 - ``report._mae_render_pdfs(res_ids, data=None) -> {res_id: pdf bytes}``: one PDF per
   record, the HTML rendered in the main thread (it needs the cursor), wkhtmltopdf run for
-  several records at once in threads (up to ``os.cpu_count()``), one input document per
-  process. Used by batch printing; works for any QWeb PDF report.
+  several records at once in threads (up to ``os.cpu_count()``), one record per process
+  (one input document per call on the unpatched build; a record's several bodies in one
+  call on the patched build, which supports it). Used by batch printing; works for any
+  QWeb PDF report. One record per process gives each record its own PDF without splitting
+  a joined one by outlines, and uses every CPU.
 - Core's own path (``_render_qweb_pdf``, e.g. printing or sending several invoices) passes
   all records to one wkhtmltopdf call, which the unpatched build refuses: on that build
   ``_run_wkhtmltopdf`` converts one body per call and joins the PDFs, with an outline
@@ -207,7 +210,7 @@ class IrActionsReport(models.Model):
         html_only = (tools.config["test_enable"] or tools.config["test_file"]) and not (
             self.env.context.get("force_report_rendering")
         )
-        renderer = self.with_context(debug=False)
+        renderer = self.with_context(debug=False, webp_as_jpg=True)
         records = self.env[report.model].browse(res_ids)
         records.check_access("read")
 

@@ -94,7 +94,7 @@ class ResPartner(models.Model):
     def _mae_accounting_domain(self, company):
         self.ensure_one()
         return [
-            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("partner_id.commercial_partner_id", "=", self.commercial_partner_id.id),
             ("company_id", "child_of", company.id),
             ("parent_state", "=", "posted"),
         ]
