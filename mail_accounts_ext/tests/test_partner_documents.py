@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common_documents import AS_OF, PartnerDocumentsCommon
 
@@ -231,6 +232,7 @@ class TestPartnerDocuments(PartnerDocumentsCommon):
             self.user_billing).with_context(force_report_rendering=True)
         with patch("odoo.addons.mail_accounts_ext.models.ir_actions_report."
                    "_get_wkhtmltopdf_bin", return_value="/bin/false"), \
+                mute_logger("odoo.addons.mail_accounts_ext.models.ir_actions_report"), \
                 self.assertRaisesRegex(UserError, "Mae Customer One"):
             report._mae_render_pdfs(self.customer.ids)
 
