@@ -16,7 +16,12 @@
         "wizards/mail_account_setup_views.xml",
         "views/mail_account_views.xml",
         "views/res_users_views.xml",
+        "views/res_config_settings_views.xml",
+        "report/report_layout.xml",
+        "report/partner_document_reports.xml",
+        "report/employee_declaration_report.xml",
         "views/menus.xml",
+        "data/ir_config_parameter_data.xml",
     ],
     "demo": ["demo/mail_account_demo.xml"],
     "assets": {

@@ -1,0 +1,14 @@
+# Copyright 2026 mail_accounts_ext contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    interest_note_rate = fields.Float(
+        related="company_id.interest_note_rate", readonly=False
+    )
+    interest_note_day_count = fields.Selection(
+        related="company_id.interest_note_day_count", readonly=False
+    )

@@ -1,0 +1,2 @@
+from . import partner_documents
+from . import employee_declaration
