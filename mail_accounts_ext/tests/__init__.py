@@ -4,3 +4,5 @@ from . import test_mail_account
 from . import test_tours
 from . import test_partner_documents
 from . import test_report_pdf
+from . import test_batch
+from . import test_batch_pdf
