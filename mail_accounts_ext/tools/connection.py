@@ -167,11 +167,12 @@ class _SMTP(smtplib.SMTP):
         return super().data(msg)
 
     def send(self, s):
-        super().send(s)
+        result = super().send(s)
         # smtplib.data() sends the whole message, ending with CRLF.CRLF, in one call
         if self.transaction_stage == "data" and isinstance(s, bytes) \
                 and s.endswith(b"\r\n.\r\n"):
             self.transaction_stage = "data_sent"
+        return result
 
 
 def _smtp_login(client, login, password):
