@@ -20,6 +20,8 @@ SECURITY_SELECTION = [
 PROTOCOL_SELECTION = [("imap", "IMAP"), ("pop3", "POP3")]
 CA_FILE_PARAM = "mail_accounts_ext.ca_file"
 PROBE_TIMEOUT = 15
+# Account fields mirrored on its ir.mail_server.
+SERVER_FIELDS = set(protocol_lock.CONNECTION_FIELDS) | {"active", "name", "sender_name"}
 
 
 class MailAccount(models.Model):
@@ -257,9 +259,7 @@ class MailAccount(models.Model):
         result = super().write(vals)
         if set(vals) & set(protocol_lock.CONNECTION_FIELDS) or "tested_fingerprint" in vals:
             self._check_tested()
-        if set(vals) & set(protocol_lock.CONNECTION_FIELDS) | {
-            "active", "name", "sender_name", "tested_fingerprint"
-        }:
+        if set(vals) & SERVER_FIELDS:
             self._sync_mail_server()
         return result
 
