@@ -1,5 +1,8 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import unittest
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -27,3 +30,40 @@ class TestTours(HttpCase):
         )
         self.operator.invalidate_recordset()
         self.assertIn(group, self.operator.groups_id)
+
+    def _start_tour_with(self, url, tour, data, login):
+        """Start ``tour`` with ``data`` in ``window.maeTour`` (ports known only at run time)."""
+        options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False, "startUrl": url}
+        code = (f"window.maeTour = {json.dumps(data)}; "
+                f"odoo.startTour({tour!r}, {json.dumps(options)})")
+        self.start_tour(url, tour, login=login, code=code)
+
+    def test_account_setup_tour(self):
+        """Preset from the address, a failing test that saves nothing, then a passing one."""
+        from . import mailservers
+
+        missing = mailservers.missing_requirements()
+        if missing:
+            raise unittest.SkipTest("real mail servers unavailable: " + "; ".join(missing))
+        servers = mailservers.MailServers.start()
+        self.addCleanup(servers.stop)
+        self.env["ir.config_parameter"].sudo().set_param("mail_accounts_ext.ca_file",
+                                                          servers.ca_file)
+        email = "tour.operator@wp.pl"
+        # WP signs in with the part before the @: the preset fills it in.
+        servers.add_user("tour.operator", "right-password", email=email)
+        operator = new_test_user(self.env, login="mae_tour_owner", groups="base.group_user",
+                                 name="Tour Owner")
+        self._start_tour_with(
+            "/odoo/action-mail_accounts_ext.mail_account_action_my",
+            "mail_accounts_ext_account_setup",
+            {"email": email, "password": "right-password", "wrong": "wrong-password",
+             "host": servers.host,
+             "imap": servers.imap_port, "smtp": servers.smtp_port},
+            login="mae_tour_owner",
+        )
+        account = self.env["mail.account"].search([("owner_id", "=", operator.id)])
+        self.assertEqual(len(account), 1, "only the passing test saved an account")
+        self.assertEqual(account.email, email)
+        self.assertEqual(account.preset, "wp")
+        self.assertEqual(account.state, "tested")
