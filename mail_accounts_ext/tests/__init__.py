@@ -1,3 +1,6 @@
 from . import test_operator_flags
 from . import test_i18n
 from . import test_mail_account
+from . import test_sender_rule
+from . import test_sender_composer
+from . import test_sender_volume

@@ -1,0 +1,92 @@
+# Copyright 2026 mail_accounts_ext contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Refuse mail routed through an e-mail account its sender may not use."""
+        mails = super().create(vals_list)
+        forbidden = mails._mail_account_forbidden()
+        if forbidden:
+            raise AccessError(forbidden[0]._mail_account_refusal())
+        return mails
+
+    # ------------------------------------------------------------------
+    # SENDING
+    # ------------------------------------------------------------------
+    def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
+        """Mail whose sender may no longer use its e-mail account fails: it never
+        leaves through that server."""
+        mails = self - self._mail_account_fail_forbidden()
+        return super(MailMail, mails).send(
+            auto_commit=auto_commit, raise_exception=raise_exception,
+            post_send_callback=post_send_callback,
+        )
+
+    # ------------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------------
+    def _mail_account(self):
+        self.ensure_one()
+        return self.sudo().mail_server_id.mail_account_id
+
+    def _mail_account_senders(self):
+        """The users this mail is sent for: its creator or, for mail the system
+        created (crons, OdooBot), the internal users of its author; empty when the
+        system sends on its own (its code is trusted, as everywhere in Odoo)."""
+        self.ensure_one()
+        mail = self.sudo()
+        creator = mail.create_uid or self.env.user
+        if not creator._is_superuser():
+            return creator
+        return mail.author_id.with_context(active_test=False).user_ids.filtered(
+            lambda user: not user._is_superuser() and user._is_internal()
+        )
+
+    def _mail_account_forbidden(self):
+        """The mails routed through an e-mail account their senders may not use."""
+        forbidden = self.browse()
+        for mail in self:
+            account = mail._mail_account()
+            if not account:
+                continue
+            senders = mail._mail_account_senders()
+            if not account.active or (
+                senders and not any(account._may_be_used_by(user) for user in senders)
+            ):
+                forbidden |= mail
+        return forbidden
+
+    def _mail_account_refusal(self):
+        """Why this mail may not leave through its e-mail account (translated)."""
+        self.ensure_one()
+        account = self._mail_account()
+        if not account.active:
+            return self.env._(
+                "The e-mail account %(account)s is archived: nothing is sent through it.",
+                account=account.display_name,
+            )
+        return self.env._(
+            "%(user)s may not send e-mails through the e-mail account %(account)s.",
+            user=self._mail_account_senders()[:1].name or self.sudo().author_id.name or "?",
+            account=account.display_name,
+        )
+
+    def _mail_account_fail_forbidden(self):
+        """Fail (never send) outgoing mail whose sender may not use its account."""
+        forbidden = self.filtered(lambda mail: mail.state == "outgoing")._mail_account_forbidden()
+        for mail in forbidden:
+            reason = mail._mail_account_refusal()
+            mail.write({"state": "exception", "failure_type": "mail_smtp",
+                        "failure_reason": reason})
+            mail._postprocess_sent_message(success_pids=[], failure_reason=reason,
+                                           failure_type="mail_smtp")
+        return forbidden
