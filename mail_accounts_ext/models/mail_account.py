@@ -1,14 +1,19 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import hashlib
 import hmac
 import logging
+import threading
+from datetime import timedelta
+
+from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, formataddr
 
-from ..tools import connection, errors, presets, protocol_lock, sender
+from ..tools import connection, errors, presets, protocol_lock, ratelimit, sender
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +25,15 @@ SECURITY_SELECTION = [
 PROTOCOL_SELECTION = [("imap", "IMAP"), ("pop3", "POP3")]
 CA_FILE_PARAM = "mail_accounts_ext.ca_file"
 PROBE_TIMEOUT = 15
+# Reservations of the sending limit: one advisory lock per account (class, account id).
+SEND_LOCK_CLASS = 0x6D616531
+# How long a short transaction of the accounts waits for a lock before giving up.
+OWN_TRANSACTION_LOCK_TIMEOUT = "5s"
+# How long send timestamps are kept (only the last minute counts).
+SEND_LOG_KEEP = ratelimit.WINDOW * 60
+# When e-mails try again after another sender held the limit for too long.
+SEND_BUSY_RETRY = timedelta(seconds=15)
+
 
 class MailAccount(models.Model):
     _name = "mail.account"
@@ -621,3 +635,73 @@ class MailAccount(models.Model):
         if account.reply_to_account:
             values["reply_to"] = account._email_from()
         return values
+
+    # ------------------------------------------------------------------
+    # SENDING: limit
+    # ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _own_transaction(self):
+        """A short transaction of its own for the sending bookkeeping.
+
+        What it records (limit reservations, the sending status) is committed at once,
+        visible to concurrent senders, and never waits on the transaction that sends.
+        READ COMMITTED: after waiting for a lock, each statement sees what the previous
+        holder committed. While tests run, a savepoint of the test cursor stands in for
+        it (as ``mail.mail.send_after_commit`` sends on the test cursor).
+        """
+        if getattr(threading.current_thread(), "testing", False):
+            cr = self.env.cr
+            with cr.savepoint(flush=False):
+                cr.execute("SET LOCAL lock_timeout = %s", [OWN_TRANSACTION_LOCK_TIMEOUT])
+                yield cr
+                cr.execute("SET LOCAL lock_timeout TO DEFAULT")
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute("SET LOCAL lock_timeout = %s", [OWN_TRANSACTION_LOCK_TIMEOUT])
+            yield cr
+
+    def _reserve_sending(self, weights):
+        """Take room under this account's sending limit for queued e-mails.
+
+        Reservations of one account are serialized by an advisory lock held by a
+        short transaction of their own (:meth:`_own_transaction`) that reads the send
+        timestamps of the last minute, plans (:func:`tools.ratelimit.plan_sending`)
+        and records what it grants before committing: concurrent senders (the mail
+        queue, immediate sends of several users) never count the same room twice.
+        Room is taken before sending, so a failed send wastes it rather than
+        exceeding the limit.
+
+        :param weights: messages each queued e-mail produces, in sending order
+        :returns: :class:`tools.ratelimit.Plan`: the first ``granted`` e-mails may
+            leave now, the others wait until ``retry_at``
+        """
+        self.ensure_one()
+        limit = self.sudo().rate_limit_per_minute
+        now = fields.Datetime.now()
+        if limit <= 0:
+            return ratelimit.plan_sending((), now, 0, weights)
+        try:
+            with self._own_transaction() as cr:
+                cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SEND_LOCK_CLASS, self.id],
+                           log_exceptions=False)
+                cr.execute(
+                    "SELECT sent_at, message_count FROM mail_account_send_log "
+                    "WHERE account_id = %s AND sent_at > %s",
+                    [self.id, now - ratelimit.WINDOW],
+                )
+                plan = ratelimit.plan_sending(cr.fetchall(), now, limit, weights)
+                if plan.used:
+                    cr.execute(
+                        "INSERT INTO mail_account_send_log (account_id, sent_at, message_count) "
+                        "VALUES (%s, %s, %s)",
+                        [self.id, now, plan.used],
+                    )
+                cr.execute(
+                    "DELETE FROM mail_account_send_log WHERE account_id = %s AND sent_at < %s",
+                    [self.id, now - SEND_LOG_KEEP],
+                )
+        except LockNotAvailable:
+            _logger.info("Sending limit of e-mail account %s is busy: its e-mails wait.", self.id)
+            return ratelimit.Plan(0, 0, now + SEND_BUSY_RETRY)
+        return plan

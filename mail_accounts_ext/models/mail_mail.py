@@ -1,7 +1,12 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import defaultdict
+
 from odoo import api, models
 from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
 
 
 class MailMail(models.Model):
@@ -23,9 +28,14 @@ class MailMail(models.Model):
     # SENDING
     # ------------------------------------------------------------------
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
-        """Mail whose sender may no longer use its e-mail account fails: it never
-        leaves through that server."""
+        """Mail through e-mail accounts: the sender's rights and the limit.
+
+        Before core sends: mail whose sender may no longer use the account fails
+        (it never leaves through that server); mail over the account's sending limit
+        stays outgoing with a later ``scheduled_date`` (the mail queue sends it then).
+        """
         mails = self - self._mail_account_fail_forbidden()
+        mails -= mails._mail_account_hold_over_limit()
         return super(MailMail, mails).send(
             auto_commit=auto_commit, raise_exception=raise_exception,
             post_send_callback=post_send_callback,
@@ -90,3 +100,39 @@ class MailMail(models.Model):
             mail._postprocess_sent_message(success_pids=[], failure_reason=reason,
                                            failure_type="mail_smtp")
         return forbidden
+
+    def _mail_account_message_count(self):
+        """SMTP messages this mail produces: one per notified partner, one for its
+        plain To/Cc addresses (see ``_prepare_outgoing_list``)."""
+        self.ensure_one()
+        mail = self.sudo()
+        return max(1, len(mail.recipient_ids) + bool(mail.email_to or mail.email_cc))
+
+    def _mail_account_hold_over_limit(self):
+        """Keep for later the outgoing mails over their account's sending limit.
+
+        They stay outgoing with ``scheduled_date`` set to when the account has room
+        again, and the mail queue is triggered for that moment.
+
+        :returns: the mails held back
+        """
+        by_account = defaultdict(lambda: self.browse())
+        for mail in self.filtered(lambda mail: mail.state == "outgoing"):
+            account = mail._mail_account()
+            if account.rate_limit_per_minute > 0:
+                by_account[account] |= mail
+        held = self.browse()
+        for account, mails in by_account.items():
+            mails = mails.sorted("id")
+            plan = account._reserve_sending(
+                [mail._mail_account_message_count() for mail in mails]
+            )
+            later = mails[plan.granted:]
+            if not later:
+                continue
+            later.write({"scheduled_date": plan.retry_at})
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(plan.retry_at)
+            _logger.info("E-mail account %s: %s e-mails wait for its sending limit until %s",
+                         account.id, len(later), plan.retry_at)
+            held |= later
+        return held

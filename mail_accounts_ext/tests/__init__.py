@@ -4,3 +4,4 @@ from . import test_mail_account
 from . import test_sender_rule
 from . import test_sender_composer
 from . import test_sender_volume
+from . import test_sender_rate_limit
