@@ -2,6 +2,7 @@ from . import ir_mail_server
 from . import mail_account
 from . import mail_account_send_log
 from . import mail_mail
+from . import mail_notification
 from . import mail_template
 from . import mail_thread
 from . import project_project

@@ -7,6 +7,7 @@ import logging
 import threading
 from datetime import timedelta
 
+import psycopg2
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
@@ -163,6 +164,19 @@ class MailAccount(models.Model):
         ondelete="set null",
         help="The Odoo outgoing mail server that sends this account's mail; it is "
         "never chosen for anybody else's mail.",
+    )
+    last_send_date = fields.Datetime(
+        readonly=True, copy=False,
+        help="When the sending status below was recorded: it changes when sending "
+        "fails, and when it works again after a failure.",
+    )
+    last_send_ok = fields.Boolean(
+        string="Sending Works", readonly=True, copy=False,
+        help="Whether the last e-mail sent through this account left without error.",
+    )
+    last_send_message = fields.Text(
+        string="Last Sending Problem", readonly=True, copy=False,
+        help="What the outgoing server answered when sending last failed, and what to do.",
     )
     project_ids = fields.Many2many(
         "project.project", "mail_account_project_project_rel", "account_id", "project_id",
@@ -637,7 +651,7 @@ class MailAccount(models.Model):
         return values
 
     # ------------------------------------------------------------------
-    # SENDING: limit
+    # SENDING: limit and status
     # ------------------------------------------------------------------
     @contextlib.contextmanager
     def _own_transaction(self):
@@ -705,3 +719,46 @@ class MailAccount(models.Model):
             _logger.info("Sending limit of e-mail account %s is busy: its e-mails wait.", self.id)
             return ratelimit.Plan(0, 0, now + SEND_BUSY_RETRY)
         return plan
+
+    def _record_send_result(self, ok, message=False):
+        """Remember whether sending through these accounts works.
+
+        Written in a short transaction of its own, and only when the status changes
+        (a failure, or the first success after one): the transaction that sends never
+        holds a lock on the account, so a concurrent change of the account cannot
+        roll back (and resend) mail that already left.
+        """
+        accounts = self.sudo().filtered(lambda account: not ok or not account.last_send_ok)
+        if not accounts:
+            return
+        try:
+            with self._own_transaction() as cr:
+                cr.execute(
+                    "UPDATE mail_account SET last_send_ok = %s, last_send_message = %s, "
+                    "last_send_date = %s WHERE id IN %s",
+                    [ok, message or None, fields.Datetime.now(), tuple(accounts.ids)],
+                    log_exceptions=False,
+                )
+        except psycopg2.Error as error:
+            _logger.info("Could not record the sending status of e-mail accounts %s: %s",
+                         accounts.ids, error)
+        accounts.invalidate_recordset(["last_send_ok", "last_send_message", "last_send_date"])
+
+    def _explain_send_failure(self, error, stage=None):
+        """Explain (in the sender's language) and record a failed send through this account.
+
+        :param error: what ``smtplib``/``ssl``/``socket`` raised
+        :returns: the text for the mail's and the notifications' failure reason
+        """
+        self.ensure_one()
+        account = self.sudo()
+        explanation = errors.explain(error, protocol="smtp", stage=stage,
+                                     host=account.smtp_host, port=account.smtp_port)
+        text = self.env._(
+            "Sending through the e-mail account %(account)s (%(server)s) failed. "
+            "%(explanation)s",
+            account=account.display_name, server=f"{account.smtp_host}:{account.smtp_port}",
+            explanation=self._explain_text(explanation),
+        )
+        self._record_send_result(False, text)
+        return text

@@ -28,18 +28,47 @@ class MailMail(models.Model):
     # SENDING
     # ------------------------------------------------------------------
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
-        """Mail through e-mail accounts: the sender's rights and the limit.
+        """Mail through e-mail accounts: the sender's rights, the limit, the language.
 
         Before core sends: mail whose sender may no longer use the account fails
         (it never leaves through that server); mail over the account's sending limit
-        stays outgoing with a later ``scheduled_date`` (the mail queue sends it then).
+        stays outgoing with a later ``scheduled_date`` (the mail queue sends it then);
+        the rest is sent in its sender's language, the language of the failure
+        reasons it may get.
         """
         mails = self - self._mail_account_fail_forbidden()
         mails -= mails._mail_account_hold_over_limit()
-        return super(MailMail, mails).send(
-            auto_commit=auto_commit, raise_exception=raise_exception,
-            post_send_callback=post_send_callback,
+        for lang, batch in mails._mail_account_by_lang().items():
+            batch = batch.with_context(lang=lang) if lang else batch
+            super(MailMail, batch).send(
+                auto_commit=auto_commit, raise_exception=raise_exception,
+                post_send_callback=post_send_callback,
+            )
+        return True
+
+    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+        """Give the notifications the explained reason of a failed connection.
+
+        When connecting to the server fails, core writes the reason on the mails
+        but gives the notifications (the chatter's failure dialog) only its type.
+        """
+        if failure_type != "mail_smtp" or failure_reason:
+            return super()._postprocess_sent_message(
+                success_pids, failure_reason=failure_reason, failure_type=failure_type)
+        explained = self.filtered(
+            lambda mail: mail.failure_reason and mail.sudo().mail_server_id.mail_account_id
         )
+        by_reason = defaultdict(lambda: self.browse())
+        for mail in explained:
+            by_reason[mail.failure_reason] |= mail
+        for reason, mails in by_reason.items():
+            super(MailMail, mails)._postprocess_sent_message(
+                success_pids, failure_reason=reason, failure_type=failure_type)
+        rest = self - explained
+        if rest:
+            super(MailMail, rest)._postprocess_sent_message(
+                success_pids, failure_reason=failure_reason, failure_type=failure_type)
+        return True
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
@@ -136,3 +165,16 @@ class MailMail(models.Model):
                          account.id, len(later), plan.retry_at)
             held |= later
         return held
+
+    def _mail_account_by_lang(self):
+        """{language: mails}: account mails by their sender's language (``False``:
+        the current one, for the others)."""
+        groups = defaultdict(lambda: self.browse())
+        for mail in self:
+            lang = False
+            if mail._mail_account():
+                lang = mail._mail_account_senders()[:1].lang or False
+            if lang == self.env.lang:
+                lang = False
+            groups[lang] |= mail
+        return groups

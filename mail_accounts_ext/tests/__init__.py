@@ -5,3 +5,4 @@ from . import test_sender_rule
 from . import test_sender_composer
 from . import test_sender_volume
 from . import test_sender_rate_limit
+from . import test_sender_failure

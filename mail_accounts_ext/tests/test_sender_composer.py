@@ -110,3 +110,4 @@ class TestSenderComposer(SenderCase):
         [received] = self.servers.smtp_received
         mail = self.assertReceivedThrough(received, self.account_bob)
         self.assertEqual(mail["Message-Id"], message.message_id)
+        self.assertTrue(self.account_bob.last_send_ok)
