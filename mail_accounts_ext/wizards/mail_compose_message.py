@@ -17,6 +17,7 @@ class MailComposeMessage(models.TransientModel):
     )
     mail_account_allowed_ids = fields.Many2many(
         "mail.account", compute="_compute_mail_account_allowed_ids",
+        string="Accounts You May Send From",
     )
     mail_account_per_record = fields.Boolean(
         string="Sender per document",
