@@ -1,1 +1,2 @@
 from . import mail_account_setup
+from . import mail_compose_message
