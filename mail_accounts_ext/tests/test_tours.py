@@ -5,6 +5,8 @@ import unittest
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import SenderCase
+
 
 @tagged("post_install", "-at_install")
 class TestTours(HttpCase):
@@ -67,3 +69,22 @@ class TestTours(HttpCase):
         self.assertEqual(account.email, email)
         self.assertEqual(account.preset, "wp")
         self.assertEqual(account.state, "tested")
+
+
+@tagged("post_install", "-at_install")
+class TestComposeTour(HttpCase, SenderCase):
+    """Composing from a task of a branded project, clicked through in the browser."""
+
+    def test_compose_from_task_tour(self):
+        action = self.env["ir.actions.act_window"].create({
+            "name": "Tasks", "res_model": "project.task", "view_mode": "form",
+        })
+        self.task_brand.message_subscribe(partner_ids=self.customer.ids)
+        self.start_tour(f"/odoo/action-{action.id}/{self.task_brand.id}",
+                        "mail_accounts_ext_compose_from_task", login="mae_ann")
+        message = self.task_brand.message_ids.filtered(
+            lambda m: "landing page is online" in (m.body or ""))
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, self.user_brand.partner_id)
+        self.assertIn(self.account_brand.email, message.email_from)
+        self.assertEqual(message.sudo().mail_server_id, self.account_brand.sudo().mail_server_id)
