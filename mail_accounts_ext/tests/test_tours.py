@@ -6,10 +6,11 @@ import unittest
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import SenderCase
+from .tour_screenshots import TourScreenshotsMixin
 
 
-@tagged("post_install", "-at_install")
-class TestTours(HttpCase):
+@tagged("post_install", "-at_install", "mae_tours")
+class TestTours(TourScreenshotsMixin, HttpCase):
     """The main flows, clicked through in a real browser (headless Chromium)."""
 
     @classmethod
@@ -71,8 +72,8 @@ class TestTours(HttpCase):
         self.assertEqual(account.state, "tested")
 
 
-@tagged("post_install", "-at_install")
-class TestComposeTour(HttpCase, SenderCase):
+@tagged("post_install", "-at_install", "mae_tours")
+class TestComposeTour(TourScreenshotsMixin, HttpCase, SenderCase):
     """Composing from a task of a branded project, clicked through in the browser."""
 
     def test_compose_from_task_tour(self):

@@ -3,6 +3,7 @@
 // (wrong password) and saves nothing, the second passes and saves the account.
 // The test puts the loopback mail servers' ports in window.maeTour.
 import { registry } from "@web/core/registry";
+import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 // Read lazily: the steps are built before the test has set window.maeTour.
 const tourData = (key) => String(window.maeTour[key]);
@@ -79,11 +80,13 @@ registry.category("web_tour.tours").add("mail_accounts_ext_account_setup", {
         {
             trigger: ".modal .o_field_widget[name=preset] select:has(option:selected:contains(WP))",
         },
+        screenshot("account_setup_preset"),
         ...setServers("wrong"),
         {
             content: "The test failed: the wizard stays open and explains why",
             trigger: ".modal .alert-danger:contains(password)",
         },
+        screenshot("account_setup_test_failed"),
         ...setServers("password"),
         {
             content: "The test passed: the account is saved and shown",
@@ -93,5 +96,6 @@ registry.category("web_tour.tours").add("mail_accounts_ext_account_setup", {
             content: "The last test result is shown on the account",
             trigger: ".o_form_view .o_field_widget[name=last_test_message]:contains(passed)",
         },
+        screenshot("account_form"),
     ],
 });

@@ -2,6 +2,7 @@
 // An operator writes to the customer from a task of a branded project: the full composer
 // pre-fills "Send from" with the project's default account, and the message is sent.
 import { registry } from "@web/core/registry";
+import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_compose_from_task", {
     steps: () => [
@@ -24,6 +25,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_compose_from_task", {
             trigger: ".modal .o_field_html[name=body] .odoo-editor-editable",
             run: "editor Your landing page is online.",
         },
+        screenshot("compose_send_from"),
         {
             content: "Send",
             trigger: ".modal-footer .btn-primary:contains(Send)",
