@@ -577,6 +577,31 @@ def cmd_i18n(_args):
     return 0
 
 
+SCREENSHOTS = ROOT / ADDON / "static" / "description" / "screenshots"
+
+
+def cmd_screenshots(_args):
+    """Run the browser tours and save the screenshots they ask for (README pictures)."""
+    odoo_src, why = find_odoo()
+    if not odoo_src:
+        raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC.")
+    setup_apt()
+    setup_venv(odoo_src)
+    pg_start()
+    db = f"{DB_PREFIX}_screenshots"
+    copy_db(ensure_template(odoo_src, demo=False), db)
+    os.environ["MAE_SCREENSHOTS"] = str(SCREENSHOTS)
+    rc, log = odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all", "--test-enable",
+                                      "--test-tags=mae_tours", "--stop-after-init",
+                                      "--log-level=test"], "screenshots", http_port=free_port())
+    drop_db(db)
+    saved = sorted(p.name for p in SCREENSHOTS.glob("*.png"))
+    say(f"{len(saved)} screenshots in {SCREENSHOTS.relative_to(ROOT)}: {', '.join(saved)}")
+    if rc:
+        print("\n".join(line for line in log.splitlines() if " ERROR " in line)[-3000:])
+    return rc
+
+
 def cmd_setup(_args):
     odoo_src, why = find_odoo()
     setup_apt()
@@ -597,6 +622,7 @@ def main(argv=None):
     sub.add_parser("setup", help="only set up the environment")
     sub.add_parser("pg-stop", help="stop the private PostgreSQL cluster")
     sub.add_parser("i18n", help="regenerate the .pot and merge it into pl.po and uk.po")
+    sub.add_parser("screenshots", help="run the tours and save the README screenshots")
     args = parser.parse_args(argv)
     if args.command == "test":
         return cmd_test(args)
@@ -604,6 +630,8 @@ def main(argv=None):
         return cmd_run(args)
     if args.command == "i18n":
         return cmd_i18n(args)
+    if args.command == "screenshots":
+        return cmd_screenshots(args)
     if args.command == "pg-stop":
         pg_stop()
         return 0

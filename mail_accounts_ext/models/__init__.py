@@ -3,10 +3,16 @@ from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server
 from . import mail_account
+from . import mail_account_send_log
 from . import mail_batch
 from . import mail_batch_line
 from . import mail_batch_profile
 from . import mail_mail
+from . import mail_notification
+from . import mail_template
+from . import mail_thread
+from . import project_project
+from . import project_task
 from . import res_company
 from . import res_config_settings
 from . import res_partner

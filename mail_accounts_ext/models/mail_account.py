@@ -1,14 +1,20 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import hashlib
 import hmac
 import logging
+import threading
+from datetime import timedelta
+
+import psycopg2
+from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, formataddr
 
-from ..tools import connection, errors, presets, protocol_lock
+from ..tools import connection, errors, presets, protocol_lock, ratelimit, sender
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +26,16 @@ SECURITY_SELECTION = [
 PROTOCOL_SELECTION = [("imap", "IMAP"), ("pop3", "POP3")]
 CA_FILE_PARAM = "mail_accounts_ext.ca_file"
 PROBE_TIMEOUT = 15
+# Account fields mirrored on its ir.mail_server.
+SERVER_FIELDS = set(protocol_lock.CONNECTION_FIELDS) | {"active", "name", "sender_name"}
+# Reservations of the sending limit: one advisory lock per account (class, account id).
+SEND_LOCK_CLASS = 0x6D616531
+# How long a short transaction of the accounts waits for a lock before giving up.
+OWN_TRANSACTION_LOCK_TIMEOUT = "5s"
+# How long send timestamps are kept (only the last minute counts).
+SEND_LOG_KEEP = ratelimit.WINDOW * 60
+# When e-mails try again after another sender held the limit for too long.
+SEND_BUSY_RETRY = timedelta(seconds=15)
 
 
 class MailAccount(models.Model):
@@ -151,6 +167,29 @@ class MailAccount(models.Model):
         help="The Odoo outgoing mail server that sends this account's mail; it is "
         "never chosen for anybody else's mail.",
     )
+    last_send_date = fields.Datetime(
+        readonly=True, copy=False,
+        help="When the sending status below was recorded: it changes when sending "
+        "fails, and when it works again after a failure.",
+    )
+    last_send_ok = fields.Boolean(
+        string="Sending Works", readonly=True, copy=False,
+        help="Whether the last e-mail sent through this account left without error.",
+    )
+    last_send_message = fields.Text(
+        string="Last Sending Problem", readonly=True, copy=False,
+        help="What the outgoing server answered when sending last failed, and what to do.",
+    )
+    project_ids = fields.Many2many(
+        "project.project", "mail_account_project_project_rel", "account_id", "project_id",
+        help="The projects this account sends for, e.g. the projects of one brand.",
+    )
+    default_project_ids = fields.Many2many(
+        "project.project", "mail_account_default_project_rel", "account_id", "project_id",
+        string="Default for These Projects",
+        help="Whoever may use this account and writes from a document of one of these "
+        "projects sends from this account, before their own default account.",
+    )
 
     _sql_constraints = [
         ("incoming_port_range", "CHECK(incoming_port > 0 AND incoming_port < 65536)",
@@ -232,6 +271,21 @@ class MailAccount(models.Model):
                                company=account.company_id.name)
                 )
 
+    @api.constrains("default_project_ids", "active", "account_type", "owner_id", "company_id")
+    def _check_project_defaults(self):
+        """One default account per project and scope (a person, or a company)."""
+        projects = self.default_project_ids
+        if not projects:
+            return
+        accounts = self.sudo().search([("default_project_ids", "in", projects.ids)])
+        error = sender.project_defaults_error(
+            [account._sender_data() for account in accounts],
+            project_names={project.id: project.display_name for project in projects.sudo()},
+            account_names={account.id: account.display_name for account in accounts},
+        )
+        if error:
+            raise ValidationError(self._translate_template(*error))
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -243,6 +297,7 @@ class MailAccount(models.Model):
         accounts = super().create(vals_list)
         accounts._check_tested()
         accounts._sync_mail_server()
+        accounts._align_default_projects(drop=False)
         return accounts
 
     def write(self, vals):
@@ -257,10 +312,14 @@ class MailAccount(models.Model):
         result = super().write(vals)
         if set(vals) & set(protocol_lock.CONNECTION_FIELDS) or "tested_fingerprint" in vals:
             self._check_tested()
-        if set(vals) & set(protocol_lock.CONNECTION_FIELDS) | {
-            "active", "name", "sender_name", "tested_fingerprint"
-        }:
+        if set(vals) & SERVER_FIELDS:
             self._sync_mail_server()
+        if {"project_ids", "default_project_ids"} & set(vals):
+            # A default project is one of the account's projects: removing a project
+            # drops it as a default too; making a project a default adds it.
+            self._align_default_projects(
+                drop="project_ids" in vals and "default_project_ids" not in vals
+            )
         return result
 
     def unlink(self):
@@ -469,3 +528,273 @@ class MailAccount(models.Model):
     def _preset_settings(self, preset_code, address):
         preset = presets.get_preset(preset_code)
         return presets.settings_from_preset(preset, address) if preset else None
+
+    def _align_default_projects(self, drop):
+        """Keep the default projects among the projects (``drop``: un-default the others)."""
+        for account in self:
+            extra = account.default_project_ids - account.project_ids
+            if not extra:
+                continue
+            if drop:
+                account.default_project_ids = [fields.Command.unlink(p.id) for p in extra]
+            else:
+                account.project_ids = [fields.Command.link(p.id) for p in extra]
+
+    # ------------------------------------------------------------------
+    # SENDER CHOICE (the rule itself is tools/sender.py)
+    # ------------------------------------------------------------------
+    def _sender_data(self):
+        """This account as the plain data the rule of ``tools/sender.py`` reads."""
+        self.ensure_one()
+        account = self.sudo()
+        personal = account.account_type == "personal"
+        return {
+            "id": account.id,
+            "active": account.active,
+            "company_id": account.company_id.id,
+            "owner_id": account.owner_id.id if personal else False,
+            "user_ids": account.user_ids.ids,
+            "is_default": personal and account.is_default,
+            "is_company_default": not personal and account.is_company_default,
+            "project_ids": account.project_ids.ids,
+            "default_project_ids": account.default_project_ids.ids,
+            "name": account.name,
+        }
+
+    @api.model
+    def _sender_user(self, user=None):
+        """The user mail is sent for (default: the current user), as a record.
+
+        Empty when the rule does not apply: system users (crons, OdooBot) and portal
+        or public users keep Odoo's standard sender.
+        """
+        Users = self.env["res.users"]
+        user = Users.browse(user) if isinstance(user, int) else (user or self.env.user)
+        user = user.sudo()
+        if len(user) != 1 or user._is_superuser() or not user._is_internal():
+            return Users
+        return user
+
+    @api.model
+    def _sender_candidates(self, user):
+        """Plain data of the active accounts ``user`` may use, in the user's companies."""
+        accounts = self.sudo().search([
+            ("company_id", "in", user.company_ids.ids),
+            "|", "|", ("owner_id", "=", user.id), ("user_ids", "in", user.id),
+            "&", ("account_type", "=", "company"), ("user_ids", "=", False),
+        ])
+        return [account._sender_data() for account in accounts]
+
+    @api.model
+    def _default_sender_company(self, user):
+        return self.env.company if user == self.env.user else user.company_id
+
+    @api.model
+    def _resolve_senders(self, records, user=None):
+        """The account each of ``records`` is sent from when ``user`` writes from it.
+
+        Applies :func:`tools.sender.resolve_sender`: the default account of the
+        document's project (``_mail_account_project``) if the user may use it, the
+        user's own default account, the company's default shared account; inactive
+        accounts and accounts of another company than the document's never qualify.
+
+        :param records: documents of one model (any model; ``_mail_account_project``
+            of ``mail.thread`` finds their project)
+        :param user: ``res.users`` record or id; default: the current user
+        :returns: ``{record id: mail.account}``, an empty account for Odoo's
+            standard sender
+        """
+        user = self._sender_user(user)
+        if not user or not records:
+            return {record.id: self.browse() for record in records}
+        candidates = self._sender_candidates(user)
+        companies = records._mail_get_companies(default=self._default_sender_company(user))
+        result = {}
+        for record in records:
+            project = (record._mail_account_project()
+                       if hasattr(record, "_mail_account_project") else None)
+            resolution = sender.resolve_sender(
+                candidates, user_id=user.id, user_company_ids=user.company_ids.ids,
+                company_id=companies[record.id].id or None,
+                project_id=project.id if project else None,
+            )
+            result[record.id] = self.browse(resolution.account_id)
+        return result
+
+    @api.model
+    def _resolve_sender(self, record, user=None):
+        """The account ``user`` (default: the current user) sends from when writing from
+        ``record`` (one document, or nothing), or an empty record for Odoo's standard
+        sender. See :meth:`_resolve_senders`; :meth:`_sender_values` gives the values
+        to put on the mail.
+        """
+        if record:
+            record.ensure_one()
+            return self._resolve_senders(record, user)[record.id]
+        user = self._sender_user(user)
+        if not user:
+            return self.browse()
+        resolution = sender.resolve_sender(
+            self._sender_candidates(user), user_id=user.id,
+            user_company_ids=user.company_ids.ids,
+            company_id=self._default_sender_company(user).id,
+        )
+        return self.browse(resolution.account_id)
+
+    @api.model
+    def _usable_accounts(self, record=None, user=None):
+        """The accounts ``user`` may send from when writing from ``record``, in the
+        order of a "Send from" list (own personal accounts, colleagues' shared ones,
+        company accounts)."""
+        user = self._sender_user(user)
+        if not user:
+            return self.browse()
+        company = self._default_sender_company(user)
+        if record:
+            company = record._mail_get_companies(default=company)[record.id]
+        accounts = sender.usable_accounts(
+            self._sender_candidates(user), user_id=user.id,
+            user_company_ids=user.company_ids.ids, company_id=company.id or None,
+        )
+        return self.browse([account.id for account in accounts])
+
+    def _may_be_used_by(self, user):
+        """Whether ``user`` may send through this account (:func:`tools.sender.may_use`)."""
+        self.ensure_one()
+        user = user.sudo()
+        return sender.may_use(self._sender_data(), user.id, user.company_ids.ids)
+
+    def _sender_values(self, account=None):
+        """The values a mail sent through ``account`` (default: this account) carries.
+
+        ``email_from`` and ``mail_server_id`` always go together, so the mail never
+        leaves through another person's server; ``reply_to`` is the account's address
+        when it receives the replies ("Receive replies at this address"), otherwise it
+        is left out and Odoo's reply address (alias, catchall) applies.
+
+        :returns: ``{"email_from", "mail_server_id"[, "reply_to"]}``; ``{}`` for no account
+        """
+        account = (self if account is None else account).sudo()
+        if not account or not account.mail_server_id:
+            return {}
+        account.ensure_one()
+        values = {
+            "email_from": account._email_from(),
+            "mail_server_id": account.mail_server_id.id,
+        }
+        if account.reply_to_account:
+            values["reply_to"] = account._email_from()
+        return values
+
+    # ------------------------------------------------------------------
+    # SENDING: limit and status
+    # ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _own_transaction(self):
+        """A short transaction of its own for the sending bookkeeping.
+
+        What it records (limit reservations, the sending status) is committed at once,
+        visible to concurrent senders, and never waits on the transaction that sends.
+        READ COMMITTED: after waiting for a lock, each statement sees what the previous
+        holder committed. While tests run, a savepoint of the test cursor stands in for
+        it (as ``mail.mail.send_after_commit`` sends on the test cursor).
+        """
+        if getattr(threading.current_thread(), "testing", False):
+            cr = self.env.cr
+            with cr.savepoint(flush=False):
+                cr.execute("SET LOCAL lock_timeout = %s", [OWN_TRANSACTION_LOCK_TIMEOUT])
+                yield cr
+                cr.execute("SET LOCAL lock_timeout TO DEFAULT")
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute("SET LOCAL lock_timeout = %s", [OWN_TRANSACTION_LOCK_TIMEOUT])
+            yield cr
+
+    def _reserve_sending(self, weights):
+        """Take room under this account's sending limit for queued e-mails.
+
+        Reservations of one account are serialized by an advisory lock held by a
+        short transaction of their own (:meth:`_own_transaction`) that reads the send
+        timestamps of the last minute, plans (:func:`tools.ratelimit.plan_sending`)
+        and records what it grants before committing: concurrent senders (the mail
+        queue, immediate sends of several users) never count the same room twice.
+        Room is taken before sending, so a failed send wastes it rather than
+        exceeding the limit.
+
+        :param weights: messages each queued e-mail produces, in sending order
+        :returns: :class:`tools.ratelimit.Plan`: the first ``granted`` e-mails may
+            leave now, the others wait until ``retry_at``
+        """
+        self.ensure_one()
+        limit = self.sudo().rate_limit_per_minute
+        now = fields.Datetime.now()
+        if limit <= 0:
+            return ratelimit.plan_sending((), now, 0, weights)
+        try:
+            with self._own_transaction() as cr:
+                cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SEND_LOCK_CLASS, self.id],
+                           log_exceptions=False)
+                cr.execute(
+                    "SELECT sent_at, message_count FROM mail_account_send_log "
+                    "WHERE account_id = %s AND sent_at > %s",
+                    [self.id, now - ratelimit.WINDOW],
+                )
+                plan = ratelimit.plan_sending(cr.fetchall(), now, limit, weights)
+                if plan.used:
+                    cr.execute(
+                        "INSERT INTO mail_account_send_log (account_id, sent_at, message_count) "
+                        "VALUES (%s, %s, %s)",
+                        [self.id, now, plan.used],
+                    )
+                cr.execute(
+                    "DELETE FROM mail_account_send_log WHERE account_id = %s AND sent_at < %s",
+                    [self.id, now - SEND_LOG_KEEP],
+                )
+        except LockNotAvailable:
+            _logger.info("Sending limit of e-mail account %s is busy: its e-mails wait.", self.id)
+            return ratelimit.Plan(0, 0, now + SEND_BUSY_RETRY)
+        return plan
+
+    def _record_send_result(self, ok, message=False):
+        """Remember whether sending through these accounts works.
+
+        Written in a short transaction of its own, and only when the status changes
+        (a failure, or the first success after one): the transaction that sends never
+        holds a lock on the account, so a concurrent change of the account cannot
+        roll back (and resend) mail that already left.
+        """
+        accounts = self.sudo().filtered(lambda account: not ok or not account.last_send_ok)
+        if not accounts:
+            return
+        try:
+            with self._own_transaction() as cr:
+                cr.execute(
+                    "UPDATE mail_account SET last_send_ok = %s, last_send_message = %s, "
+                    "last_send_date = %s WHERE id IN %s",
+                    [ok, message or None, fields.Datetime.now(), tuple(accounts.ids)],
+                    log_exceptions=False,
+                )
+        except psycopg2.Error as error:
+            _logger.info("Could not record the sending status of e-mail accounts %s: %s",
+                         accounts.ids, error)
+        accounts.invalidate_recordset(["last_send_ok", "last_send_message", "last_send_date"])
+
+    def _explain_send_failure(self, error, stage=None):
+        """Explain (in the sender's language) and record a failed send through this account.
+
+        :param error: what ``smtplib``/``ssl``/``socket`` raised
+        :returns: the text for the mail's and the notifications' failure reason
+        """
+        self.ensure_one()
+        account = self.sudo()
+        explanation = errors.explain(error, protocol="smtp", stage=stage,
+                                     host=account.smtp_host, port=account.smtp_port)
+        text = self.env._(
+            "Sending through the e-mail account %(account)s (%(server)s) failed. "
+            "%(explanation)s",
+            account=account.display_name, server=f"{account.smtp_host}:{account.smtp_port}",
+            explanation=self._explain_text(explanation),
+        )
+        self._record_send_result(False, text)
+        return text

@@ -4,5 +4,10 @@ from . import test_mail_account
 from . import test_tours
 from . import test_partner_documents
 from . import test_report_pdf
+from . import test_sender_rule
+from . import test_sender_composer
+from . import test_sender_volume
+from . import test_sender_rate_limit
+from . import test_sender_failure
 from . import test_batch
 from . import test_batch_pdf

@@ -1,7 +1,12 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
+import email
+import email.policy
 import unittest
+from unittest.mock import patch
 
+import odoo
 from odoo.tests import TransactionCase, new_test_user
 
 DISABLED_MAIL_CONTEXT = {
@@ -102,3 +107,101 @@ class MailServersCase(MailAccountsCommon):
         if account_values:
             account.sudo().write(account_values)
         return account
+
+
+@contextlib.contextmanager
+def real_smtp():
+    """Let Odoo really connect to SMTP servers and send while a test runs.
+
+    During tests ``ir.mail_server.connect()`` returns None and ``send_email()``
+    returns before sending: both read ``odoo.modules.module.current_test``
+    (odoo/addons/base/models/ir_mail_server.py). Switching that flag off around the
+    code that sends lets the mail reach the harness' aiosmtpd through the very code
+    of production (connection, STARTTLS, AUTH, MAIL FROM, DATA); nothing else reads
+    the flag meanwhile except core's log lines about sent batches. Only mail through
+    the accounts' loopback servers may be sent inside: Odoo's default server
+    (localhost:25) does not exist here.
+    """
+    with patch.object(odoo.modules.module, "current_test", False):
+        yield
+
+
+def parse_received(received):
+    """A message received by the harness' SMTP server as an ``email`` message."""
+    return email.message_from_bytes(received.data, policy=email.policy.default)
+
+
+class SenderCase(MailServersCase):
+    """Projects of two brands, operators with different accounts, a customer.
+
+    * ``brand``: company account restricted to ``user_brand``, default for
+      ``project_brand``; ``office``: the company's default account, open to all;
+    * ``user_brand`` (Ann) owns a personal default account too, ``user_personal``
+      (Bob) only a personal default account, ``user_plain`` (Cid) none;
+    * every operator is a least-privileged project user.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        groups = "base.group_user,project.group_project_user"
+        cls.user_brand = new_test_user(cls.env, login="mae_ann", groups=groups,
+                                       name="Ann Brand", email="ann@company.example.com")
+        cls.user_personal = new_test_user(cls.env, login="mae_bob", groups=groups,
+                                          name="Bob Personal", email="bob@company.example.com")
+        cls.user_plain = new_test_user(cls.env, login="mae_cid", groups=groups,
+                                       name="Cid Plain", email="cid@company.example.com")
+        cls.admin = cls.env.ref("base.user_admin")
+        Project = cls.env["project.project"]
+        cls.project_brand = Project.create({"name": "Brand A website",
+                                            "privacy_visibility": "employees"})
+        cls.project_other = Project.create({"name": "Internal tools",
+                                            "privacy_visibility": "employees"})
+        cls.customer = cls.env["res.partner"].create({
+            "name": "Customer One", "email": "customer.one@customers.example.net",
+        })
+        Task = cls.env["project.task"]
+        cls.task_brand = Task.create({"name": "Landing page", "project_id": cls.project_brand.id,
+                                      "partner_id": cls.customer.id})
+        cls.task_other = Task.create({"name": "Backup script", "project_id": cls.project_other.id,
+                                      "partner_id": cls.customer.id})
+
+        cls.account_office = cls._add_account(
+            cls.admin, *cls._mailbox_user("office.sender"), account_type="company",
+            name="Office", sender_name="Company Office", is_company_default=True,
+        )
+        cls.account_brand = cls._add_account(
+            cls.admin, *cls._mailbox_user("hello.brand"), account_type="company",
+            name="Brand A", sender_name="Brand A", user_ids=[(6, 0, cls.user_brand.ids)],
+            project_ids=[(6, 0, cls.project_brand.ids)],
+            default_project_ids=[(6, 0, cls.project_brand.ids)],
+        )
+        cls.account_ann = cls._add_account(
+            cls.user_brand, *cls._mailbox_user("ann.sender"), name="Ann", is_default=True,
+        )
+        cls.account_bob = cls._add_account(
+            cls.user_personal, *cls._mailbox_user("bob.sender"), name="Bob", is_default=True,
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.servers.clear_smtp()
+
+    def assertReceivedThrough(self, received, account):
+        """``received`` came from ``account``: From, envelope sender, SMTP login, Reply-To."""
+        account = account.sudo()
+        message = parse_received(received)
+        self.assertEqual(received.login, account.smtp_login.lower())
+        self.assertEqual(received.mail_from, account.email)
+        self.assertEqual(self._address(message["From"]),
+                         (account.sender_name or account.name, account.email))
+        if account.reply_to_account:
+            self.assertEqual(self._address(message["Reply-To"]),
+                             (account.sender_name or account.name, account.email))
+        return message
+
+    @staticmethod
+    def _address(header):
+        """(display name, address) of a one-address header."""
+        address = header.addresses[0]
+        return address.display_name, address.addr_spec

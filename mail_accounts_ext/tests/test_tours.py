@@ -1,10 +1,16 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import unittest
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import SenderCase
+from .tour_screenshots import TourScreenshotsMixin
 
-@tagged("post_install", "-at_install")
-class TestTours(HttpCase):
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestTours(TourScreenshotsMixin, HttpCase):
     """The main flows, clicked through in a real browser (headless Chromium)."""
 
     @classmethod
@@ -27,3 +33,59 @@ class TestTours(HttpCase):
         )
         self.operator.invalidate_recordset()
         self.assertIn(group, self.operator.groups_id)
+
+    def _start_tour_with(self, url, tour, data, login):
+        """Start ``tour`` with ``data`` in ``window.maeTour`` (ports known only at run time)."""
+        options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False, "startUrl": url}
+        code = (f"window.maeTour = {json.dumps(data)}; "
+                f"odoo.startTour({tour!r}, {json.dumps(options)})")
+        self.start_tour(url, tour, login=login, code=code)
+
+    def test_account_setup_tour(self):
+        """Preset from the address, a failing test that saves nothing, then a passing one."""
+        from . import mailservers
+
+        missing = mailservers.missing_requirements()
+        if missing:
+            raise unittest.SkipTest("real mail servers unavailable: " + "; ".join(missing))
+        servers = mailservers.MailServers.start()
+        self.addCleanup(servers.stop)
+        self.env["ir.config_parameter"].sudo().set_param("mail_accounts_ext.ca_file",
+                                                          servers.ca_file)
+        email = "tour.operator@wp.pl"
+        # WP signs in with the part before the @: the preset fills it in.
+        servers.add_user("tour.operator", "right-password", email=email)
+        operator = new_test_user(self.env, login="mae_tour_owner", groups="base.group_user",
+                                 name="Tour Owner")
+        self._start_tour_with(
+            "/odoo/action-mail_accounts_ext.mail_account_action_my",
+            "mail_accounts_ext_account_setup",
+            {"email": email, "password": "right-password", "wrong": "wrong-password",
+             "host": servers.host,
+             "imap": servers.imap_port, "smtp": servers.smtp_port},
+            login="mae_tour_owner",
+        )
+        account = self.env["mail.account"].search([("owner_id", "=", operator.id)])
+        self.assertEqual(len(account), 1, "only the passing test saved an account")
+        self.assertEqual(account.email, email)
+        self.assertEqual(account.preset, "wp")
+        self.assertEqual(account.state, "tested")
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestComposeTour(TourScreenshotsMixin, HttpCase, SenderCase):
+    """Composing from a task of a branded project, clicked through in the browser."""
+
+    def test_compose_from_task_tour(self):
+        action = self.env["ir.actions.act_window"].create({
+            "name": "Tasks", "res_model": "project.task", "view_mode": "form",
+        })
+        self.task_brand.message_subscribe(partner_ids=self.customer.ids)
+        self.start_tour(f"/odoo/action-{action.id}/{self.task_brand.id}",
+                        "mail_accounts_ext_compose_from_task", login="mae_ann")
+        message = self.task_brand.message_ids.filtered(
+            lambda m: "landing page is online" in (m.body or ""))
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, self.user_brand.partner_id)
+        self.assertIn(self.account_brand.email, message.email_from)
+        self.assertEqual(message.sudo().mail_server_id, self.account_brand.sudo().mail_server_id)

@@ -1,2 +1,3 @@
 from . import mail_account_setup
 from . import mail_batch_send
+from . import mail_compose_message

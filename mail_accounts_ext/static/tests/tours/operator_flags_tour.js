@@ -2,6 +2,7 @@
 // A user administrator grants an operator the right to permanently delete e-mails.
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_operator_flags", {
     steps: () => [
@@ -19,6 +20,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_operator_flags", {
             trigger: ".o_field_widget[name=mail_can_delete_permanently] input[type=checkbox]",
             run: "click",
         },
+        screenshot("user_form_email_rights"),
         ...stepUtils.saveForm(),
         {
             content: "The flag stays ticked after saving",

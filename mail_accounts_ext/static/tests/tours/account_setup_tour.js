@@ -1,0 +1,101 @@
+/** @odoo-module **/
+// An operator adds an account from a provider preset: the first connection test fails
+// (wrong password) and saves nothing, the second passes and saves the account.
+// The test puts the loopback mail servers' ports in window.maeTour.
+import { registry } from "@web/core/registry";
+import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+
+// Read lazily: the steps are built before the test has set window.maeTour.
+const tourData = (key) => String(window.maeTour[key]);
+
+function setServers(passwordKey) {
+    return [
+        {
+            content: "Incoming security: STARTTLS",
+            trigger: ".o_field_widget[name=incoming_security] select",
+            run: `select "starttls"`,
+        },
+        {
+            content: "Incoming server: the local test server",
+            trigger: ".o_field_widget[name=incoming_host] input",
+            run: (helpers) => helpers.edit(tourData("host")),
+        },
+        {
+            trigger: ".o_field_widget[name=incoming_port] input",
+            run: (helpers) => helpers.edit(tourData("imap")),
+        },
+        {
+            trigger: ".o_field_widget[name=incoming_password] input",
+            run: (helpers) => helpers.edit(tourData(passwordKey)),
+        },
+        {
+            content: "Outgoing security: STARTTLS",
+            trigger: ".o_field_widget[name=smtp_security] select",
+            run: `select "starttls"`,
+        },
+        {
+            trigger: ".o_field_widget[name=smtp_host] input",
+            run: (helpers) => helpers.edit(tourData("host")),
+        },
+        {
+            trigger: ".o_field_widget[name=smtp_port] input",
+            run: (helpers) => helpers.edit(tourData("smtp")),
+        },
+        {
+            trigger: ".o_field_widget[name=smtp_password] input",
+            run: (helpers) => helpers.edit(tourData(passwordKey)),
+        },
+        {
+            content: "Leave the password field",
+            trigger: ".modal .o_field_widget[name=rate_limit_per_minute] input",
+            run: "click",
+        },
+        {
+            content: "Test the account",
+            trigger: ".modal button[name=action_test_and_save]",
+            run: "click",
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("mail_accounts_ext_account_setup", {
+    steps: () => [
+        {
+            content: "Add an account from My e-mail accounts",
+            trigger: ".o_list_button_add, button:contains('Add account')",
+            run: "click",
+        },
+        {
+            content: "Type the address",
+            trigger: ".modal .o_field_widget[name=email] input",
+            run: async (helpers) => {
+                await helpers.edit(tourData("email"));
+                await helpers.press("Tab");
+            },
+        },
+        {
+            content: "The provider's servers are filled in from the address",
+            trigger: ".modal .o_field_widget[name=incoming_host] input:value(imap.wp.pl)",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=preset] select:has(option:selected:contains(WP))",
+        },
+        screenshot("account_setup_preset"),
+        ...setServers("wrong"),
+        {
+            content: "The test failed: the wizard stays open and explains why",
+            trigger: ".modal .alert-danger:contains(password)",
+        },
+        screenshot("account_setup_test_failed"),
+        ...setServers("password"),
+        {
+            content: "The test passed: the account is saved and shown",
+            trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Tested)",
+        },
+        {
+            content: "The last test result is shown on the account",
+            trigger: ".o_form_view .o_field_widget[name=last_test_message]:contains(passed)",
+        },
+        screenshot("account_form"),
+    ],
+});
