@@ -463,9 +463,11 @@ class MailBatchLine(models.Model):
                 subjects = localized._render_field("subject", lang_ids, add_context=context)
                 bodies = localized._render_field("body_html", lang_ids, add_context=context,
                                                  options={"post_process": True})
+                senders = localized._render_field("email_from", lang_ids) \
+                    if template.email_from else {}
                 for res_id in lang_ids:
                     values[res_id] = {"subject": subjects[res_id], "body": bodies[res_id],
-                                      "lang": lang}
+                                      "email_from": senders.get(res_id), "lang": lang}
             return values
 
         try:
@@ -512,7 +514,9 @@ class MailBatchLine(models.Model):
         batch = self.batch_id
         env = batch._mae_user_env()
         record = env[self.res_model].browse(self.res_id)
-        sender = batch._mae_sender_values(self.account_id)
+        # the account's address and server; without account, the template's sender
+        sender = batch._mae_sender_values(self.account_id) or {
+            "email_from": mail_values.get("email_from")}
         domain = email_domain_extract(email_normalize(sender.get("email_from") or "") or "")
         database_key = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
         message_id = bt.message_id(batch.id, self.id, database_key[:8], domain)
@@ -603,11 +607,10 @@ class MailBatchLine(models.Model):
     def _mae_send_through(self, account):
         done = 0
         session = connect_error = None
-        limit = account.rate_limit_per_minute
         try:
             for line in self:
-                if limit and line._mae_sent_last_minute(account) >= limit:
-                    break  # the account's limit: the rest waits for the cron's next run
+                if account and not line._mae_reserve(account):
+                    break  # the account's sending limit: the rest waits
                 if not line._mae_start_sending():
                     continue
                 if session is None and connect_error is None:
@@ -637,13 +640,17 @@ class MailBatchLine(models.Model):
             self._mae_close_session(session)
         return done
 
-    @api.model
-    def _mae_sent_last_minute(self, account):
-        since = fields.Datetime.subtract(fields.Datetime.now(), minutes=1)
-        return self.sudo().search_count([
-            ("account_id", "=", account.id), ("date_sent", ">=", since),
-            ("state", "=", bt.SENT),
-        ])
+    def _mae_reserve(self, account):
+        """Room under the account's sending limit for this line's mail (shared with every
+        other sender through the account); without room, the cron comes back when
+        there is."""
+        self.ensure_one()
+        mail = self.sudo().mail_mail_id
+        plan = account._reserve_sending([mail._mail_account_message_count() if mail else 1])
+        if plan.granted:
+            return True
+        self.env["mail.batch"]._mae_trigger_cron(plan.retry_at)
+        return False
 
     def _mae_start_sending(self):
         """queued -> sending, committed before the SMTP transaction starts; checks again
@@ -757,6 +764,7 @@ class MailBatchLine(models.Model):
             mail._mae_mark_sent(pids)
             self.write({"state": bt.SENT, "date_sent": fields.Datetime.now(),
                         "error": False, "claim_token": False})
+            self.account_id._record_send_result(True)
             record = self.env[self.res_model].browse(self.res_id)
             if hasattr(record, "_mae_batch_sent"):
                 record.sudo()._mae_batch_sent(self.report_id)
@@ -773,17 +781,16 @@ class MailBatchLine(models.Model):
         return self.env["mail.account"]._translate_template(bt.UNCERTAIN_MESSAGE, {})
 
     def _mae_explain(self, error, stage):
-        """An SMTP error in words (``tools/errors.py``), through the account's texts."""
+        """An SMTP error in words (``tools/errors.py``): through the account (which also
+        records that sending through it fails), or Odoo's server."""
         if isinstance(error, AssertionError) or not isinstance(
             error, OSError | smtplib.SMTPException
         ):
             text = str(error.args[0] if getattr(error, "args", None) else error)
             return self.env._("The e-mail could not be sent: %(error)s", error=text)
-        account = self.account_id.sudo()
-        explanation = errors.explain(
-            error, protocol="smtp", stage=bt.explain_stage(stage),
-            host=account.smtp_host or "", port=account.smtp_port or "",
-        )
+        if self.account_id:
+            return self.account_id._explain_send_failure(error, stage=bt.explain_stage(stage))
+        explanation = errors.explain(error, protocol="smtp", stage=bt.explain_stage(stage))
         return self.env["mail.account"]._explain_text(explanation)
 
     # ------------------------------------------------------------------
