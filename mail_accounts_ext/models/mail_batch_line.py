@@ -560,8 +560,8 @@ class MailBatchLine(models.Model):
     def _mae_find_or_create_mail(self, message, template):
         """The mail.mail that e-mails the recipient. Core's notification creates it,
         except for an internal user who handles notifications in Odoo: the document is
-        still e-mailed to them, by a mail of its own."""
-        MailMail = self.env["mail.mail"].sudo()
+        still e-mailed to them, by a mail of its own (the batch user's, as the rest)."""
+        MailMail = self.batch_id._mae_user_env()["mail.mail"].sudo()
         mail = MailMail.search([
             ("mail_message_id", "=", message.id),
             ("recipient_ids", "in", self.partner_id.ids),

@@ -7,10 +7,13 @@ which keeps these tests fast; ``test_batch_pdf.py`` checks real PDFs. Mails real
 the loopback aiosmtpd through each account's SMTP login (see ``common_batch.py``).
 """
 
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common_batch import BatchCommon, Crash, parse, pdf_attachments
 
@@ -296,12 +299,66 @@ class TestBatchSend(BatchCommon):
         """A company account chosen in the wizard sends every document."""
         email_shared, password = self._mailbox_user("accounting@example.com")
         shared = self._add_account(self.env.user, email_shared, password,
-                                   account_type="company")
+                                   account_type="company", company_id=self.company.id)
         batch = self._start(self.user_billing, self.invoices[:2], account_id=shared.id)
         self._run_cron()
         self.assertEqual(batch.sent_count, 2)
         self.assertEqual({item.login for item in self.servers.smtp_received},
                          {"accounting@example.com"})
+
+    def test_sending_limit_waits(self):
+        """Over the account's sending limit, documents wait for room instead of
+        failing; the limit is the one every sender through the account shares."""
+        self.account_billing.sudo().rate_limit_per_minute = 2
+        start = datetime(2026, 3, 2, 9, 30, 0)
+        with freeze_time(start):
+            batch = self._start(self.user_billing, self.invoices[:3])
+            self.env["mail.batch"]._cron_process()
+        self.assertEqual(len(self.servers.smtp_received), 2)
+        self.assertEqual(sorted(batch.line_ids.mapped("state")), ["queued", "sent", "sent"])
+        cron = self.env.ref("mail_accounts_ext.ir_cron_mail_batch")
+        self.assertTrue(self.env["ir.cron.trigger"].search([
+            ("cron_id", "=", cron.id), ("call_at", "=", start + timedelta(minutes=1))]))
+        with freeze_time(start + timedelta(minutes=1)):
+            self.env["mail.batch"]._cron_process()
+        self.assertEqual(batch.sent_count, 3)
+        self.assertEqual(len(self.servers.smtp_received), 3)
+
+    def test_company_default_account(self):
+        """Left empty, the sender is the one the sender rule picks for each document:
+        here the company's default account, for a user without an account."""
+        email_shared, password = self._mailbox_user("invoices@example.com")
+        shared = self._add_account(self.env.user, email_shared, password,
+                                   account_type="company", company_id=self.company.id,
+                                   is_company_default=True)
+        user = new_test_user(self.env, login="mae_billing_3", name="Third Billing User",
+                             groups="base.group_user,account.group_account_invoice",
+                             company_id=self.company.id, company_ids=self.company.ids)
+        batch = self._start(user, self.invoices[:2])
+        self._run_cron()
+        self.assertEqual(batch.line_ids.account_id, shared)
+        self.assertEqual({item.login for item in self.servers.smtp_received},
+                         {"invoices@example.com"})
+
+    def test_employee_handling_notifications_in_odoo(self):
+        """An employee who reads Odoo notifications in Odoo still gets the document at
+        the work e-mail."""
+        employee_user = new_test_user(self.env, login="mae_employee", name="Emma Employee",
+                                      email="emma@example.com", groups="base.group_user",
+                                      notification_type="inbox",
+                                      company_id=self.company.id,
+                                      company_ids=self.company.ids)
+        employee = self.env["hr.employee"].create({
+            "name": "Emma Employee", "user_id": employee_user.id,
+            "company_id": self.company.id})
+        self.assertEqual(employee.work_contact_id, employee_user.partner_id)
+        batch = self._start(self.user_hr, employee, send_again=True)
+        self._run_cron()
+        self.assertEqual(batch.sent_count, 1, batch.line_ids.mapped(
+            lambda line: (line.state, line.skip_reason, line.error)))
+        (received,) = self.servers.smtp_received
+        self.assertEqual(received.rcpt_tos, ["emma@example.com"])
+        self.assertEqual(received.login, "hr@example.com")
 
     def test_foreign_account_refused(self):
         """Nobody sends from an account they may not use: the wizard refuses, and the
@@ -312,7 +369,8 @@ class TestBatchSend(BatchCommon):
             wizard.action_send()
         email_shared, password = self._mailbox_user("shared.ledger@example.com")
         shared = self._add_account(self.env.user, email_shared, password,
-                                   account_type="company", user_ids=[self.user_billing.id])
+                                   account_type="company", company_id=self.company.id,
+                                   user_ids=[self.user_billing.id])
         batch = self._start(self.user_billing, self.invoices[:2], account_id=shared.id)
         shared.sudo().user_ids = [(6, 0, self.user_billing_2.ids)]
         self._run_cron()
