@@ -164,9 +164,14 @@ class MailBatch(models.Model):
         companies = [self.company_id.id] + [
             company.id for company in user.company_ids if company != self.company_id
         ]
-        context = dict(self.env.context, allowed_company_ids=companies,
-                       lang=user.lang or self.env.context.get("lang"))
+        context = dict(self.env.context, allowed_company_ids=companies, lang=self._mae_lang())
         return self.env(user=user.id, su=False, context=context)
+
+    def _mae_lang(self):
+        """The language of the user who started the batch: reasons and notifications are
+        written for them."""
+        self.ensure_one()
+        return self.user_id.lang or self.env.context.get("lang")
 
     def _mae_usable_accounts(self, record=None):
         """The accounts the batch's user may send ``record`` from (sender rule)."""
@@ -227,7 +232,8 @@ class MailBatch(models.Model):
         if len(queued) < job_count:
             claimed = Line._mae_claim(job_count - len(queued))
         token = claimed[:1].claim_token
-        for _batch, lines in claimed.grouped("batch_id").items():
+        for batch, lines in claimed.grouped("batch_id").items():
+            lines = lines.with_context(lang=batch._mae_lang())  # the texts its user reads
             try:
                 done += lines._mae_process()
             except Exception as error:
@@ -277,8 +283,7 @@ class MailBatch(models.Model):
         self.ensure_one()
         self.invalidate_recordset(["line_count", "sent_count", "failed_count",
                                    "skipped_count"])
-        lang = self.user_id.lang or self.env.context.get("lang")
-        batch = self.with_context(lang=lang)
+        batch = self.with_context(lang=self._mae_lang())
         message = batch.env._(
             "%(batch)s is done: %(sent)s sent, %(failed)s failed, %(skipped)s skipped, "
             "of %(total)s documents.", batch=self.name, sent=self.sent_count,

@@ -600,8 +600,9 @@ class MailBatchLine(models.Model):
         :return: number of lines that reached a final state
         """
         done = 0
-        for account, lines in self.grouped("account_id").items():
-            done += lines._mae_send_through(account)
+        for batch, batch_lines in self.grouped("batch_id").items():
+            for account, lines in batch_lines.grouped("account_id").items():
+                done += lines.with_context(lang=batch._mae_lang())._mae_send_through(account)
         return done
 
     def _mae_send_through(self, account):
@@ -809,6 +810,7 @@ class MailBatchLine(models.Model):
             ("claim_date", "<=", fields.Datetime.now() - bt.DEFAULT_LEASE),
         ])
         for line in stale:
+            line = line.with_context(lang=line.batch_id._mae_lang())
             with self._mae_step():
                 line = line._mae_lock([bt.SENDING])
                 if not line:
