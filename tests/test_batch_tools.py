@@ -33,7 +33,7 @@ from mail_accounts_ext.tools import connection
         ("rendering", "sent", False),
         ("queued", "sending", True),
         ("queued", "failed", True),
-        ("queued", "sent", False),  # always through sending: the crash marker
+        ("queued", "sent", True),  # sent by other means (an administrator's Send now)
         ("queued", "pending", False),  # the mail exists: never rendered again
         ("sending", "sent", True),
         ("sending", "failed", True),
@@ -44,6 +44,7 @@ from mail_accounts_ext.tools import connection
         ("failed", "pending", True),  # retry, nothing was queued
         ("failed", "queued", True),  # retry, the mail exists
         ("failed", "sent", False),
+        ("failed", "skipped", True),  # retried, but another batch sent it meanwhile
         ("skipped", "pending", False),
         ("sent", "sent", True),
     ],

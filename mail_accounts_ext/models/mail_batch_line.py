@@ -126,6 +126,16 @@ class MailBatchLine(models.Model):
         ))
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        """Lines only move along the state machine of ``tools/batch.py``."""
+        if "state" in vals:
+            for line in self:
+                bt.check_move(line.state, vals["state"])
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------------
     def action_open_document(self):
@@ -267,13 +277,19 @@ class MailBatchLine(models.Model):
         self.write({"state": bt.SKIPPED, "skip_reason": reason, "claim_token": False})
 
     def _mae_requeue(self):
-        """Failed lines back to work: queued when their mail exists, else pending."""
+        """Failed lines back to work: queued when their mail exists, else pending; a
+        document sent in the meantime by another batch is skipped as already sent."""
         for line in self:
             mail = line.sudo().mail_mail_id
             if mail and mail.state in ("exception", "outgoing"):
+                if not line._mae_set_queued_once():
+                    line.write({"error": False, "uncertain": False})
+                    line._mae_skip(bt.ALREADY_SENT)
+                    mail.write({"state": "cancel"})
+                    continue
                 mail.write({"state": "outgoing", "failure_reason": False,
                             "failure_type": False})
-                line.write({"state": bt.QUEUED, "error": False, "uncertain": False})
+                line.write({"error": False, "uncertain": False})
             else:
                 line.write({"state": bt.PENDING, "error": False, "uncertain": False,
                             "claim_date": False, "claim_token": False,

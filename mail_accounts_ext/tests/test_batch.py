@@ -168,6 +168,22 @@ class TestBatchSend(BatchCommon):
                 ("message_id", "=", line.message_id)])
             self.assertEqual(len(posts), 1)
 
+    def test_retry_after_sent_by_another_batch(self):
+        """A failed document that another batch sent in the meantime is not sent again
+        by *Retry failed*: it is skipped as already sent."""
+        self.servers.smtp_reject_next(1, 451, "4.3.0 Try again later", stage="data")
+        first = self._start(self.user_billing, self.invoices[:1])
+        self._run_cron()
+        self.assertEqual(first.line_ids.state, "failed")
+        second = self._start(self.user_billing, self.invoices[:1])
+        self._run_cron()
+        self.assertEqual(second.line_ids.state, "sent")
+        first.with_user(self.user_billing).action_retry_failed()
+        self._run_cron()
+        self.assertEqual((first.line_ids.state, first.line_ids.skip_reason),
+                         ("skipped", "already_sent"))
+        self.assertEqual(len(self.servers.smtp_received), 1)
+
     def test_server_refusal_explained(self):
         self.servers.smtp_reject_next(1, 550, "5.7.1 Message refused by policy", stage="data")
         batch = self._start(self.user_billing, self.invoices[:3])

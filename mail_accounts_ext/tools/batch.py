@@ -6,6 +6,7 @@ A batch line is one document to render and e-mail. It moves through::
     queued --marked before the SMTP transaction--> sending --server said 250--> sent
     any open state --> failed (with the explained reason) | skipped (with the reason)
     failed --Retry failed--> pending (nothing was queued) | queued (its mail exists)
+                             | skipped (another batch sent the document meanwhile)
 
 Each arrow is committed on its own, so that a crash loses at most the step in progress:
 
@@ -51,10 +52,12 @@ TRANSITIONS = {
     PENDING: frozenset({RENDERING, SKIPPED, FAILED}),
     # back to pending: the document was busy (locked) or the claim went stale
     RENDERING: frozenset({QUEUED, PENDING, FAILED, SKIPPED}),
-    QUEUED: frozenset({SENDING, FAILED}),
+    # sent: the mail left by other means (e.g. an administrator's "Send now")
+    QUEUED: frozenset({SENDING, FAILED, SENT}),
     SENDING: frozenset({SENT, FAILED}),
     SENT: frozenset(),
-    FAILED: frozenset({PENDING, QUEUED}),
+    # skipped: on retry, another batch had sent the document in the meantime
+    FAILED: frozenset({PENDING, QUEUED, SKIPPED}),
     SKIPPED: frozenset(),
 }
 
