@@ -14,8 +14,12 @@
         "security/mail_accounts_ext_security.xml",
         "security/ir.model.access.csv",
         "wizards/mail_account_setup_views.xml",
+        "wizards/mail_account_compose_views.xml",
+        "wizards/mail_account_link_views.xml",
         "views/mail_account_views.xml",
+        "views/mail_account_message_views.xml",
         "views/res_users_views.xml",
         "views/menus.xml",
+        "data/ir_cron.xml",
     ],
 }

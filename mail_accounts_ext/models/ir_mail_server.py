@@ -1,6 +1,19 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
+import logging
+import smtplib
+
 from odoo import api, fields, models
+
+from odoo.addons.base.models.ir_mail_server import (
+    MailDeliveryException,
+    extract_rfc2822_addresses,
+)
+
+from ..tools import errors
+
+_logger = logging.getLogger(__name__)
 
 
 class IrMailServer(models.Model):
@@ -25,3 +38,69 @@ class IrMailServer(models.Model):
         else:
             mail_servers = mail_servers.filtered(lambda server: not server.mail_account_id)
         return super()._find_mail_server(email_from, mail_servers=mail_servers)
+
+    def _mail_account_of(self, mail_server_id):
+        if not mail_server_id:
+            return self.env["mail.account"]
+        return self.sudo().browse(mail_server_id).exists().mail_account_id
+
+    def connect(self, host=None, port=None, user=None, password=None, encryption=None,
+                smtp_from=None, ssl_certificate=None, ssl_private_key=None, smtp_debug=False,
+                mail_server_id=None, allow_archived=False):
+        """An account's server: our own SMTP client (TLS and certificate checks as in the
+        account's connection test), also in test mode, where core connects to nothing."""
+        account = self._mail_account_of(mail_server_id)
+        if account:
+            return account._smtp_session(smtp_from=smtp_from)
+        return super().connect(
+            host=host, port=port, user=user, password=password, encryption=encryption,
+            smtp_from=smtp_from, ssl_certificate=ssl_certificate,
+            ssl_private_key=ssl_private_key, smtp_debug=smtp_debug,
+            mail_server_id=mail_server_id, allow_archived=allow_archived)
+
+    @api.model
+    def send_email(self, message, mail_server_id=None, smtp_server=None, smtp_port=None,
+                   smtp_user=None, smtp_password=None, smtp_encryption=None,
+                   smtp_ssl_certificate=None, smtp_ssl_private_key=None, smtp_debug=False,
+                   smtp_session=None):
+        """Mail of an e-mail account really leaves through the account's SMTP server
+        (in tests too) and is kept in the account's Sent folder."""
+        account = self._mail_account_of(mail_server_id)
+        if not account:
+            return super().send_email(
+                message, mail_server_id=mail_server_id, smtp_server=smtp_server,
+                smtp_port=smtp_port, smtp_user=smtp_user, smtp_password=smtp_password,
+                smtp_encryption=smtp_encryption, smtp_ssl_certificate=smtp_ssl_certificate,
+                smtp_ssl_private_key=smtp_ssl_private_key, smtp_debug=smtp_debug,
+                smtp_session=smtp_session)
+        raw = message.as_bytes()  # before Bcc is removed: the Sent copy keeps it
+        server = self
+        validated = self.env.context.get("send_validated_to")
+        bcc = extract_rfc2822_addresses(message["Bcc"] or "")
+        if validated and bcc:  # mail.mail validates To and Cc only: keep the Bcc too
+            server = self.with_context(send_validated_to=list(validated) + bcc)
+        smtp = smtp_session or account._smtp_session(smtp_from=message["From"])
+        try:
+            smtp_from, smtp_to_list, message = server._prepare_email_message(message, smtp)
+            message_id = message["Message-Id"]
+            try:
+                smtp.send_message(message, smtp_from, smtp_to_list)
+            except smtplib.SMTPServerDisconnected:
+                raise
+            except Exception as error:
+                explanation = errors.explain(error, protocol="smtp", stage="send",
+                                             host=account.sudo().smtp_host,
+                                             port=account.sudo().smtp_port)
+                raise MailDeliveryException(account._explain_text(explanation)) from error
+            if not smtp_session:
+                smtp.quit()
+        finally:
+            if not smtp_session:
+                with contextlib.suppress(Exception):
+                    smtp.close()
+        try:
+            with self.env.cr.savepoint():
+                self.env["mail.account.message"]._register_sent(account.sudo(), raw, message_id)
+        except Exception:
+            _logger.info("e-mail %s sent, but its copy in Sent failed", message_id, exc_info=True)
+        return message_id

@@ -670,6 +670,45 @@ def push_moves(conn, store, caps, known_folders, report=None):
     return count
 
 
+def _push_folder_changes(conn, store, server_name, caps, report):
+    """\\Seen changes and permanent deletions of the selected folder; True if any."""
+    pending = store.pending_flags(server_name)
+    for seen in (True, False):
+        _store_flag(conn, [uid for uid, value in pending.items() if value is seen], "\\Seen", seen)
+    if pending:
+        store.flags_pushed(server_name, list(pending))
+        report.flags_to_server = len(pending)
+    expunges = store.pending_expunges(server_name)
+    if expunges:
+        _expunge(conn, expunges, caps)
+        store.expunged(server_name, expunges)
+        report.expunged = len(expunges)
+    return bool(pending or expunges)
+
+
+def push_changes(conn, store):
+    """Push local changes only (no download): appends, moves, flags, deletions.
+
+    Returns a :class:`SyncReport` (``folders`` holds the folders that had changes).
+    """
+    caps = capabilities(conn)
+    report = SyncReport()
+    known = set(store.folder_states())
+    report.uploaded = push_uploads(conn, store, report)
+    report.moved = push_moves(conn, store, caps, known, report)
+    for server_name in sorted(known):
+        if not (store.pending_flags(server_name) or store.pending_expunges(server_name)):
+            continue
+        typ, data = conn.select(quote(server_name))
+        if typ != "OK":
+            report.problems.append(f"SELECT {server_name}: {data!r}")
+            continue
+        folder_report = FolderReport()
+        _push_folder_changes(conn, store, server_name, caps, folder_report)
+        report.folders[utf7_decode(server_name)] = folder_report
+    return report
+
+
 # --------------------------------------------------------------------------- sync
 
 
@@ -702,19 +741,9 @@ def sync_folder(conn, store, folder, state, options, caps):
         state = FolderState(uidvalidity=uidvalidity)
         report.reset = True
 
-    pending = store.pending_flags(folder.server_name)
-    for seen in (True, False):
-        _store_flag(conn, [uid for uid, value in pending.items() if value is seen], "\\Seen", seen)
-    if pending:
-        store.flags_pushed(folder.server_name, list(pending))
-        report.flags_to_server = len(pending)
-    expunges = store.pending_expunges(folder.server_name)
-    if expunges:
-        _expunge(conn, expunges, caps)
-        store.expunged(folder.server_name, expunges)
-        report.expunged = len(expunges)
+    pushed = _push_folder_changes(conn, store, folder.server_name, caps, report)
 
-    if (state.sync_from_uid and not pending and not expunges and modseq
+    if (state.sync_from_uid and not pushed and modseq
             and (uidvalidity, uidnext, exists, modseq)
             == (state.uidvalidity, state.uidnext, state.exists, state.highestmodseq)):
         report.unchanged = True

@@ -69,8 +69,13 @@ class ParsedMessage:
 
     def referenced_ids(self):
         """Message-Ids this message answers (References then In-Reply-To), in order."""
-        found = _MSGID_RE.findall(self.references or "") + _MSGID_RE.findall(self.in_reply_to or "")
-        return list(dict.fromkeys(found))
+        return referenced_ids(self.references, self.in_reply_to)
+
+
+def referenced_ids(references, in_reply_to):
+    """Message-Ids of References then In-Reply-To header values, without repeats."""
+    found = _MSGID_RE.findall(references or "") + _MSGID_RE.findall(in_reply_to or "")
+    return list(dict.fromkeys(found))
 
 
 def synthetic_message_id(raw):

@@ -1,1 +1,3 @@
+from . import mail_account_compose
+from . import mail_account_link
 from . import mail_account_setup
