@@ -22,4 +22,8 @@
         "views/menus.xml",
         "data/ir_cron.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["mail_accounts_ext/static/src/**/*"],
+        "web.assets_tests": ["mail_accounts_ext/static/tests/tours/**/*"],
+    },
 }

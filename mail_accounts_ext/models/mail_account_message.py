@@ -210,6 +210,18 @@ class MailAccountMessage(models.Model):
         self.check_access("write")
         self.filtered("is_seen").write({"is_seen": False})
 
+    def mark_as_opened(self):
+        """The reading view opened these e-mails: unread ones become read.
+
+        Readers who may not change the e-mails (other operators' accounts) leave them
+        as they are. Returns whether anything changed.
+        """
+        unread = self.filtered(lambda message: not message.is_seen)
+        if not unread or not unread.has_access("write"):
+            return False
+        unread.write({"is_seen": True})
+        return True
+
     def action_delete(self):
         """Delete: to Deleted Items; from Deleted Items: for good (with the right)."""
         self.check_access("write")

@@ -6,3 +6,4 @@ from . import test_mailbox_pop3
 from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose
+from . import test_mailbox_ui
