@@ -336,3 +336,21 @@ def test_folder_deleted_on_server_forgotten(mailservers, box):
         conn.delete("Old")
     _sync(mailservers, box, store)
     assert "Old" not in store.folders and not store.in_folder("Old")
+
+
+def test_push_changes_without_download(mailservers, box):
+    for index in range(3):
+        mailservers.deliver(box, _raw(f"m{index}"))
+    store = MemoryImapStore()
+    _sync(mailservers, box, store)
+    messages = sorted(store.in_folder("INBOX"), key=lambda m: m["uid"])
+    store.mark_seen(messages[0]["key"], True)
+    store.move_local(messages[1]["key"], "Trash")
+    mailservers.deliver(box, _raw("not downloaded by a push"))
+    with _conn(mailservers, box) as conn:
+        report = imap_sync.push_changes(conn, store)
+    assert report.moved == 1
+    assert report.folders["INBOX"].flags_to_server == 1
+    assert "\\Seen" in mailservers.message_flags(box)[0]
+    assert len(mailservers.messages(box, "Trash")) == 1
+    assert len(store.messages) == 3

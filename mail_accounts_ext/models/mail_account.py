@@ -960,14 +960,16 @@ class _ImapOrmStore(imap_sync.ImapStore):
                               ("imap_uid", "in", list(uids))]).unlink()
 
     def pending_moves(self):
-        moves = []
-        for message in self.Message.search([
-            ("account_id", "=", self.account.id), ("imap_uid", "!=", False),
-            ("server_folder_id", "!=", False),
-        ]).filtered(lambda m: m.server_folder_id != m.folder_id and m.folder_id.server_name):
-            moves.append(imap_sync.Move(message.id, message.server_folder_id.server_name,
-                                        message.imap_uid, message.folder_id.server_name))
-        return moves
+        rows = self._query(SQL(
+            """SELECT m.id, source.server_name, m.imap_uid, target.server_name
+                 FROM mail_account_message m
+                 JOIN mail_account_folder source ON source.id = m.server_folder_id
+                 JOIN mail_account_folder target ON target.id = m.folder_id
+                WHERE m.account_id = %s AND m.imap_uid > 0
+                  AND m.server_folder_id != m.folder_id
+                  AND source.server_name IS NOT NULL AND target.server_name IS NOT NULL
+                ORDER BY m.id""", self.account.id))
+        return [imap_sync.Move(*row) for row in rows]
 
     def moved(self, key, target, uid):
         self.Message.browse(key).write({"server_folder_id": self._folder(target).id,

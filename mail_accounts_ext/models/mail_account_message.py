@@ -134,16 +134,18 @@ class MailAccountMessage(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_document_name(self):
-        for message in self:
-            record = False
-            if message.res_model in self.env and message.res_id:
-                record = self.env[message.res_model].browse(message.res_id).exists()
-            if not record:
-                message.document_name = False
-            elif record.has_access("read"):
-                message.document_name = record.display_name
-            else:
-                message.document_name = self.env._("(a document you may not see)")
+        self.document_name = False
+        for model, messages in self.filtered("res_id").grouped("res_model").items():
+            if model not in self.env:
+                continue
+            records = self.env[model].browse(messages.mapped("res_id")).exists()
+            readable = records._filtered_access("read")
+            for message in messages:
+                record = records.browse(message.res_id)
+                if record in readable:
+                    message.document_name = record.display_name
+                elif record in records:
+                    message.document_name = self.env._("(a document you may not see)")
 
     @api.depends("subject")
     def _compute_display_name(self):

@@ -7,3 +7,4 @@ from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose
 from . import test_mailbox_ui
+from . import test_mailbox_access
