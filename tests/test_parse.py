@@ -178,3 +178,22 @@ def test_address_list():
     assert address_list('"Doe, John" <John@Example.com>, x@y.pl, broken') == [
         "john@example.com", "x@y.pl"]
     assert address_list("") == []
+
+
+def test_raw_utf8_headers_and_encoded_filenames():
+    raw = (
+        b"Subject: Za\xc5\xbc\xc3\xb3\xc5\x82\xc4\x87 faktur\xc4\x99\r\n"
+        b"From: =?utf-8?q?Kowalski=2C_Jan?= <jan@example.com>\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''Faktura%20%C5%BC.pdf\r\n\r\nx\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=\"=?UTF-8?B?xbzDs8WCdy5wZGY=?=\"\r\n\r\ny\r\n"
+        b"--b--\r\n"
+    )
+    parsed = parse_message(raw)
+    assert parsed.subject == "Zażółć fakturę"
+    assert parsed.email_from == '"Kowalski, Jan" <jan@example.com>'
+    assert address_list(parsed.email_from) == ["jan@example.com"]
+    assert [a.filename for a in parsed.attachments] == ["Faktura ż.pdf", "żółw.pdf"]
