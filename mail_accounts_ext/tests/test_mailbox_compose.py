@@ -171,7 +171,7 @@ class TestMailboxCompose(MailboxCase):
 
     def test_cannot_write_from_someone_elses_account(self):
         account_a, _address = self._new_mailbox(self.user_a, "mine")
-        self._new_mailbox(self.user_b, "theirs")
+        account_b, _address_b = self._new_mailbox(self.user_b, "theirs")
         wizard = self.env["mail.account.compose"].with_user(self.user_b).create({
             "account_id": account_a.id, "email_to": "x@example.com", "subject": "spoof"})
         with self.assertRaises(AccessError):
@@ -181,6 +181,17 @@ class TestMailboxCompose(MailboxCase):
             "account_id": account_a.id, "email_to": "not an address", "subject": "x"})
         with self.assertRaisesRegex(UserError, "not valid"):
             wizard.action_send()
+        # Someone else's attachment cannot be smuggled out in an e-mail.
+        secret = self.env["ir.attachment"].create({
+            "name": "secret.txt", "raw": b"secret", "res_model": "mail.account",
+            "res_id": account_b.id})
+        wizard = self.env["mail.account.compose"].with_user(self.user_a).create({
+            "account_id": account_a.id, "email_to": "x@example.com", "subject": "x",
+            "attachment_ids": [(6, 0, secret.ids)]})
+        with self.assertRaises(AccessError):
+            wizard.action_send()
+        self.assertFalse(self.servers.smtp_received)
+        self.assertEqual(secret.res_model, "mail.account", "left where it was")
 
     def test_mail_sent_from_a_document_kept_in_sent(self):
         account, address = self._new_mailbox(self.user_a, "docmail")

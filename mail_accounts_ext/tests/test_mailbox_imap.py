@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import datetime
 import email
+import email.message
 import email.policy
 
 from odoo.exceptions import AccessError
@@ -156,6 +157,24 @@ class TestMailboxImap(MailboxCase):
                          "never served as a page")
         with self.assertRaises(AccessError):
             attachments.with_user(self.user_b).read(["name"])
+
+    def test_inline_images_point_to_their_attachments(self):
+        account, address = self._new_mailbox(self.user_a, "inline")
+        message = email.message.EmailMessage()
+        message["Subject"] = "Logo inside"
+        message["From"] = "designer@example.com"
+        message.set_content("text version")
+        message.add_alternative('<p>Our logo: <img src="cid:logo@x"></p>', subtype="html")
+        message.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\n", "image", "png",
+                                              cid="<logo@x>")
+        self.servers.deliver(address, message.as_bytes())
+        self._fetch(account)
+        stored = self._messages(account)
+        image = stored.with_user(self.user_a).attachment_ids
+        self.assertEqual(image.mimetype, "image/png")
+        self.assertIn(f"/web/image/{image.id}", stored.body_html)
+        self.assertNotIn("cid:", stored.body_html)
+        self.assertFalse(stored.has_attachments, "an inline image is no attachment to show")
 
     def test_failure_recorded_other_accounts_go_on(self):
         good, good_email = self._new_mailbox(self.user_a, "good")

@@ -239,6 +239,9 @@ class MailAccountCompose(models.TransientModel):
             self.draft_id.check_access("write")
         if self.parent_id:
             self.parent_id.check_access("read")
+        # Attachments are moved or copied with sudo afterwards: only those the user
+        # may read can leave with the e-mail.
+        self.attachment_ids.check("read")  # ir.attachment: access of the records they belong to
         return account
 
     def _recipients(self, required):
