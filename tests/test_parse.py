@@ -197,3 +197,13 @@ def test_raw_utf8_headers_and_encoded_filenames():
     assert parsed.email_from == '"Kowalski, Jan" <jan@example.com>'
     assert address_list(parsed.email_from) == ["jan@example.com"]
     assert [a.filename for a in parsed.attachments] == ["Faktura ż.pdf", "żółw.pdf"]
+
+
+def test_nul_characters_and_huge_message_ids_are_storable():
+    raw = (b"Message-Id: <" + b"x" * 5000 + b"@example.com>\r\nSubject: a\x00b\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nbo\x00dy\r\n")
+    parsed = parse_message(raw)
+    assert parsed.subject == "ab"
+    assert parsed.body.strip() == "body"
+    assert parsed.synthetic_id and len(parsed.message_id) < 100
+    assert "Message-Id too long" in parsed.problems

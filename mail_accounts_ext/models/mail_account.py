@@ -699,6 +699,10 @@ class MailAccount(models.Model):
                     message = self.env._(
                         "%(count)s new e-mails; %(folders)s folders synchronised.",
                         count=report.fetched, folders=len(report.folders))
+                    if report.problems:
+                        message += " " + self.env._(
+                            "The server refused some operations (they are tried again at the "
+                            "next fetch): %(problems)s", problems="; ".join(report.problems[:3]))
                 else:
                     report = self._fetch_pop3()
                     message = self.env._("%(count)s new e-mails.", count=report.fetched)

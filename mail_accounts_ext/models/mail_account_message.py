@@ -326,9 +326,8 @@ class MailAccountMessage(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mail_accounts_ext.mail_account_message_action")
         if folder:
-            context = dict(self.env.context, searchpanel_default_folder_id=folder.id,
-                           mail_account_folder_counts=True)
-            action["context"] = context
+            action["context"] = {"searchpanel_default_folder_id": folder.id,
+                                 "mail_account_folder_counts": True}
         return action
 
     def _action_compose(self, mode):

@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass, field
 
 SYNTHETIC_ID_DOMAIN = "mail-accounts-ext.invalid"
+MAX_MESSAGE_ID = 900
 DEFAULT_ATTACHMENT_NAMES = {
     "message/rfc822": "message.eml",
     "text/calendar": "invite.ics",
@@ -291,6 +292,9 @@ def parse_message(raw):
         )
     headers = _Headers(message, problems)
     message_id = normalize_message_id(headers.get("Message-Id"))
+    if len(message_id) > MAX_MESSAGE_ID:  # indexed: a database index row has a size limit
+        problems.append("Message-Id too long")
+        message_id = ""
     parsed = ParsedMessage(
         message_id=message_id or synthetic_message_id(raw),
         synthetic_id=not message_id,
@@ -317,6 +321,20 @@ def parse_message(raw):
     parsed.attachments = collector.attachments
     if message.defects:
         problems.extend(type(defect).__name__ for defect in message.defects)
+    return _without_nul(parsed)
+
+
+def _without_nul(parsed):
+    """PostgreSQL text cannot hold NUL characters: drop them from every text."""
+    for name in ("message_id", "subject", "email_from", "email_to", "email_cc", "reply_to",
+                 "in_reply_to", "references", "body"):
+        value = getattr(parsed, name)
+        if "\x00" in value:
+            setattr(parsed, name, value.replace("\x00", ""))
+    for attachment in parsed.attachments:
+        attachment.filename = attachment.filename.replace("\x00", "")
+        attachment.content_id = attachment.content_id.replace("\x00", "")
+    parsed.problems = [problem.replace("\x00", "") for problem in parsed.problems]
     return parsed
 
 
