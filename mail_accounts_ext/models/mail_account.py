@@ -384,7 +384,7 @@ class MailAccount(models.Model):
         self.ensure_one()
         self.check_access("read")
         return self.env["mail.account.message"]._action_mailbox(
-            folder=self._mailbox_folder("inbox"))
+            folder=self._existing_folder("inbox") or self._existing_folder("account"))
 
     @api.model
     def _cron_fetch_mail(self):
@@ -591,6 +591,14 @@ class MailAccount(models.Model):
         root = Folder.search([("account_id", "=", self.id), ("role", "=", "account")], limit=1)
         return root or Folder.create({"account_id": self.id, "role": "account",
                                       "name": self.sudo().email, "is_local": True})
+
+    def _existing_folder(self, role):
+        """The folder of ``role`` if the account has one (no server contact)."""
+        if not self:
+            return self.env["mail.account.folder"]
+        self.ensure_one()
+        return self.env["mail.account.folder"].sudo().search(
+            [("account_id", "=", self.id), ("role", "=", role)], order="is_local, id", limit=1)
 
     def _mailbox_folder(self, role):
         """The folder of ``role`` (inbox, drafts, sent, trash, junk), created if needed.

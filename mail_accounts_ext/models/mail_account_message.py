@@ -315,8 +315,7 @@ class MailAccountMessage(models.Model):
     def action_open_mailbox(self):
         """The Mailbox menu: the messages, the default account's Inbox selected."""
         account = self.env["mail.account"]._default_account()
-        folder = account._mailbox_folder("inbox") if account else self.env["mail.account.folder"]
-        return self._action_mailbox(folder=folder)
+        return self._action_mailbox(folder=account._existing_folder("inbox"))
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
