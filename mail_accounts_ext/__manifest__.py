@@ -15,7 +15,10 @@
         "security/ir.model.access.csv",
         "wizards/mail_account_setup_views.xml",
         "wizards/mail_compose_message_views.xml",
+        "wizards/mail_account_compose_views.xml",
+        "wizards/mail_account_link_views.xml",
         "views/mail_account_views.xml",
+        "views/mail_account_message_views.xml",
         "views/project_project_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
@@ -24,9 +27,11 @@
         "report/employee_declaration_report.xml",
         "views/menus.xml",
         "data/ir_config_parameter_data.xml",
+        "data/ir_cron.xml",
     ],
     "demo": ["demo/mail_account_demo.xml"],
     "assets": {
-        "web.assets_tests": ["mail_accounts_ext/static/tests/tours/*.js"],
+        "web.assets_backend": ["mail_accounts_ext/static/src/**/*"],
+        "web.assets_tests": ["mail_accounts_ext/static/tests/tours/**/*"],
     },
 }

@@ -1,2 +1,4 @@
+from . import mail_account_compose
+from . import mail_account_link
 from . import mail_account_setup
 from . import mail_compose_message
