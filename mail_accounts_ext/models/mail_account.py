@@ -17,8 +17,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, formataddr
 from odoo.tools.sql import SQL
 
-from odoo.addons.base.models.ir_mail_server import MailDeliveryException
-
 from ..tools import (
     connection,
     errors,
@@ -902,19 +900,13 @@ class MailAccount(models.Model):
         )
         self._record_send_result(False, text)
         return text
+
     # -- mailbox: who may use an account ------------------------------------------
     def _may_use(self, user=None):
         """Owner, listed users, company users of a shared account (and administrators)."""
         self.ensure_one()
         user = user or self.env.user
-        if user.has_group("base.group_system"):
-            return True
-        account = self.sudo()
-        return sender.may_use(
-            {"id": account.id, "active": account.active, "company_id": account.company_id.id,
-             "owner_id": account.owner_id.id if account.account_type == "personal" else None,
-             "user_ids": account.user_ids.ids},
-            user.id, user.company_ids.ids)
+        return user.has_group("base.group_system") or self._may_be_used_by(user)
 
     def _check_may_use(self):
         self.check_access("read")
@@ -926,26 +918,15 @@ class MailAccount(models.Model):
         return self
 
     @api.model
-    def _usable_accounts(self):
-        """The active accounts the current user may read and send from."""
+    def _mailbox_accounts(self):
+        """The active accounts whose mailbox the current user may read and write."""
         return self.search([("active", "=", True)]).filtered(lambda a: a._may_use())
 
     @api.model
     def _default_account(self):
-        """The account the user sends from by default (else the first usable one)."""
-        usable = self._usable_accounts()
-        if not usable:
-            return self
-        user = self.env.user
-        resolution = sender.resolve_sender(
-            [{"id": a.id, "active": a.active, "company_id": a.company_id.id,
-              "owner_id": a.owner_id.id if a.account_type == "personal" else None,
-              "user_ids": a.user_ids.ids, "is_default": a.is_default,
-              "is_company_default": a.is_company_default, "name": a.name}
-             for a in usable.sudo()],
-            user_id=user.id, user_company_ids=user.company_ids.ids,
-            company_id=self.env.company.id)
-        return self.browse(resolution.account_id) if resolution.account_id else usable[0]
+        """The mailbox opened first: the sender rule's account, else the first one."""
+        usable = self._mailbox_accounts()
+        return (self._resolve_sender(None) & usable) or usable[:1]
 
     # -- mailbox: folders -------------------------------------------------------------
     def _root_folder(self):
@@ -1163,15 +1144,11 @@ class MailAccount(models.Model):
         """A logged-in SMTP client for ``mail.mail`` (``ir.mail_server.connect``)."""
         self.ensure_one()
         account = self.sudo()
-        try:
-            client = connection.open_smtp(
-                account.smtp_host, account.smtp_port, account.smtp_security,
-                account.smtp_login or "", account.smtp_password or "", timeout=SMTP_TIMEOUT,
-                ssl_context=account._ssl_context(account.verify_certificates))
-        except Exception as error:
-            explanation = errors.explain(error, protocol="smtp", host=account.smtp_host,
-                                         port=account.smtp_port)
-            raise MailDeliveryException(account._explain_text(explanation)) from error
+        # Failures propagate as raised: ir.mail_server.connect() explains and records them.
+        client = connection.open_smtp(
+            account.smtp_host, account.smtp_port, account.smtp_security,
+            account.smtp_login or "", account.smtp_password or "", timeout=SMTP_TIMEOUT,
+            ssl_context=account._ssl_context(account.verify_certificates))
         # What core's connect() sets, read by _prepare_email_message.
         client.from_filter = account.mail_server_id.from_filter
         client.smtp_from = smtp_from or account._email_from()

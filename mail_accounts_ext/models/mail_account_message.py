@@ -300,7 +300,7 @@ class MailAccountMessage(models.Model):
 
     def action_fetch_now(self):
         """Fetch the mail of every account the user may use (mailbox button)."""
-        accounts = self.env["mail.account"]._usable_accounts()
+        accounts = self.env["mail.account"]._mailbox_accounts()
         if not accounts:
             raise UserError(self.env._(
                 "You have no e-mail account yet: add one under E-mail > Accounts > "

@@ -43,7 +43,7 @@ class TestMailboxAccess(MailboxCase):
         messages = self.Message.with_user(self.user_b).search([("account_id", "=", account.id)])
         self.assertEqual(len(messages), 1)
         messages.action_mark_read()
-        self.assertEqual(self.env["mail.account"].with_user(self.user_b)._usable_accounts(),
+        self.assertEqual(self.env["mail.account"].with_user(self.user_b)._mailbox_accounts(),
                          account)
 
     def test_archived_account_messages_stay_readable(self):
@@ -51,7 +51,7 @@ class TestMailboxAccess(MailboxCase):
         account.with_user(self.user_a).action_archive()
         messages = self.Message.with_user(self.user_a).search([("account_id", "=", account.id)])
         self.assertEqual(messages.mapped("subject"), ["archived mail"])
-        self.assertFalse(self.env["mail.account"].with_user(self.user_a)._usable_accounts())
+        self.assertFalse(self.env["mail.account"].with_user(self.user_a)._mailbox_accounts())
         fetched_at = account.last_fetch_date
         self.env.ref("mail_accounts_ext.ir_cron_mail_account_fetch").method_direct_trigger()
         self.assertEqual(account.last_fetch_date, fetched_at, "an archived account is not fetched")

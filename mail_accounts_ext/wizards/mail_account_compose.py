@@ -52,7 +52,7 @@ class MailAccountCompose(models.TransientModel):
     # COMPUTES
     # ------------------------------------------------------------------
     def _compute_allowed_account_ids(self):
-        accounts = self.env["mail.account"]._usable_accounts()
+        accounts = self.env["mail.account"]._mailbox_accounts()
         for wizard in self:
             wizard.allowed_account_ids = accounts
 
