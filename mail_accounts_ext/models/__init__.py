@@ -3,6 +3,9 @@ from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server
 from . import mail_account
+from . import mail_account_deletion
+from . import mail_account_folder
+from . import mail_account_message
 from . import mail_account_send_log
 from . import mail_batch
 from . import mail_batch_line

@@ -1,10 +1,17 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
+import logging
 import smtplib
 
 from odoo import api, fields, models
 
-from odoo.addons.base.models.ir_mail_server import MailDeliveryException
+from odoo.addons.base.models.ir_mail_server import (
+    MailDeliveryException,
+    extract_rfc2822_addresses,
+)
+
+_logger = logging.getLogger(__name__)
 
 
 class MailAccountDeliveryException(MailDeliveryException):
@@ -41,54 +48,70 @@ class IrMailServer(models.Model):
             return self.env["mail.account"]
         server = mail_server_id if isinstance(mail_server_id, models.BaseModel) else (
             self.sudo().browse(mail_server_id))
-        return server.sudo().mail_account_id
+        return server.sudo().exists().mail_account_id
 
     def connect(self, host=None, port=None, user=None, password=None, encryption=None,
                 smtp_from=None, ssl_certificate=None, ssl_private_key=None, smtp_debug=False,
                 mail_server_id=None, allow_archived=False):
-        """Explain why connecting to an account's server failed (and remember it)."""
-        try:
+        """An account's server: our own SMTP client (TLS and certificate checks as in the
+        account's connection test), also in test mode, where core connects to nothing.
+        Why connecting failed is explained (and remembered on the account)."""
+        account = self._mail_account_of(mail_server_id)
+        if not account:
             return super().connect(
                 host=host, port=port, user=user, password=password, encryption=encryption,
                 smtp_from=smtp_from, ssl_certificate=ssl_certificate,
                 ssl_private_key=ssl_private_key, smtp_debug=smtp_debug,
-                mail_server_id=mail_server_id, allow_archived=allow_archived,
-            )
+                mail_server_id=mail_server_id, allow_archived=allow_archived)
+        try:
+            return account._smtp_session(smtp_from=smtp_from)
         except OSError as error:  # socket, TLS and SMTP errors (SMTPException is one)
-            account = self._mail_account_of(mail_server_id)
-            if not account:
-                raise
             raise MailAccountDeliveryException(account._explain_send_failure(error)) from error
 
     @api.model
     def send_email(self, message, mail_server_id=None, smtp_server=None, smtp_port=None,
                    smtp_user=None, smtp_password=None, smtp_encryption=None,
-                   smtp_ssl_certificate=None, smtp_ssl_private_key=None,
-                   smtp_debug=False, smtp_session=None):
-        """Explain why an account's server refused a message; remember that it works."""
+                   smtp_ssl_certificate=None, smtp_ssl_private_key=None, smtp_debug=False,
+                   smtp_session=None):
+        """Mail of an e-mail account really leaves through the account's SMTP server
+        (in tests too), is kept in the account's Sent folder, and a refusal is explained."""
         account = self._mail_account_of(mail_server_id)
-        try:
-            message_id = super().send_email(
+        if not account:
+            return super().send_email(
                 message, mail_server_id=mail_server_id, smtp_server=smtp_server,
                 smtp_port=smtp_port, smtp_user=smtp_user, smtp_password=smtp_password,
                 smtp_encryption=smtp_encryption, smtp_ssl_certificate=smtp_ssl_certificate,
                 smtp_ssl_private_key=smtp_ssl_private_key, smtp_debug=smtp_debug,
-                smtp_session=smtp_session,
-            )
-        except MailAccountDeliveryException:
-            raise  # from connect(), explained already
-        except MailDeliveryException as error:
-            if not account:
-                raise
-            # Core wraps the SMTP error in a text; explain the error itself.
-            cause = error.__cause__ or error.__context__ or error
-            raise MailAccountDeliveryException(
-                account._explain_send_failure(cause, stage="send")
-            ) from cause
-        except smtplib.SMTPServerDisconnected as error:
-            if account:
+                smtp_session=smtp_session)
+        raw = message.as_bytes()  # before Bcc is removed: the Sent copy keeps it
+        server = self
+        validated = self.env.context.get("send_validated_to")
+        bcc = extract_rfc2822_addresses(message["Bcc"] or "")
+        if validated and bcc:  # mail.mail validates To and Cc only: keep the Bcc too
+            server = self.with_context(send_validated_to=list(validated) + bcc)
+        smtp = smtp_session or self.connect(mail_server_id=mail_server_id,
+                                            smtp_from=message["From"])
+        try:
+            smtp_from, smtp_to_list, message = server._prepare_email_message(message, smtp)
+            message_id = message["Message-Id"]
+            try:
+                smtp.send_message(message, smtp_from, smtp_to_list)
+            except smtplib.SMTPServerDisconnected as error:
                 account._explain_send_failure(error, stage="send")
-            raise  # core stops the whole batch on it: keep it as it is
-        if account:
-            account._record_send_result(True)
+                raise  # core stops the whole batch on it: keep it as it is
+            except Exception as error:  # noqa: BLE001 - every refusal is explained
+                raise MailAccountDeliveryException(
+                    account._explain_send_failure(error, stage="send")) from error
+            if not smtp_session:
+                smtp.quit()
+        finally:
+            if not smtp_session:
+                with contextlib.suppress(Exception):
+                    smtp.close()
+        account._record_send_result(True)
+        try:
+            with self.env.cr.savepoint():
+                self.env["mail.account.message"]._register_sent(account.sudo(), raw, message_id)
+        except Exception:  # noqa: BLE001 - the mail left; only its Sent copy is missing
+            _logger.info("e-mail %s sent, but its copy in Sent failed", message_id, exc_info=True)
         return message_id

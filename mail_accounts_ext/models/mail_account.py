@@ -1,20 +1,32 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
 import contextlib
 import hashlib
 import hmac
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import psycopg2
 from psycopg2.errors import LockNotAvailable
 
-from odoo import api, fields, models
+from odoo import api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, formataddr
+from odoo.tools.sql import SQL
 
-from ..tools import connection, errors, presets, protocol_lock, ratelimit, sender
+from ..tools import (
+    connection,
+    errors,
+    imap_sync,
+    pop3_fetch,
+    presets,
+    protocol_lock,
+    ratelimit,
+    sender,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -36,6 +48,18 @@ OWN_TRANSACTION_LOCK_TIMEOUT = "5s"
 SEND_LOG_KEEP = ratelimit.WINDOW * 60
 # When e-mails try again after another sender held the limit for too long.
 SEND_BUSY_RETRY = timedelta(seconds=15)
+SYNC_TIMEOUT = 60  # seconds per network read while fetching
+SMTP_TIMEOUT = 60
+CRON_BUDGET = 240  # seconds per cron run; the cron runs again at once for the rest
+# pg_try_advisory_lock(FETCH_LOCK, account id): one fetch per account at a time, held
+# across the commits of a long fetch (session lock).
+FETCH_LOCK = 0x4D414531
+FOLDER_LABELS = {"inbox": "Inbox", "drafts": "Drafts", "sent": "Sent", "trash": "Deleted Items",
+                 "junk": "Junk"}
+
+
+def _testing():
+    return bool(modules.module.current_test)
 
 
 class MailAccount(models.Model):
@@ -190,6 +214,24 @@ class MailAccount(models.Model):
         help="Whoever may use this account and writes from a document of one of these "
         "projects sends from this account, before their own default account.",
     )
+    sync_days = fields.Integer(
+        string="First sync: days", default=30,
+        help="The first sync of an IMAP folder copies the e-mails of the last days only "
+        "(0: no date limit); older e-mails stay on the server.",
+    )
+    sync_max_messages = fields.Integer(
+        string="First sync: e-mails per folder", default=500,
+        help="The first sync of an IMAP folder copies at most this many of its newest "
+        "e-mails (0: no limit). POP3: at most this many e-mails per fetch, newest first; "
+        "the rest comes with the next fetches.",
+    )
+    save_sent_copy = fields.Boolean(
+        string="Save sent e-mails on the server", default=True,
+        help="IMAP: put a copy of every e-mail sent through this account in the server's "
+        "Sent folder. Untick it for providers that do it themselves (e.g. Gmail).",
+    )
+    folder_ids = fields.One2many("mail.account.folder", "account_id", string="Folders")
+    unread_count = fields.Integer(string="Unread e-mails", compute="_compute_unread_count")
 
     _sql_constraints = [
         ("incoming_port_range", "CHECK(incoming_port > 0 AND incoming_port < 65536)",
@@ -198,6 +240,8 @@ class MailAccount(models.Model):
          "The outgoing port must be between 1 and 65535."),
         ("rate_limit_positive", "CHECK(rate_limit_per_minute >= 0)",
          "The sending limit cannot be negative."),
+        ("sync_limits_positive", "CHECK(sync_days >= 0 AND sync_max_messages >= 0)",
+         "The first sync limits cannot be negative."),
     ]
 
     # ------------------------------------------------------------------
@@ -214,6 +258,13 @@ class MailAccount(models.Model):
                 account.state = "tested"
             else:
                 account.state = "draft"
+
+    @api.depends("folder_ids.unread_count", "folder_ids.role")
+    def _compute_unread_count(self):
+        for account in self:
+            account.unread_count = sum(
+                account.folder_ids.filtered(lambda f: f.role in ("inbox", "other"))
+                .mapped("unread_count"))
 
     # ------------------------------------------------------------------
     # CONSTRAINTS
@@ -324,6 +375,9 @@ class MailAccount(models.Model):
 
     def unlink(self):
         servers = self.sudo().mail_server_id
+        messages = self.env["mail.account.message"].sudo().search([("account_id", "in", self.ids)])
+        self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "mail.account.message"), ("res_id", "in", messages.ids)]).unlink()
         result = super().unlink()
         servers.unlink()
         return result
@@ -359,6 +413,54 @@ class MailAccount(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def action_fetch_now(self):
+        """Fetch the mail of these accounts now; a notification says how it went."""
+        accounts = self._check_may_use()
+        results = accounts._fetch_mail()
+        lines, failed = [], False
+        for account in accounts:
+            result = results[account.id]
+            failed = failed or result["ok"] is False
+            lines.append(self.env._("%(account)s: %(result)s", account=account.name,
+                                    result=result["message"]))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger" if failed else "success",
+                "title": self.env._("Fetching e-mail failed") if failed
+                else self.env._("E-mail fetched"),
+                "message": "\n".join(lines),
+                "sticky": failed,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_open_mailbox(self):
+        self.ensure_one()
+        self.check_access("read")
+        return self.env["mail.account.message"]._action_mailbox(
+            folder=self._existing_folder("inbox") or self._existing_folder("account"))
+
+    @api.model
+    def _cron_fetch_mail(self):
+        """Fetch every account in use, the least recently fetched first.
+
+        Each account is fetched on its own (its chunks committed as they come); a
+        failing account records its error and the others go on. After CRON_BUDGET
+        seconds the cron reports the remaining accounts and Odoo runs it again.
+        """
+        accounts = self.sudo().search([("state", "in", ("tested", "in_use"))],
+                                      order="last_fetch_date ASC NULLS FIRST, id")
+        deadline = time.monotonic() + CRON_BUDGET
+        done = 0
+        for account in accounts:
+            if time.monotonic() > deadline:
+                break
+            account._fetch_mail()
+            done += 1
+        self.env["ir.cron"]._notify_progress(done=done, remaining=len(accounts) - done)
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
@@ -798,3 +900,491 @@ class MailAccount(models.Model):
         )
         self._record_send_result(False, text)
         return text
+
+    # -- mailbox: who may use an account ------------------------------------------
+    def _may_use(self, user=None):
+        """Owner, listed users, company users of a shared account (and administrators)."""
+        self.ensure_one()
+        user = user or self.env.user
+        return user.has_group("base.group_system") or self._may_be_used_by(user)
+
+    def _check_may_use(self):
+        self.check_access("read")
+        for account in self:
+            if not account._may_use():
+                raise UserError(self.env._(
+                    "You may read the e-mails of %(account)s but not use the account.",
+                    account=account.name))
+        return self
+
+    @api.model
+    def _mailbox_accounts(self):
+        """The active accounts whose mailbox the current user may read and write."""
+        return self.search([("active", "=", True)]).filtered(lambda a: a._may_use())
+
+    @api.model
+    def _default_account(self):
+        """The mailbox opened first: the sender rule's account, else the first one."""
+        usable = self._mailbox_accounts()
+        return (self._resolve_sender(None) & usable) or usable[:1]
+
+    # -- mailbox: folders -------------------------------------------------------------
+    def _root_folder(self):
+        """The account's top folder in the mailbox (kept in Odoo only)."""
+        self.ensure_one()
+        Folder = self.env["mail.account.folder"].sudo()
+        root = Folder.search([("account_id", "=", self.id), ("role", "=", "account")], limit=1)
+        return root or Folder.create({"account_id": self.id, "role": "account",
+                                      "name": self.sudo().email, "is_local": True})
+
+    def _existing_folder(self, role):
+        """The folder of ``role`` if the account has one (no server contact)."""
+        if not self:
+            return self.env["mail.account.folder"]
+        self.ensure_one()
+        return self.env["mail.account.folder"].sudo().search(
+            [("account_id", "=", self.id), ("role", "=", role)], order="is_local, id", limit=1)
+
+    def _mailbox_folder(self, role):
+        """The folder of ``role`` (inbox, drafts, sent, trash, junk), created if needed.
+
+        POP3 accounts keep their folders in Odoo; IMAP accounts use the server's, which
+        are listed (and created on the server when missing) the first time.
+        """
+        self.ensure_one()
+        Folder = self.env["mail.account.folder"].sudo()
+        domain = [("account_id", "=", self.id), ("role", "=", role)]
+        folder = Folder.search(domain, order="is_local, id", limit=1)
+        if folder:
+            return folder
+        if self.incoming_protocol == "imap":
+            self._imap_refresh_folders()
+            folder = Folder.search(domain, order="is_local, id", limit=1)
+            if folder:
+                return folder
+        return Folder.create({
+            "account_id": self.id, "role": role, "is_local": True,
+            "name": FOLDER_LABELS.get(role, role), "parent_id": self._root_folder().id,
+        })
+
+    def _imap_refresh_folders(self):
+        """List the server's folders now (creating Sent, Drafts, Deleted Items if missing)."""
+        self.ensure_one()
+        account = self.sudo()
+        try:
+            conn = account._imap_connect()
+        except Exception as error:
+            raise UserError(account._fetch_error_text(error)) from error
+        try:
+            report = imap_sync.SyncReport()
+            folders = imap_sync.list_folders(conn)
+            folders = imap_sync.ensure_folders(conn, folders, ("sent", "drafts", "trash"), report)
+            _ImapOrmStore(account).update_folders(folders)
+            with contextlib.suppress(Exception):
+                conn.logout()
+        finally:
+            with contextlib.suppress(Exception):
+                conn.shutdown()
+
+    # -- mailbox: fetching ----------------------------------------------------------
+    def _imap_connect(self):
+        account = self.sudo()
+        return connection.open_imap(
+            account.incoming_host, account.incoming_port, account.incoming_security,
+            account.incoming_login or "", account.incoming_password or "",
+            timeout=SYNC_TIMEOUT, ssl_context=account._ssl_context(account.verify_certificates))
+
+    def _pop3_connect(self):
+        account = self.sudo()
+        return connection.open_pop3(
+            account.incoming_host, account.incoming_port, account.incoming_security,
+            account.incoming_login or "", account.incoming_password or "",
+            timeout=SYNC_TIMEOUT, ssl_context=account._ssl_context(account.verify_certificates))
+
+    def _fetch_error_text(self, error):
+        account = self.sudo()
+        explanation = errors.explain(error, protocol=account.incoming_protocol,
+                                     host=account.incoming_host, port=account.incoming_port)
+        return self._explain_text(explanation)
+
+    @contextlib.contextmanager
+    def _fetch_lock(self):
+        """Yield True when no other fetch of this account runs (PostgreSQL session lock)."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", FETCH_LOCK, self.id))
+        locked = cr.fetchone()[0]
+        try:
+            yield locked
+        finally:
+            if locked:
+                cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", FETCH_LOCK, self.id))
+
+    @contextlib.contextmanager
+    def _unit_of_work(self):
+        """One chunk of a fetch: committed at once (in tests: a savepoint)."""
+        if _testing():
+            with self.env.cr.savepoint():
+                yield
+        else:
+            yield
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _fetch_mail(self):
+        """Fetch (POP3) or synchronise (IMAP) each account; failures are recorded.
+
+        :return: {account id: {"ok": True/False/None (skipped), "message": text,
+            "report": the sync's report or None}}
+        """
+        results = {}
+        for account in self.sudo():
+            results[account.id] = account._fetch_one()
+        return results
+
+    def _fetch_one(self):
+        self.ensure_one()
+        with self._fetch_lock() as locked:
+            if not locked:
+                return {"ok": None, "report": None,
+                        "message": self.env._("a fetch of this account is already running.")}
+            try:
+                if self.incoming_protocol == "imap":
+                    report = self._sync_imap()
+                    message = self.env._(
+                        "%(count)s new e-mails; %(folders)s folders synchronised.",
+                        count=report.fetched, folders=len(report.folders))
+                    if report.problems:
+                        message += " " + self.env._(
+                            "The server refused some operations (they are tried again at the "
+                            "next fetch): %(problems)s", problems="; ".join(report.problems[:3]))
+                else:
+                    report = self._fetch_pop3()
+                    message = self.env._("%(count)s new e-mails.", count=report.fetched)
+                    if report.remaining:
+                        message += " " + self.env._(
+                            "%(count)s more come with the next fetches.", count=report.remaining)
+            except Exception as error:
+                if not _testing():
+                    self.env.cr.rollback()  # pylint: disable=invalid-commit
+                text = self._fetch_error_text(error)
+                _logger.info("fetching e-mail account %s failed: %s", self.id, text,
+                             exc_info=True)
+                self._mark_fetched(False, text)
+                if not _testing():
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                return {"ok": False, "message": text, "report": None}
+            self._mark_fetched(True, message)
+            if not _testing():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            return {"ok": True, "message": message, "report": report}
+
+    def _sync_options(self):
+        return imap_sync.SyncOptions(since_days=self.sync_days,
+                                     max_messages=self.sync_max_messages)
+
+    def _sync_imap(self):
+        """Two-way sync with the IMAP server; returns the :class:`SyncReport`."""
+        conn = self._imap_connect()
+        try:
+            report = imap_sync.synchronize(conn, _ImapOrmStore(self), self._sync_options())
+            with contextlib.suppress(Exception):
+                conn.logout()
+        finally:
+            with contextlib.suppress(Exception):
+                conn.shutdown()
+        return report
+
+    def _fetch_pop3(self):
+        """Download the POP3 Inbox; returns the :class:`FetchReport`."""
+        conn = self._pop3_connect()
+        try:
+            return pop3_fetch.fetch(conn, _Pop3OrmStore(self),
+                                    max_messages=self.sync_max_messages)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.close()  # no QUIT: the server deletes nothing
+            raise
+
+    def _has_pending_changes(self):
+        self.ensure_one()
+        Message = self.env["mail.account.message"]
+        Message.flush_model()
+        self.env["mail.account.deletion"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT EXISTS(SELECT 1 FROM mail_account_message WHERE account_id = %(id)s
+                   AND (seen_dirty OR needs_upload OR server_folder_id != folder_id))
+                   OR EXISTS(SELECT 1 FROM mail_account_deletion WHERE account_id = %(id)s
+                   AND delete_on_server)""", id=self.id))
+        return self.env.cr.fetchone()[0]
+
+    def _push_changes_quietly(self):
+        """Push local changes of IMAP accounts now; on any problem the next sync does it."""
+        for account in self.sudo():
+            if account.incoming_protocol != "imap" or account.state not in ("tested", "in_use") \
+                    or not account._has_pending_changes():
+                continue
+            with account._fetch_lock() as locked:
+                if not locked:
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        conn = account._imap_connect()
+                        try:
+                            imap_sync.push_changes(conn, _ImapOrmStore(account))
+                            with contextlib.suppress(Exception):
+                                conn.logout()
+                        finally:
+                            with contextlib.suppress(Exception):
+                                conn.shutdown()
+                except Exception:
+                    _logger.info("e-mail account %s: changes left for the next sync",
+                                 account.id, exc_info=True)
+
+    # -- mailbox: sending -----------------------------------------------------------
+    def _smtp_session(self, smtp_from=None):
+        """A logged-in SMTP client for ``mail.mail`` (``ir.mail_server.connect``)."""
+        self.ensure_one()
+        account = self.sudo()
+        # Failures propagate as raised: ir.mail_server.connect() explains and records them.
+        client = connection.open_smtp(
+            account.smtp_host, account.smtp_port, account.smtp_security,
+            account.smtp_login or "", account.smtp_password or "", timeout=SMTP_TIMEOUT,
+            ssl_context=account._ssl_context(account.verify_certificates))
+        # What core's connect() sets, read by _prepare_email_message.
+        client.from_filter = account.mail_server_id.from_filter
+        client.smtp_from = smtp_from or account._email_from()
+        return client
+
+
+class _ImapOrmStore(imap_sync.ImapStore):
+    """``imap_sync.ImapStore`` on the ORM: folders, messages and deletions of an account."""
+
+    def __init__(self, account):
+        self.account = account.sudo()
+        self.env = self.account.env
+        self.Folder = self.env["mail.account.folder"].sudo()
+        self.Message = self.env["mail.account.message"].sudo()
+        self.Deletion = self.env["mail.account.deletion"].sudo()
+        self._by_name = None
+
+    def _folders(self):
+        if self._by_name is None:
+            folders = self.Folder.search([("account_id", "=", self.account.id),
+                                          ("server_name", "!=", False)])
+            self._by_name = {folder.server_name: folder for folder in folders}
+        return self._by_name
+
+    def _folder(self, server_name):
+        return self._folders()[server_name]
+
+    def _query(self, query):
+        self.Message.flush_model()
+        self.Deletion.flush_model()
+        self.env.cr.execute(query)
+        return self.env.cr.fetchall()
+
+    # -- folders ---------------------------------------------------------------
+    def update_folders(self, folders):
+        existing = self.Folder.search([("account_id", "=", self.account.id),
+                                       ("server_name", "!=", False)])
+        by_name = {folder.server_name: folder for folder in existing}
+        root = self.account._root_folder()
+        kept = self.Folder
+        for info in folders:
+            values = {"name": info.name, "role": info.role, "delimiter": info.delimiter}
+            folder = by_name.get(info.server_name)
+            if folder:
+                changed = {k: v for k, v in values.items() if folder[k] != (v or False)}
+                if changed:
+                    folder.write(changed)
+            else:
+                folder = self.Folder.create(dict(values, account_id=self.account.id,
+                                                 server_name=info.server_name,
+                                                 parent_id=root.id))
+                by_name[info.server_name] = folder
+            kept |= folder
+        by_display = {info.name: by_name[info.server_name] for info in folders}
+        for info in folders:
+            parent = root
+            if info.delimiter and info.delimiter in info.name:
+                parent = by_display.get(info.name.rsplit(info.delimiter, 1)[0], root)
+            folder = by_name[info.server_name]
+            if folder.parent_id != parent:
+                folder.parent_id = parent
+        gone = existing - kept
+        if gone:
+            self.Message.search([("folder_id", "in", gone.ids)]).unlink()
+            gone.unlink()
+        self._by_name = {name: folder for name, folder in by_name.items() if folder in kept}
+
+    def folder_states(self):
+        return {name: imap_sync.FolderState(**folder._imap_state())
+                for name, folder in self._folders().items()}
+
+    def save_state(self, folder, state):
+        record = self._folder(folder)
+        with self.account._unit_of_work():
+            record._save_imap_state(state)
+            record._update_counts()
+
+    def reset_folder(self, folder, uidvalidity):
+        record = self._folder(folder)
+        self.Message.search([("server_folder_id", "=", record.id)]).write(
+            {"imap_uid": False, "seen_dirty": False})
+        self.Deletion.search([("folder_id", "=", record.id)]).write({"imap_uid": False})
+        record._save_imap_state(imap_sync.FolderState(uidvalidity=uidvalidity))
+
+    # -- reading the local side ------------------------------------------------------
+    def local_uids(self, folder):
+        rows = self._query(SQL(
+            "SELECT imap_uid, is_seen FROM mail_account_message "
+            "WHERE server_folder_id = %s AND imap_uid > 0", self._folder(folder).id))
+        return {uid: bool(seen) for uid, seen in rows}
+
+    def deleted_uids(self, folder):
+        rows = self._query(SQL(
+            "SELECT imap_uid FROM mail_account_deletion "
+            "WHERE folder_id = %s AND imap_uid > 0", self._folder(folder).id))
+        return {row[0] for row in rows}
+
+    def unmatched_message_ids(self, folder):
+        folder_id = self._folder(folder).id
+        rows = self._query(SQL(
+            """SELECT message_id FROM mail_account_message WHERE server_folder_id = %(f)s
+                   AND COALESCE(imap_uid, 0) = 0 AND message_id IS NOT NULL
+               UNION SELECT message_id FROM mail_account_deletion WHERE folder_id = %(f)s
+                   AND COALESCE(imap_uid, 0) = 0 AND message_id IS NOT NULL""", f=folder_id))
+        return {row[0] for row in rows}
+
+    def adopt(self, folder, uids_by_message_id):
+        record = self._folder(folder)
+        ids = list(uids_by_message_id)
+        for message in self.Message.search([("server_folder_id", "=", record.id),
+                                            ("imap_uid", "=", False),
+                                            ("message_id", "in", ids)]):
+            uid, seen = uids_by_message_id[message.message_id]
+            message.write({"imap_uid": uid, "is_seen": seen, "seen_dirty": False})
+        for deletion in self.Deletion.search([("folder_id", "=", record.id),
+                                              ("imap_uid", "=", False),
+                                              ("message_id", "in", ids)]):
+            deletion.imap_uid = uids_by_message_id[deletion.message_id][0]
+
+    # -- writing what the server says ------------------------------------------------
+    def store(self, folder, messages, state):
+        record = self._folder(folder)
+        with self.account._unit_of_work():
+            self.Message._store_fetched(record, messages, "imap")
+            record._save_imap_state(state)
+
+    def set_flags(self, folder, seen_by_uid):
+        record = self._folder(folder)
+        for seen in (True, False):
+            uids = [uid for uid, value in seen_by_uid.items() if value is seen]
+            if uids:
+                self.Message.search([("server_folder_id", "=", record.id),
+                                     ("imap_uid", "in", uids)]).write(
+                    {"is_seen": seen, "seen_dirty": False})
+
+    def vanished(self, folder, uids):
+        record = self._folder(folder)
+        self.Message.search([("server_folder_id", "=", record.id),
+                             ("imap_uid", "in", list(uids))]).unlink()
+        self.Deletion.search([("folder_id", "=", record.id),
+                              ("imap_uid", "in", list(uids))]).unlink()
+
+    # -- pushing local changes ---------------------------------------------------------
+    def pending_flags(self, folder):
+        rows = self._query(SQL(
+            "SELECT imap_uid, is_seen FROM mail_account_message WHERE server_folder_id = %s "
+            "AND seen_dirty AND imap_uid > 0", self._folder(folder).id))
+        return {uid: bool(seen) for uid, seen in rows}
+
+    def flags_pushed(self, folder, uids):
+        self.Message.search([("server_folder_id", "=", self._folder(folder).id),
+                             ("imap_uid", "in", list(uids))]).write({"seen_dirty": False})
+
+    def pending_expunges(self, folder):
+        rows = self._query(SQL(
+            "SELECT imap_uid FROM mail_account_deletion WHERE folder_id = %s "
+            "AND delete_on_server AND imap_uid > 0", self._folder(folder).id))
+        return sorted({row[0] for row in rows})
+
+    def expunged(self, folder, uids):
+        self.Deletion.search([("folder_id", "=", self._folder(folder).id),
+                              ("imap_uid", "in", list(uids))]).unlink()
+
+    def pending_moves(self):
+        rows = self._query(SQL(
+            """SELECT m.id, source.server_name, m.imap_uid, target.server_name
+                 FROM mail_account_message m
+                 JOIN mail_account_folder source ON source.id = m.server_folder_id
+                 JOIN mail_account_folder target ON target.id = m.folder_id
+                WHERE m.account_id = %s AND m.imap_uid > 0
+                  AND m.server_folder_id != m.folder_id
+                  AND source.server_name IS NOT NULL AND target.server_name IS NOT NULL
+                ORDER BY m.id""", self.account.id))
+        return [imap_sync.Move(*row) for row in rows]
+
+    def moved(self, key, target, uid):
+        self.Message.browse(key).write({"server_folder_id": self._folder(target).id,
+                                        "imap_uid": uid or False})
+
+    def pending_uploads(self):
+        uploads = []
+        for message in self.Message.search([("account_id", "=", self.account.id),
+                                            ("needs_upload", "=", True)]):
+            if not message.folder_id.server_name or not message.upload_raw:
+                continue
+            flags = ("\\Seen", "\\Draft") if message.state == "draft" else ("\\Seen",)
+            uploads.append(imap_sync.Upload(message.id, message.folder_id.server_name,
+                                            base64.b64decode(message.upload_raw), flags))
+        return uploads
+
+    def uploaded(self, key, target, uid):
+        self.Message.browse(key).write({
+            "needs_upload": False, "upload_raw": False,
+            "server_folder_id": self._folder(target).id, "imap_uid": uid or False})
+
+
+class _Pop3OrmStore(pop3_fetch.Pop3Store):
+    """``pop3_fetch.Pop3Store`` on the ORM: the account's Inbox and deletions."""
+
+    def __init__(self, account):
+        self.account = account.sudo()
+        self.env = self.account.env
+        self.Message = self.env["mail.account.message"].sudo()
+        self.Deletion = self.env["mail.account.deletion"].sudo()
+        self.inbox = self.account._mailbox_folder("inbox")
+
+    def _uidls(self, query):
+        self.Message.flush_model()
+        self.Deletion.flush_model()
+        self.env.cr.execute(query)
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def known_uidls(self):
+        return self._uidls(SQL(
+            """SELECT pop_uidl FROM mail_account_message WHERE account_id = %(a)s
+                   AND pop_uidl IS NOT NULL
+               UNION SELECT pop_uidl FROM mail_account_deletion WHERE account_id = %(a)s
+                   AND pop_uidl IS NOT NULL""", a=self.account.id))
+
+    def pending_deletions(self):
+        return self._uidls(SQL(
+            "SELECT pop_uidl FROM mail_account_deletion WHERE account_id = %s "
+            "AND delete_on_server AND pop_uidl IS NOT NULL", self.account.id))
+
+    def store(self, messages):
+        with self.account._unit_of_work():
+            self.Message._store_fetched(self.inbox, messages, "pop3")
+            self.inbox._update_counts()
+
+    def deleted_on_server(self, uidls):
+        with self.account._unit_of_work():
+            self.Deletion.search([("account_id", "=", self.account.id),
+                                  ("pop_uidl", "in", list(uidls))]).unlink()
+
+    def forget_deletions(self, current_uidls):
+        stale = self.Deletion.search([("account_id", "=", self.account.id),
+                                      ("pop_uidl", "!=", False)]).filtered(
+            lambda deletion: deletion.pop_uidl not in current_uidls)
+        stale.unlink()

@@ -43,6 +43,7 @@ class MailMail(models.Model):
         the rest is sent in its sender's language, the language of the failure
         reasons it may get.
         """
+        accounts = self.sudo().mail_server_id.mail_account_id
         mails = self - self._mail_account_fail_forbidden()
         mails -= mails._mail_account_hold_over_limit()
         for lang, batch in mails._mail_account_by_lang().items():
@@ -51,6 +52,8 @@ class MailMail(models.Model):
                 auto_commit=auto_commit, raise_exception=raise_exception,
                 post_send_callback=post_send_callback,
             )
+        # Then append the copies of what left through e-mail accounts to IMAP Sent.
+        accounts._push_changes_quietly()
         return True
 
     @api.model
@@ -70,6 +73,15 @@ class MailMail(models.Model):
         When connecting to the server fails, core writes the reason on the mails
         but gives the notifications (the chatter's failure dialog) only its type.
         """
+        if failure_type:
+            # Mailbox e-mails whose sending failed say so (and can be sent again).
+            messages = self.env["mail.account.message"].sudo().search(
+                [("mail_mail_id", "in", self.ids), ("state", "=", "outgoing")])
+            for message in messages:
+                message.write({
+                    "state": "exception",
+                    "failure_reason": failure_reason or message.mail_mail_id.failure_reason,
+                })
         if failure_type != "mail_smtp" or failure_reason:
             return super()._postprocess_sent_message(
                 success_pids, failure_reason=failure_reason, failure_type=failure_type)

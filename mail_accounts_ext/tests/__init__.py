@@ -9,5 +9,12 @@ from . import test_sender_composer
 from . import test_sender_volume
 from . import test_sender_rate_limit
 from . import test_sender_failure
+from . import test_mailbox_imap
+from . import test_mailbox_pop3
+from . import test_mailbox_delete
+from . import test_mailbox_routing
+from . import test_mailbox_compose
+from . import test_mailbox_ui
+from . import test_mailbox_access
 from . import test_batch
 from . import test_batch_pdf

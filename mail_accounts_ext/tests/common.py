@@ -4,6 +4,8 @@ import contextlib
 import email
 import email.policy
 import unittest
+from email.message import EmailMessage
+from email.utils import make_msgid
 from unittest.mock import patch
 
 import odoo
@@ -205,3 +207,35 @@ class SenderCase(MailServersCase):
         """(display name, address) of a one-address header."""
         address = header.addresses[0]
         return address.display_name, address.addr_spec
+class MailboxCase(MailServersCase):
+    """Helpers for the mailbox: raw messages, fresh mailboxes with their accounts."""
+
+    _mailbox_counter = 0
+
+    @staticmethod
+    def _raw(subject, body="Hello", message_id=None, sender="sender@example.com",
+             to="someone@example.com", headers=None, date="Tue, 24 Nov 2026 10:00:00 +0000"):
+        message = EmailMessage()
+        message["Message-Id"] = message_id or make_msgid(domain="example.com")
+        message["From"] = sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = date
+        for name, value in (headers or {}).items():
+            message[name] = value
+        message.set_content(body)
+        return message.as_bytes()
+
+    @classmethod
+    def _new_mailbox(cls, user, prefix, protocol="imap", **account_values):
+        """A new mail user on the servers and its account, added by ``user``."""
+        MailboxCase._mailbox_counter += 1
+        email, password = cls._mailbox_user(f"{prefix}.{MailboxCase._mailbox_counter}")
+        account = cls._add_account(user, email, password, protocol=protocol, **account_values)
+        return account, email
+
+    def _fetch(self, account, user=None):
+        """Fetch as ``user`` (the owner by default), what *Fetch now* runs; returns the
+        account's result: ``ok``, ``message`` and the sync's ``report``."""
+        user = user or account.owner_id
+        return account.with_user(user)._check_may_use()._fetch_mail()[account.id]
