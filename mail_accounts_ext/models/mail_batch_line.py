@@ -16,6 +16,7 @@ sent), unless the line was explicitly sent again.
 """
 
 import contextlib
+import dataclasses
 import logging
 import smtplib
 import uuid
@@ -28,7 +29,7 @@ from odoo.tools import SQL, email_domain_extract, email_normalize
 from odoo.tools.safe_eval import safe_eval, time
 
 from ..tools import batch as bt
-from ..tools import connection, errors
+from ..tools import errors
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +48,23 @@ SKIP_SELECTION = [
     (bt.ALREADY_SENT, "Already sent"),
     (bt.NOT_APPLICABLE, "Not applicable"),
 ]
-SMTP_TIMEOUT = 60
+
+
+@dataclasses.dataclass
+class Transmission:
+    """What handing a line's mail to the SMTP server gave: the recipients reached, the
+    error and the transaction stage it happened at (None: all reached), the message as
+    sent (for the Sent copy)."""
+
+    partners: list = dataclasses.field(default_factory=list)
+    error: BaseException | None = None
+    stage: str | None = None
+    raw: bytes | None = None
+
+    def add(self, partner):
+        """A recipient reached (nothing for a plain address, which has no partner)."""
+        if partner:
+            self.partners.append(partner)
 
 
 class MailBatchLine(models.Model):
@@ -634,27 +651,29 @@ class MailBatchLine(models.Model):
                     session, connect_error = line._mae_open_session(account)
                 if connect_error is not None:
                     with self._mae_step():
-                        line._mae_finish_sending([], connect_error, "connect")
+                        line._mae_finish_sending(Transmission(error=connect_error,
+                                                              stage="connect"))
                     done += 1
                     continue
-                pids, error, stage = line._mae_transmit(session)
-                if error is not None and bt.reconnect_may_help(error) \
-                        and bt.send_outcome(stage, error) == bt.NOT_DELIVERED:
+                result = line._mae_transmit(session)
+                if result.error is not None and bt.reconnect_may_help(result.error) \
+                        and bt.send_outcome(result.stage, result.error) == bt.NOT_DELIVERED:
                     self._mae_close_session(session)
                     session, connect_error = line._mae_open_session(account)
                     if connect_error is None:
-                        more, error, stage = line._mae_transmit(session)
-                        pids += more
+                        result = line._mae_transmit(session, result)
                     else:
-                        error, stage = connect_error, "connect"
-                if error is None:
+                        result.error, result.stage = connect_error, "connect"
+                if result.error is None:
                     self._mae_after_step("delivered", line)
                 with self._mae_step():
-                    line._mae_finish_sending(pids, error, stage)
+                    line._mae_finish_sending(result)
                 self._mae_after_step("sent", line)
                 done += 1
         finally:
             self._mae_close_session(session)
+        # the Sent copies reach the account's IMAP Sent folder now (else at its next sync)
+        account._push_changes_quietly()
         return done
 
     def _mae_reserve(self, account):
@@ -724,19 +743,11 @@ class MailBatchLine(models.Model):
             except Exception as error:  # noqa: BLE001 - reported on the lines
                 return None, error
             return session, None
-        account = account.sudo()
         try:
-            session = connection.open_smtp(
-                account.smtp_host, account.smtp_port, account.smtp_security,
-                account.smtp_login or "", account.smtp_password or "",
-                timeout=SMTP_TIMEOUT,
-                ssl_context=account._ssl_context(account.verify_certificates),
-            )
+            # the account's own SMTP client (TLS and certificate checks as in its test)
+            return account._smtp_session(), None
         except Exception as error:  # noqa: BLE001 - reported on the lines
             return None, error
-        # what core's _prepare_email_message reads from a session it opened itself
-        session.from_filter = account.mail_server_id.from_filter or account.email
-        return session, None
 
     @api.model
     def _mae_close_session(self, session):
@@ -746,42 +757,55 @@ class MailBatchLine(models.Model):
             with contextlib.suppress(Exception):
                 session.close()
 
-    def _mae_transmit(self, session):
-        """Hand the line's mail to the server: ``(partner ids reached, error, stage)``.
+    def _mae_transmit(self, session, previous=None):
+        """Hand the line's mail to the server (a :class:`Transmission`).
 
-        Recipients already reached by an earlier attempt (their notification is *sent*)
-        are not sent to again.
+        Recipients already reached (their notification is *sent*, or ``previous``, the
+        attempt on a connection that dropped, reached them) are not sent to again.
         """
         self.ensure_one()
+        result = Transmission(partners=list(previous.partners) if previous else [],
+                              raw=previous.raw if previous else None)
         mail = self.sudo().mail_mail_id
-        reached = mail._mae_reached_partner_ids()
-        pids = []
+        reached = mail._mae_reached_partner_ids().union(*result.partners)
         try:
             messages = mail._mae_prepare_messages(session, skip_partner_ids=reached)
         except Exception as error:  # noqa: BLE001 - e.g. no valid recipient
-            return pids, error, None
-        for partner_id, message, smtp_from, smtp_to in messages:
+            result.error = error
+            return result
+        for partner, message, smtp_from, smtp_to in messages:
             if session is None:
                 # Odoo's own server in test mode: core does not send either
-                pids.append(partner_id)
+                result.add(partner)
                 continue
+            raw = message.as_bytes()
             session.transaction_stage = None
             try:
                 session.send_message(message, smtp_from, smtp_to)
             except Exception as error:  # noqa: BLE001 - reported on the line
-                return pids, error, getattr(session, "transaction_stage", None)
-            pids.append(partner_id)
-        return pids, None, None
+                result.error = error
+                result.stage = getattr(session, "transaction_stage", None)
+                return result
+            result.add(partner)
+            result.raw = result.raw or raw
+        return result
 
-    def _mae_finish_sending(self, pids, error, stage):
-        """sending -> sent | failed, with the mail and its notifications."""
+    def _mae_finish_sending(self, result):
+        """sending -> sent | failed, with the mail, its notifications and, for an
+        account, the copy in its Sent folder."""
         self.ensure_one()
         mail = self.sudo().mail_mail_id
+        error, stage = result.error, result.stage
         if error is None:
-            mail._mae_mark_sent(pids)
+            message_id = mail.message_id
+            mail._mae_mark_sent(result.partners)
             self.write({"state": bt.SENT, "date_sent": fields.Datetime.now(),
                         "error": False, "claim_token": False})
-            self.account_id._record_send_result(True)
+            account = self.account_id.sudo()
+            if account:
+                account._record_send_result(True)
+                if result.raw:
+                    self._mae_register_sent(account, result.raw, message_id)
             record = self.env[self.res_model].browse(self.res_id)
             if hasattr(record, "_mae_batch_sent"):
                 record.sudo()._mae_batch_sent(self.report_id)
@@ -789,9 +813,19 @@ class MailBatchLine(models.Model):
         uncertain = bt.send_outcome(stage, error) == bt.UNCERTAIN
         reason = self._mae_uncertain_text() if uncertain else self._mae_explain(error, stage)
         if mail:
-            mail._mae_mark_failed(reason, pids)
+            mail._mae_mark_failed(reason, result.partners)
         self.write({"state": bt.FAILED, "error": reason, "uncertain": uncertain,
                     "claim_token": False})
+
+    def _mae_register_sent(self, account, raw, message_id):
+        """Keep the mail in the account's Sent folder, as every mail through an account
+        (the mailbox's ``_register_sent``); a failure there never fails the sending."""
+        try:
+            with self.env.cr.savepoint():
+                self.env["mail.account.message"]._register_sent(account, raw, message_id)
+        except Exception:  # noqa: BLE001 - the mail left; only its Sent copy is missing
+            _logger.info("Batch line %s sent, but its copy in Sent failed", self.id,
+                         exc_info=True)
 
     @api.model
     def _mae_uncertain_text(self):

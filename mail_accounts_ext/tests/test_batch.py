@@ -67,6 +67,11 @@ class TestBatchSend(BatchCommon):
             ).notification_status, "sent")
             self.assertTrue(invoice.is_move_sent)
             self.assertTrue(invoice.invoice_pdf_report_id)
+            # a copy in the account's Sent folder, as for any mail through the account
+            copy = self.env["mail.account.message"].sudo().search([
+                ("account_id", "=", self.account_billing.id),
+                ("message_id", "=", line.message_id)])
+            self.assertEqual(copy.state, "sent")
 
     def test_done_notifies_the_user(self):
         batch = self._start(self.user_billing, self.invoices[:2])
