@@ -4,10 +4,11 @@
 
 The cron's work is run by calling ``mail.batch._cron_process`` as the cron does (as the
 superuser; the batch then works with its user's rights). Mails really leave through the
-accounts' SMTP servers: the batch sends them itself, over an SMTP session it opens with
-``tools/connection.open_smtp`` (Odoo's own ``ir.mail_server.connect`` returns nothing in
-test mode, which is why the batch does not use it for accounts), so aiosmtpd records what
-a real server would receive.
+accounts' SMTP servers: the batch sends them itself, over the account's own SMTP session
+(``mail.account._smtp_session``, ``tools/connection.open_smtp``), in tests as in production:
+no test-mode switch is needed (core's ``ir.mail_server.connect`` and ``send_email``, which
+do nothing in test mode, are not on that path), and aiosmtpd records what a real server
+would receive.
 """
 
 import datetime

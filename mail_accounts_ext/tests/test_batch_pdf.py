@@ -4,9 +4,10 @@
 
 The PDFs come from the installed wkhtmltopdf (Debian's here), which loads the report
 style sheets from ``report.url``: an HttpCase serves them. The mails leave through each
-account's own SMTP session, opened by the batch with ``tools/connection.open_smtp``, to
-the loopback aiosmtpd, which records the envelope, the SMTP AUTH login and the message:
-Odoo's own ``ir.mail_server`` does not connect in test mode, the batch does not need it.
+account's own SMTP session, opened by the batch (``mail.account._smtp_session``) as in
+production, to the loopback aiosmtpd, which records the envelope, the SMTP AUTH login and
+the message; core's ``ir.mail_server`` send path, which does nothing in test mode, is not
+used, so no test-mode switch is needed.
 """
 
 import io
