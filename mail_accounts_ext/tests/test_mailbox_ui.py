@@ -3,10 +3,11 @@
 from odoo.tests import HttpCase, tagged
 
 from .common import MailboxCase
+from .tour_screenshots import TourScreenshotsMixin
 
 
-@tagged("post_install", "-at_install")
-class TestMailboxUi(HttpCase, MailboxCase):
+@tagged("post_install", "-at_install", "mae_tours")
+class TestMailboxUi(TourScreenshotsMixin, HttpCase, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -20,7 +21,8 @@ class TestMailboxUi(HttpCase, MailboxCase):
         self.assertFalse(message.is_seen)
         self.start_tour("/odoo", "mail_accounts_ext_mailbox_tour", login=self.user_a.login)
         self.assertTrue(message.is_seen, "opening the e-mail marked it read")
-        self.assertTrue(message.seen_dirty, "to push to the server at the next sync")
+        self.assertTrue(message.exists(), "deleting for good was refused")
+        self.assertEqual(message.folder_id.role, "trash", "Delete moved it to Deleted Items")
 
     def test_opening_as_reader_changes_nothing(self):
         message = self.env["mail.account.message"].search(

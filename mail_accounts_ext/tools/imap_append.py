@@ -16,12 +16,13 @@ The raw bytes are uploaded unchanged: headers (Message-Id, Date, From, To, Cc, S
 References, In-Reply-To), body and attachments stay as stored. Flags are not carried over.
 """
 
-import base64
 import email.utils
 import imaplib
 import re
 import time
 from dataclasses import dataclass
+
+from .imap_sync import quote, utf7_encode
 
 COPIED, EXISTS, FAILED = "copied", "exists", "failed"
 LITERAL_MAX = 4096  # LITERAL- allows non-synchronising literals up to 4096 bytes
@@ -47,29 +48,9 @@ class Result:
     error: BaseException | None = None
 
 
-def utf7_encode(name):
-    """A mailbox name in IMAP's modified UTF-7 (RFC 3501 section 5.1.3)."""
-    out, pending = [], []
-
-    def flush():
-        if pending:
-            raw = "".join(pending).encode("utf-16-be")
-            out.append("&" + base64.b64encode(raw).decode().rstrip("=").replace("/", ",") + "-")
-            pending.clear()
-
-    for char in name:
-        if 0x20 <= ord(char) <= 0x7E:
-            flush()
-            out.append("&-" if char == "&" else char)
-        else:
-            pending.append(char)
-    flush()
-    return "".join(out)
-
-
 def quote_mailbox(name):
-    encoded = utf7_encode(name)
-    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A mailbox name in modified UTF-7, as a quoted IMAP string."""
+    return quote(utf7_encode(name))
 
 
 def message_id_of(raw):
