@@ -99,6 +99,11 @@ class MailBatchLine(models.Model):
         "mail.account", string="Sent from", readonly=True, ondelete="set null",
         help="Empty: Odoo's own outgoing mail server.",
     )
+    sender_email = fields.Char(
+        string="Sender Address", readonly=True,
+        help="The address of the account the document is sent from (kept if the account "
+        "is deleted).",
+    )
     state = fields.Selection(
         STATE_SELECTION, required=True, readonly=True, default=bt.PENDING, index=True,
     )
@@ -364,8 +369,9 @@ class MailBatchLine(models.Model):
                         "%(user)s may not send from the e-mail account %(account)s.",
                         user=batch.user_id.name, account=batch.account_id.display_name))
                 else:
+                    account = senders[line.res_id]
                     line.write({"partner_id": entry["partner"].id, "email": entry["email"],
-                                "account_id": senders[line.res_id].id})
+                                "account_id": account.id, "sender_email": account.email})
                     todo |= line
         if not todo:
             return len(self)
@@ -703,6 +709,11 @@ class MailBatchLine(models.Model):
             batch = line.batch_id
             env = batch._mae_user_env()
             record = env[line.res_model].browse(line.res_id)
+            if line.sender_email and not line.account_id:
+                line._mae_fail(self.env._(
+                    "The e-mail account %(address)s was deleted before the document was "
+                    "sent.", address=line.sender_email))
+                return False
             if line.account_id and line.account_id not in batch._mae_usable_accounts(record):
                 line._mae_fail(self.env._(
                     "%(user)s may no longer send from the e-mail account %(account)s.",

@@ -307,6 +307,21 @@ class TestBatchSend(BatchCommon):
         self.assertEqual(uncertain.state, "sent")
         self.assertEqual(len(self.servers.smtp_received), 7)
 
+    def test_account_deleted_before_sending(self):
+        """Documents queued for an account deleted meanwhile fail: they never leave
+        through another server under that account's address."""
+        email, password = self._mailbox_user("short.lived@example.com")
+        account = self._add_account(self.user_billing_2, email, password, is_default=True)
+        batch = self._start(self.user_billing_2, self.invoices[:2])
+        with self._crash_at("queued", 2):
+            self._run_until_crash()
+        self.assertEqual(batch.line_ids.account_id, account)
+        account.sudo().unlink()
+        self._run_cron()
+        self.assertEqual(batch.failed_count, 2)
+        self.assertIn("short.lived@example.com was deleted", batch.line_ids[0].error)
+        self.assertFalse(self.servers.smtp_received)
+
     def test_rerun_after_done_sends_nothing(self):
         batch = self._start(self.user_billing, self.invoices[:2])
         self._run_cron()
