@@ -1,3 +1,4 @@
+from . import account_move
 from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server
@@ -6,6 +7,9 @@ from . import mail_account_deletion
 from . import mail_account_folder
 from . import mail_account_message
 from . import mail_account_send_log
+from . import mail_batch
+from . import mail_batch_line
+from . import mail_batch_profile
 from . import mail_mail
 from . import mail_notification
 from . import mail_template

@@ -129,7 +129,16 @@ def _is_ascii(*texts):
 
 
 class _SMTP(smtplib.SMTP):
-    """smtplib.SMTP that may speak implicit TLS, reporting its stages."""
+    """smtplib.SMTP that may speak implicit TLS, reporting its stages.
+
+    ``transaction_stage`` tells where the last mail transaction stood, so that a caller
+    whose connection breaks knows whether the server may have accepted the message:
+    ``"sender"`` (MAIL FROM), ``"recipient"`` (RCPT TO), ``"data"`` (DATA command, the
+    message not sent yet) and ``"data_sent"`` (the whole message sent, the final reply
+    awaited: only then may a lost connection hide an accepted message).
+    """
+
+    transaction_stage = None
 
     def __init__(self, host, port, *, timeout, implicit_context, steps, local_hostname=None):
         self._implicit_context = implicit_context
@@ -144,6 +153,26 @@ class _SMTP(smtplib.SMTP):
         return _connect_socket(
             host, port, timeout, self._implicit_context, self._steps, self.source_address
         )
+
+    def mail(self, sender, options=()):
+        self.transaction_stage = "sender"
+        return super().mail(sender, options)
+
+    def rcpt(self, recip, options=()):
+        self.transaction_stage = "recipient"
+        return super().rcpt(recip, options)
+
+    def data(self, msg):
+        self.transaction_stage = "data"
+        return super().data(msg)
+
+    def send(self, s):
+        result = super().send(s)
+        # smtplib.data() sends the whole message, ending with CRLF.CRLF, in one call
+        if self.transaction_stage == "data" and isinstance(s, bytes) \
+                and s.endswith(b"\r\n.\r\n"):
+            self.transaction_stage = "data_sent"
+        return result
 
 
 def _smtp_login(client, login, password):

@@ -1,0 +1,185 @@
+"""Batch print & e-mail: the state machine of a batch line, plain Python.
+
+A batch line is one document to render and e-mail. It moves through::
+
+    pending --claim--> rendering --PDF + chatter post + mail.mail--> queued
+    queued --marked before the SMTP transaction--> sending --server said 250--> sent
+    any open state --> failed (with the explained reason) | skipped (with the reason)
+    failed --Retry failed--> pending (nothing was queued) | queued (its mail exists)
+                             | skipped (another batch sent the document meanwhile)
+
+Each arrow is committed on its own, so that a crash loses at most the step in progress:
+
+- ``rendering`` only claims the line; the PDF is kept in memory. A crashed worker's claim
+  goes stale after a lease (:func:`is_stale`) and the line is rendered again; nothing was
+  written for it.
+- ``queued`` is committed together with the chatter post and the ``mail.mail`` (with its
+  deterministic Message-Id, :func:`message_id`): the mail exists exactly once.
+- ``sending`` is committed *before* the SMTP transaction starts. If the worker dies
+  during the transaction, the line stays ``sending``; once stale, it cannot be known
+  whether the server accepted the message, so it becomes ``failed`` with
+  ``uncertain`` set, and is never re-sent automatically (:func:`send_outcome` tells
+  the same from an exception: only a connection lost after the whole message was
+  handed over is uncertain).
+- ``sent`` is committed when the server accepted the message.
+
+No Odoo import here: this module is tested without a database.
+"""
+
+# No ``env`` here: ``_lt`` only marks the texts, the ORM translates them with ``env._``.
+# pylint: disable=prefer-env-translation
+
+import datetime
+import smtplib
+
+from .translation import _lt
+
+PENDING = "pending"
+RENDERING = "rendering"
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+SKIPPED = "skipped"
+
+STATES = (PENDING, RENDERING, QUEUED, SENDING, SENT, FAILED, SKIPPED)
+OPEN_STATES = (PENDING, RENDERING, QUEUED, SENDING)
+DONE_STATES = (SENT, FAILED, SKIPPED)
+# States that hold (or held) a mail for the document: the "sent once" guard.
+MAIL_STATES = (QUEUED, SENDING, SENT)
+
+TRANSITIONS = {
+    PENDING: frozenset({RENDERING, SKIPPED, FAILED}),
+    # back to pending: the document was busy (locked) or the claim went stale
+    RENDERING: frozenset({QUEUED, PENDING, FAILED, SKIPPED}),
+    # sent: the mail left by other means (e.g. an administrator's "Send now")
+    QUEUED: frozenset({SENDING, FAILED, SENT}),
+    SENDING: frozenset({SENT, FAILED}),
+    SENT: frozenset(),
+    # skipped: on retry, another batch had sent the document in the meantime
+    FAILED: frozenset({PENDING, QUEUED, SKIPPED}),
+    SKIPPED: frozenset(),
+}
+
+NO_EMAIL = "no_email"
+NOTHING_TO_SEND = "nothing_to_send"
+ALREADY_SENT = "already_sent"
+NOT_APPLICABLE = "not_applicable"
+SKIP_REASONS = (NO_EMAIL, NOTHING_TO_SEND, ALREADY_SENT, NOT_APPLICABLE)
+
+# Outcome of an SMTP transaction that raised.
+NOT_DELIVERED = "not_delivered"
+UNCERTAIN = "uncertain"
+
+# Stages of an SMTP transaction as ``tools.connection`` reports them.
+SMTP_STAGE_DATA_SENT = "data_sent"
+
+DEFAULT_LEASE = datetime.timedelta(minutes=10)
+
+UNCERTAIN_MESSAGE = _lt(
+    "The sending was interrupted after the whole message had reached the mail server, "
+    "before it confirmed: the message may have been delivered. Check with the recipient, "
+    "then use Send again if it did not arrive."
+)
+
+
+class TransitionError(ValueError):
+    """A line was asked to move between two states the state machine does not link."""
+
+
+def can_move(old, new):
+    """Whether a line may go from ``old`` to ``new`` (staying put is always allowed)."""
+    if old not in TRANSITIONS or new not in TRANSITIONS:
+        raise ValueError(f"unknown batch line state: {old!r} -> {new!r}")
+    return old == new or new in TRANSITIONS[old]
+
+
+def check_move(old, new):
+    """Raise :class:`TransitionError` unless ``old`` -> ``new`` is allowed."""
+    if not can_move(old, new):
+        raise TransitionError(f"a batch line cannot go from {old!r} to {new!r}")
+
+
+def message_id(batch_id, line_id, database_key, domain):
+    """The Message-Id of a line's e-mail: the same every time the line is (re)sent.
+
+    ``database_key`` (e.g. the start of the database UUID) keeps two databases (a copy
+    for tests, a restored backup) from producing the same ids; ``domain`` is the domain
+    of the sending address (``localhost`` when there is none).
+
+    >>> message_id(12, 345, "0a1b2c3d", "example.com")
+    '<mae-batch-12-line-345.0a1b2c3d@example.com>'
+    """
+    if not (isinstance(batch_id, int) and isinstance(line_id, int)) or batch_id <= 0 \
+            or line_id <= 0:
+        raise ValueError("batch and line ids must be positive integers")
+    key = "".join(char for char in str(database_key or "") if char.isalnum())[:16] or "odoo"
+    domain = (domain or "").strip().strip("<>@ ") or "localhost"
+    return f"<mae-batch-{batch_id}-line-{line_id}.{key}@{domain}>"
+
+
+def is_stale(claim_date, now, lease=DEFAULT_LEASE):
+    """Whether a claim taken at ``claim_date`` has outlived ``lease`` at ``now``.
+
+    A claim without date is stale (it was never really taken).
+    """
+    if not claim_date:
+        return True
+    return now - claim_date >= lease
+
+
+def send_outcome(stage, error):
+    """What an exception raised during an SMTP transaction means for the message.
+
+    ``stage`` is where the transaction stood (``tools.connection`` sessions record it:
+    ``"sender"``, ``"recipient"``, ``"data"``, ``"data_sent"``); ``error`` the exception.
+    A reply from the server (any ``SMTPResponseException``) is a refusal: not
+    delivered. A connection lost before the whole message was handed over: not
+    delivered. A connection lost after it, while waiting for the final reply:
+    :data:`UNCERTAIN`.
+    """
+    if isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+        return NOT_DELIVERED
+    if stage == SMTP_STAGE_DATA_SENT:
+        return UNCERTAIN
+    return NOT_DELIVERED
+
+
+def reconnect_may_help(error):
+    """Whether a new connection is worth one try for the same message (the old one
+    was dropped, e.g. an idle timeout), as opposed to a refusal by the server."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPException):
+        return False
+    return isinstance(error, OSError)
+
+
+def explain_stage(stage):
+    """The stage name ``tools.errors.explain`` knows for a session stage."""
+    return "data" if stage == SMTP_STAGE_DATA_SENT else stage
+
+
+def counts(states):
+    """``{state: number}`` for every state, from an iterable of line states."""
+    result = dict.fromkeys(STATES, 0)
+    for state in states:
+        result[state] += 1
+    return result
+
+
+def progress(state_counts):
+    """Percentage (0-100, int) of lines that reached a final state."""
+    total = sum(state_counts.get(state, 0) for state in STATES)
+    if not total:
+        return 100
+    done = sum(state_counts.get(state, 0) for state in DONE_STATES)
+    return done * 100 // total
+
+
+def chunks(items, size):
+    """Consecutive slices of at most ``size`` items (the cron renders one at a time)."""
+    if size < 1:
+        raise ValueError("chunk size must be at least 1")
+    items = list(items)
+    return [items[start:start + size] for start in range(0, len(items), size)]
