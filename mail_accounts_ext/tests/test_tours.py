@@ -6,6 +6,7 @@ import unittest
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import SenderCase
+from .common_batch import BatchCommon
 from .tour_screenshots import TourScreenshotsMixin
 
 
@@ -89,3 +90,29 @@ class TestComposeTour(TourScreenshotsMixin, HttpCase, SenderCase):
         self.assertEqual(message.author_id, self.user_brand.partner_id)
         self.assertIn(self.account_brand.email, message.email_from)
         self.assertEqual(message.sudo().mail_server_id, self.account_brand.sudo().mail_server_id)
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestBatchTour(TourScreenshotsMixin, HttpCase, BatchCommon):
+    """Print & e-mail from the invoice list, and its log, clicked through in the browser."""
+
+    def test_batch_from_invoice_list_tour(self):
+        partners = self._customers(3, prefix="Tour Customer")
+        invoices = self._invoices(partners)
+        action = self.env["ir.actions.act_window"].create({
+            "name": "Tour invoices", "res_model": "account.move", "view_mode": "list,form",
+            "domain": [("id", "in", invoices.ids)],
+        })
+        self.start_tour(f"/odoo/action-{action.id}", "mail_accounts_ext_batch_send",
+                        login=self.user_billing.login)
+        batch = self.env["mail.batch"].search([("user_id", "=", self.user_billing.id)])
+        self.assertEqual(len(batch), 1)
+        self.assertEqual(set(batch.line_ids.mapped("res_id")), set(invoices.ids))
+        self._run_cron()
+        self.assertEqual(batch.sent_count, 3)
+        self.assertEqual(
+            sorted(r for item in self.servers.smtp_received for r in item.rcpt_tos),
+            sorted(partners.mapped("email")),
+        )
+        self.start_tour(f"/odoo/action-mail_accounts_ext.mail_batch_action/{batch.id}",
+                        "mail_accounts_ext_batch_log", login=self.user_billing.login)

@@ -1,0 +1,53 @@
+/** @odoo-module **/
+// An accountant selects invoices in the list, opens Print & e-mail, checks (dry run)
+// and sends; then reads the batch log once the background job has run.
+import { registry } from "@web/core/registry";
+import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+
+registry.category("web_tour.tours").add("mail_accounts_ext_batch_send", {
+    steps: () => [
+        {
+            content: "Select every invoice of the list",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the Action menu",
+            trigger: ".o_control_panel_actions .o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "Print & e-mail",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Print & e-mail')",
+            run: "click",
+        },
+        {
+            content: "Check first (dry run)",
+            trigger: ".modal button[name=action_check]",
+            run: "click",
+        },
+        {
+            content: "The check counts the documents ready to send",
+            trigger: ".modal .alert-info:contains('ready')",
+        },
+        screenshot("batch_wizard_check"),
+        {
+            content: "Send: the work goes on in the background",
+            trigger: ".modal button[name=action_send]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("mail_accounts_ext_batch_log", {
+    steps: () => [
+        {
+            content: "Each document has its line: sent",
+            trigger: ".o_form_view .o_field_widget[name=line_ids] .o_data_row:contains('Sent')",
+        },
+        screenshot("batch_log"),
+    ],
+});
