@@ -16,3 +16,4 @@ from . import test_mailbox_routing
 from . import test_mailbox_compose
 from . import test_mailbox_ui
 from . import test_mailbox_access
+from . import test_change_protocol
