@@ -5,6 +5,7 @@ import contextlib
 import imaplib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import make_msgid
 
 from odoo import api, fields, models
@@ -167,22 +168,35 @@ class MailAccountCopyJob(models.Model):
 
         Each chunk is committed (in tests: a savepoint); a chunk whose upload fails is
         recorded as failed with the explained error and the next chunk connects again.
+        While a chunk goes up (waiting on the network), the next one is rebuilt as MIME
+        messages in a worker thread: the ORM is only used by this thread.
         """
         self.ensure_one()
         job = self.sudo()
         Line = self.env["mail.account.copy.job.line"].sudo()
+
+        def pending(after_id):
+            return Line.search([("job_id", "=", job.id), ("state", "=", "pending"),
+                                ("id", ">", after_id)], order="id", limit=chunk_size)
+
         session = _Session(job)
+        with contextlib.suppress(Exception):
+            session.connect()  # else the first chunk reports why
         try:
-            while True:
-                lines = Line.search([("job_id", "=", job.id), ("state", "=", "pending")],
-                                    order="id", limit=chunk_size)
-                if not lines:
-                    break
-                with job.account_id._unit_of_work():
-                    session.upload(lines)
-                    job._hook_after_chunk(lines)
-                if deadline and time.monotonic() > deadline:
-                    break
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                lines = pending(0)
+                built = pool.submit(_build_all, session.prepare(lines))
+                while lines:
+                    raws = built.result()
+                    following = pending(lines[-1].id)
+                    if following:
+                        built = pool.submit(_build_all, session.prepare(following))
+                    with job.account_id._unit_of_work():
+                        session.upload(lines, raws)
+                        job._hook_after_chunk(lines)
+                    if deadline and time.monotonic() > deadline:
+                        break
+                    lines = following
         finally:
             session.close()
 
@@ -196,6 +210,11 @@ class MailAccountCopyJob(models.Model):
         return account._explain_text(explanation)
 
 
+def _build_all(prepared):
+    """{line id: raw bytes, or None when the message is already in the folder}."""
+    return {key: stored and mime_build.build(stored) for key, stored in prepared}
+
+
 class _Session:
     """One IMAP connection of a job's target account, reopened after a failure."""
 
@@ -205,6 +224,13 @@ class _Session:
         self.conn = None
         self.known_ids = None
 
+    def connect(self):
+        """Connect, create the folder when missing, read the Message-Ids it holds."""
+        folder = self.job.target_folder
+        self.conn = self.account._imap_connect()
+        self.conn.create(imap_append.quote_mailbox(folder))  # NO when it exists: fine
+        self.known_ids = imap_append.existing_message_ids(self.conn, folder)
+
     def close(self):
         if self.conn is not None:
             with contextlib.suppress(Exception):
@@ -213,65 +239,71 @@ class _Session:
                 self.conn.shutdown()
         self.conn = None
 
-    def upload(self, lines):
-        uploads = [imap_append.Upload(line.id, raw) for line, raw in self._raws(lines)]
-        try:
-            if self.conn is None:
-                self.conn = self.account._imap_connect()
-                self.known_ids = None
-            results = imap_append.append_messages(
-                self.conn, self.job.target_folder, uploads, create=self.known_ids is None,
-                known_ids=self.known_ids)
-        except Exception as error:  # the connection, the CREATE or the folder's ids
-            _logger.info("copy job %s: upload failed", self.job.id, exc_info=True)
-            self.close()
-            lines.write({"state": "failed", "error": self.job._explain(error)})
-            return
-        if self.known_ids is None:
-            self.known_ids = set()
-        broken = False
-        by_line = {line.id: line for line in lines}
-        for result in results:
-            line = by_line[result.key]
-            if result.message_id and result.status != imap_append.FAILED:
-                self.known_ids.add(result.message_id)
-            if result.status == imap_append.FAILED:
-                broken = broken or isinstance(result.error, (OSError, imaplib.IMAP4.abort))
-                line.write({"state": "failed", "error": self.job._explain(result.error)})
-            else:
-                line.write({"state": result.status, "error": False,
-                            "target_uid": result.uid or False})
-        if broken:
-            self.close()
-
-    def _raws(self, lines):
-        """(line, raw bytes) rebuilt from the mailbox storage (headers as stored)."""
+    def prepare(self, lines):
+        """[(line id, StoredMessage or None)] read from the mailbox storage (headers as
+        stored); None for a message already known to be in the target folder."""
         env = self.job.env
         messages = lines.message_id
         for message in messages.filtered(lambda m: not m.message_id):
             # Without a Message-Id a second copy could not be recognised: give it one.
             message.message_id = make_msgid(domain=(message.account_id.email or "x@localhost")
                                             .rpartition("@")[2])
+        known = self.known_ids or ()
+        todo = messages.filtered(
+            lambda m: imap_append.normalize_message_id(m.message_id) not in known)
         attachments = env["ir.attachment"].sudo().search(
-            [("res_model", "=", "mail.account.message"), ("res_id", "in", messages.ids)],
+            [("res_model", "=", "mail.account.message"), ("res_id", "in", todo.ids)],
             order="id")
         by_message = {}
         for attachment in attachments:
             by_message.setdefault(attachment.res_id, []).append(mime_build.Attachment(
                 attachment.name, base64.b64decode(attachment.datas or b""),
                 attachment.mimetype or "application/octet-stream"))
+        prepared = []
         for line in lines:
             message = line.message_id
-            if not message:
+            if message not in todo:
+                prepared.append((line.id, None))
                 continue
-            stored = mime_build.StoredMessage(
+            prepared.append((line.id, mime_build.StoredMessage(
                 message_id=message.message_id, date=message.date,
                 email_from=message.email_from or "", email_to=message.email_to or "",
                 email_cc=message.email_cc or "", subject=message.subject or "",
                 references=message.references or "", in_reply_to=message.in_reply_to or "",
                 body_html=message.body_html or "",
-                attachments=by_message.get(message.id, []))
-            yield line, mime_build.build(stored)
+                attachments=by_message.get(message.id, []))))
+        return prepared
+
+    def upload(self, lines, raws):
+        """Upload the rebuilt e-mails of ``lines`` (``raws`` by line id), record results."""
+        folder = self.job.target_folder
+        try:
+            if self.conn is None:
+                self.connect()
+            uploads = [imap_append.Upload(key, raw) for key, raw in raws.items() if raw]
+            results = imap_append.append_messages(self.conn, folder, uploads, create=False,
+                                                  known_ids=self.known_ids)
+        except Exception as error:  # the connection, the CREATE or the folder's ids
+            _logger.info("copy job %s: upload failed", self.job.id, exc_info=True)
+            self.close()
+            lines.write({"state": "failed", "error": self.job._explain(error)})
+            return
+        broken = False
+        by_outcome = {(imap_append.EXISTS, False): [k for k, raw in raws.items() if not raw]}
+        for result in results:
+            if result.status == imap_append.FAILED:
+                broken = broken or isinstance(result.error, (OSError, imaplib.IMAP4.abort))
+                outcome = (result.status, self.job._explain(result.error))
+            else:
+                if result.message_id:
+                    self.known_ids.add(result.message_id)
+                outcome = (result.status, False)
+            by_outcome.setdefault(outcome, []).append(result.key)
+        for (status, error), ids in by_outcome.items():
+            if ids:
+                lines.browse(ids).write({"state": status, "error": error})
+        if broken:
+            self.close()
 
 
 class MailAccountCopyJobLine(models.Model):
@@ -289,4 +321,3 @@ class MailAccountCopyJobLine(models.Model):
     state = fields.Selection(LINE_STATES, default="pending", required=True, readonly=True,
                              index=True)
     error = fields.Text(string="Reason", readonly=True)
-    target_uid = fields.Integer(string="UID in the target folder", readonly=True)

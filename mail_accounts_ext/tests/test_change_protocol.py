@@ -135,9 +135,13 @@ class TestChangeProtocol(MailboxCase):
             self.assertEqual(names, [a.name for a in draft.sudo().attachment_ids])
             self.assertNotIn("\\Seen", self.servers.message_flags(self.copy_email, "Drafts")[0])
 
-        again = self.env["mail.account.copy.job"]._create_job(
-            self.copy_account, new, "Drafts", self._drafts(self.copy_account))
-        again._start(run_now_below=100)
+        # Again, in the background and in small chunks: nothing is copied twice.
+        Job = self.env["mail.account.copy.job"]
+        again = Job._create_job(self.copy_account, new, "Drafts",
+                                self._drafts(self.copy_account))
+        again._start()
+        self.assertEqual(again.count_pending, 20)
+        Job._cron_copy(chunk_size=7)
         self.assertEqual((again.count_copied, again.count_exists), (0, 20))
         self.assertEqual(len(self.servers.messages(self.copy_email, "Drafts")), 20)
 
