@@ -1,5 +1,7 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -7,6 +9,8 @@ from odoo.exceptions import UserError
 from odoo.tools import html_escape
 
 from ..tools import presets
+
+_logger = logging.getLogger(__name__)
 
 # Copies of at most this many e-mails run at once; larger ones in the background.
 RUN_NOW_BELOW = 100
@@ -241,6 +245,8 @@ class MailAccountChangeProtocol(models.TransientModel):
     def _default_target_folder(self, account):
         """The server name of the new account's Drafts (listed now), else "Drafts"."""
         try:
-            return account._mailbox_folder("drafts").server_name or "Drafts"
-        except UserError:
+            with self.env.cr.savepoint():
+                return account._mailbox_folder("drafts").server_name or "Drafts"
+        except Exception:  # listing the folders is a convenience: never blocks the switch
+            _logger.info("account %s: folders not listed", account.id, exc_info=True)
             return "Drafts"
