@@ -38,6 +38,9 @@ class TestChangeProtocol(MailboxCase):
             "switch.roles", 2, is_default=True, user_ids=[(6, 0, cls.user_b.ids)],
             project_ids=[(6, 0, cls.project.ids)],
             default_project_ids=[(6, 0, cls.project.ids)])
+        cls.company_account, _email = cls._pop3_with_drafts(
+            "switch.company", 1, user=cls.env.ref("base.user_admin"), account_type="company",
+            is_company_default=True)
         cls.imap_account, cls.imap_email = cls._new_mailbox(cls.user_owner, "switch.imap")
         cls.servers.deliver(cls.imap_email, cls._raw("on the server"))
         cls._fetch_as_owner(cls.imap_account)
@@ -48,12 +51,13 @@ class TestChangeProtocol(MailboxCase):
         assert result["ok"], result["message"]
 
     @classmethod
-    def _pop3_with_drafts(cls, prefix, count, **account_values):
+    def _pop3_with_drafts(cls, prefix, count, user=None, **account_values):
         """A POP3 account that fetched once (locked) and ``count`` drafts stored in Odoo."""
-        account, address = cls._new_mailbox(cls.user_owner, prefix, protocol="pop3",
+        account, address = cls._new_mailbox(user or cls.user_owner, prefix, protocol="pop3",
                                             **account_values)
         cls.servers.deliver(address, cls._raw("Welcome"))
-        cls._fetch_as_owner(account)
+        result = account._check_may_use()._fetch_mail()[account.id]
+        assert result["ok"], result["message"]
         drafts = account._mailbox_folder("drafts")
         now = datetime.now().replace(microsecond=0)
         values = [{
@@ -89,8 +93,8 @@ class TestChangeProtocol(MailboxCase):
         wizard.write(dict({"incoming_port": port}, **values))
         return wizard
 
-    def _switch(self, account, **values):
-        wizard = self._open_wizard(account, **values)
+    def _switch(self, account, user=None, **values):
+        wizard = self._open_wizard(account, user=user, **values)
         wizard.action_test_and_save()
         self.assertEqual(wizard.test_state, "passed", wizard.test_message)
         return wizard
@@ -223,6 +227,17 @@ class TestChangeProtocol(MailboxCase):
             [("account_id", "=", old.id)])
         self.assertEqual(len(messages), stored)
         self.assertTrue(all(messages.mapped("subject")))
+
+    def test_company_default_moves(self):
+        admin = self.env.ref("base.user_admin")
+        wizard = self._switch(self.company_account, user=admin)
+        new = wizard.new_account_id
+        self.assertEqual((new.account_type, new.is_company_default), ("company", True))
+        self.assertFalse(self.company_account.is_company_default)
+        self.assertIn("Default account of the company", wizard.summary)
+        # Only administrators manage company accounts.
+        with self.assertRaises(AccessError):
+            new.with_user(self.user_owner).action_change_protocol()
 
     def test_failing_test_changes_nothing(self):
         wizard = self._open_wizard(self.roles_account, incoming_password="wrong-password")
