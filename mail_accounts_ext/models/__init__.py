@@ -5,6 +5,7 @@ from . import ir_mail_server
 from . import mail_account
 from . import mail_account_deletion
 from . import mail_account_folder
+from . import mail_account_copy_job
 from . import mail_account_message
 from . import mail_account_send_log
 from . import mail_batch

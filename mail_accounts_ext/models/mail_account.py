@@ -232,6 +232,10 @@ class MailAccount(models.Model):
     )
     folder_ids = fields.One2many("mail.account.folder", "account_id", string="Folders")
     unread_count = fields.Integer(string="Unread e-mails", compute="_compute_unread_count")
+    can_manage = fields.Boolean(
+        compute="_compute_can_manage",
+        help="Whether the current user may change this account (owner, administrators).",
+    )
 
     _sql_constraints = [
         ("incoming_port_range", "CHECK(incoming_port > 0 AND incoming_port < 65536)",
@@ -258,6 +262,11 @@ class MailAccount(models.Model):
                 account.state = "tested"
             else:
                 account.state = "draft"
+
+    @api.depends_context("uid")
+    def _compute_can_manage(self):
+        for account in self:
+            account.can_manage = account.has_access("write")
 
     @api.depends("folder_ids.unread_count", "folder_ids.role")
     def _compute_unread_count(self):
@@ -390,6 +399,12 @@ class MailAccount(models.Model):
         self.ensure_one()
         self.check_access("write")
         return self.env["mail.account.setup"]._action_open(account=self)
+
+    def action_change_protocol(self):
+        """Switch a locked account to the other protocol: a new account, this one archived."""
+        self.ensure_one()
+        self.check_access("write")
+        return self.env["mail.account.change.protocol"]._action_open(account=self)
 
     def action_test_connection(self):
         """Test the stored settings again and record the result."""

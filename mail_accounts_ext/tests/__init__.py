@@ -18,3 +18,4 @@ from . import test_mailbox_ui
 from . import test_mailbox_access
 from . import test_batch
 from . import test_batch_pdf
+from . import test_change_protocol

@@ -5,7 +5,7 @@ import unittest
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import SenderCase
+from .common import MailboxCase, SenderCase
 from .common_batch import BatchCommon
 from .tour_screenshots import TourScreenshotsMixin
 
@@ -116,3 +116,36 @@ class TestBatchTour(TourScreenshotsMixin, HttpCase, BatchCommon):
         )
         self.start_tour(f"/odoo/action-mail_accounts_ext.mail_batch_action/{batch.id}",
                         "mail_accounts_ext_batch_log", login=self.user_billing.login)
+class TestChangeProtocolTour(TourScreenshotsMixin, HttpCase, MailboxCase):
+    """Change protocol from POP3 to IMAP with a copy of the drafts, in the browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner = new_test_user(cls.env, login="mae_tour_switch", groups="base.group_user",
+                                  name="Tour Switch")
+        cls.account, cls.address = cls._new_mailbox(cls.owner, "tour.switch", protocol="pop3")
+        cls.servers.deliver(cls.address, cls._raw("Welcome"))
+        result = cls.account.with_user(cls.owner)._check_may_use()._fetch_mail()[cls.account.id]
+        assert result["ok"], result["message"]
+        drafts = cls.account._mailbox_folder("drafts")
+        cls.env["mail.account.message"].sudo().create([{
+            "account_id": cls.account.id, "folder_id": drafts.id, "state": "draft",
+            "message_id": f"<tour-draft-{index}@example.com>",
+            "subject": f"Szkic oferty {index}", "email_from": cls.address,
+            "email_to": "klient@example.net", "body_html": f"<p>Oferta {index}</p>",
+        } for index in range(3)])
+
+    def test_change_protocol_tour(self):
+        self._start_tour_with(
+            f"/odoo/action-mail_accounts_ext.mail_account_action_my/{self.account.id}",
+            "mail_accounts_ext_change_protocol",
+            {"imap": self.servers.imap_port, "password": "secret-pw"},
+            login="mae_tour_switch",
+        )
+        self.assertFalse(self.account.active)
+        new = self.env["mail.account"].search([("email", "=", self.account.email)])
+        self.assertEqual(new.incoming_protocol, "imap")
+        self.assertEqual(len(self.servers.messages(self.address, "Drafts")), 3)
+
+    _start_tour_with = TestTours._start_tour_with

@@ -2,4 +2,5 @@ from . import mail_account_compose
 from . import mail_account_link
 from . import mail_account_setup
 from . import mail_batch_send
+from . import mail_account_change_protocol
 from . import mail_compose_message

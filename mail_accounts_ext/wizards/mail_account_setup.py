@@ -221,50 +221,11 @@ class MailAccountSetup(models.TransientModel):
         self.ensure_one()
         self._check_can_save()
         self._check_complete()
-        if self.account_id:
-            lock = protocol_lock.protocol_change_error(
-                self.account_id.protocol_locked, self.account_id.incoming_protocol,
-                self.incoming_protocol,
-            )
-            if lock:
-                raise UserError(self.account_id._translate_template(*lock))
-        Account = self.env["mail.account"]
-        settings = self._settings()
-        result = Account._run_connection_test(settings)
-        now = fields.Datetime.now()
+        self._check_protocol_lock()
+        settings, result = self._run_test()
         if not result["ok"]:
-            self.write({"test_state": "failed", "test_message": result["message"]})
-            if self.account_id:
-                self.account_id.sudo().write({
-                    "last_test_date": now, "last_test_ok": False,
-                    "last_test_message": result["message"],
-                })
             return self._reopen()
-        values = {
-            **settings,
-            "name": self.name or settings["email"],
-            "sender_name": self.sender_name,
-            "preset": self.preset,
-            "rate_limit_per_minute": self.rate_limit_per_minute,
-            "tested_fingerprint": Account._sign_settings(settings),
-            "last_test_date": now,
-            "last_test_ok": True,
-            "last_test_message": result["message"],
-        }
-        if self.account_id:
-            account = self.account_id
-            account.sudo().write(values)
-        else:
-            values.update({
-                "account_type": self.account_type,
-                "owner_id": self.owner_id.id if self.account_type == "personal" else False,
-                "company_id": self.company_id.id,
-            })
-            # The access checks above stand for the create rights; sudo writes the
-            # system-only password and fingerprint fields.
-            account = Account.sudo().create(values).sudo(False)
-        self.write({"test_state": "passed", "test_message": result["message"],
-                    "incoming_password": False, "smtp_password": False})
+        account = self._save_tested(settings, result)
         return {
             "type": "ir.actions.act_window",
             "res_model": "mail.account",
@@ -272,3 +233,68 @@ class MailAccountSetup(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+    def _check_protocol_lock(self):
+        if self.account_id:
+            lock = protocol_lock.protocol_change_error(
+                self.account_id.protocol_locked, self.account_id.incoming_protocol,
+                self.incoming_protocol,
+            )
+            if lock:
+                raise UserError(self.account_id._translate_template(*lock))
+
+    def _run_test(self):
+        """Run the connection test of the wizard's settings and record its result.
+
+        :returns: (settings, result of ``mail.account._run_connection_test``)
+        """
+        settings = self._settings()
+        result = self.env["mail.account"]._run_connection_test(settings)
+        if result["ok"]:
+            self.write({"test_state": "passed", "test_message": result["message"]})
+        else:
+            self.write({"test_state": "failed", "test_message": result["message"]})
+            self._hook_test_failed(result)
+        return settings, result
+
+    def _hook_test_failed(self, result):
+        """A failed test of an existing account's new settings is shown on the account."""
+        if self.account_id:
+            self.account_id.sudo().write({
+                "last_test_date": fields.Datetime.now(), "last_test_ok": False,
+                "last_test_message": result["message"],
+            })
+
+    def _tested_values(self, settings, result):
+        """The account values of settings that passed the test (signed)."""
+        return {
+            **settings,
+            "name": self.name or settings["email"],
+            "sender_name": self.sender_name,
+            "preset": self.preset,
+            "rate_limit_per_minute": self.rate_limit_per_minute,
+            "tested_fingerprint": self.env["mail.account"]._sign_settings(settings),
+            "last_test_date": fields.Datetime.now(),
+            "last_test_ok": True,
+            "last_test_message": result["message"],
+        }
+
+    def _create_account(self, values):
+        """Create a new account from tested values (the access was checked before)."""
+        values = dict(values, account_type=self.account_type,
+                      owner_id=self.owner_id.id if self.account_type == "personal" else False,
+                      company_id=self.company_id.id)
+        # The access checks before stand for the create rights; sudo writes the
+        # system-only password and fingerprint fields.
+        return self.env["mail.account"].sudo().create(values).sudo(False)
+
+    def _save_tested(self, settings, result):
+        """Save settings that passed the test; return the account."""
+        values = self._tested_values(settings, result)
+        if self.account_id:
+            account = self.account_id
+            account.sudo().write(values)
+        else:
+            account = self._create_account(values)
+        self.write({"incoming_password": False, "smtp_password": False})
+        return account

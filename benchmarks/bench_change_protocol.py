@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+# pylint: disable=print-used
+"""Benchmark: Change protocol from POP3 to IMAP, copying N stored messages to IMAP.
+
+Prints the copy rate (messages/s) of the copy job of the *Change protocol* wizard,
+end to end: the messages are read from Odoo's mailbox storage (headers, HTML body,
+attachments from the filestore), rebuilt as MIME messages, uploaded with pipelined
+APPEND into a new folder of the new IMAP account, and each chunk's report lines are
+committed. Not a test: it needs the dev environment.
+
+    python3 benchmarks/bench_change_protocol.py [--messages 1000] [--markdown FILE]
+
+What it does (the database and the mail servers as ``bench_mailbox_sync.py``):
+a POP3 account whose first fetch stores N generated business e-mails (text, 40% with
+HTML, 10% with a 30 KB PDF), then, each in its own process, outside test mode:
+
+1. ``switch``: the wizard tests the IMAP settings, creates the new account and
+   archives the old one; then *Copy e-mails* of the old Inbox into the folder
+   ``Archive`` of the new account, run by the copy job's cron method to the end;
+2. ``again``: the same copy once more: every message is found already there.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "dev"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_mailbox_sync as base  # noqa: E402
+import devenv  # noqa: E402  (dev/devenv.py: standard library only)
+
+ADDON = "mail_accounts_ext"
+PASSWORD = base.PASSWORD
+LOGIN = "bench-switch@example.com"
+TARGET = "Archive"
+
+
+def worker(args):
+    odoo = base._odoo_env(args.db)  # pylint: disable=protected-access
+    from odoo import SUPERUSER_ID, api
+
+    info = json.loads(args.info)
+    registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        if args.worker == "setup":
+            print(json.dumps(_setup(env, info)))
+            return 0
+        rss_before = base._rss_mb()  # pylint: disable=protected-access
+        started = time.perf_counter()
+        counts = _run(env, args.worker, info)
+        elapsed = time.perf_counter() - started
+        cr.commit()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(dict(counts, scenario=args.worker, seconds=elapsed,
+                          per_second=counts["total"] / elapsed if elapsed else 0.0,
+                          rss_before_mb=rss_before, peak_rss_mb=peak)))
+    return 0
+
+
+def _setup(env, info):
+    env["ir.config_parameter"].set_param("mail_accounts_ext.ca_file", info["ca_file"])
+    admin = env.ref("base.user_admin")
+    wizard = env["mail.account.setup"].with_user(admin).create({
+        "email": LOGIN, "name": LOGIN, "incoming_protocol": "pop3",
+        "incoming_host": info["host"], "incoming_port": info["pop3_port"],
+        "incoming_security": "none", "incoming_login": LOGIN, "incoming_password": PASSWORD,
+        "smtp_host": info["host"], "smtp_port": info["smtp_port"],
+        "smtp_security": "starttls", "smtp_login": LOGIN, "smtp_password": PASSWORD,
+    })
+    action = wizard.action_test_and_save()
+    if action.get("res_model") != "mail.account":
+        raise SystemExit(f"account setup failed: {wizard.test_message}")
+    account = env["mail.account"].browse(action["res_id"])
+    account.write({"sync_days": 0, "sync_max_messages": 0})
+    result = account._fetch_mail()[account.id]  # pylint: disable=protected-access
+    if not result["ok"]:
+        raise SystemExit(f"fetch failed: {result['message']}")
+    env.cr.commit()
+    stored = env["mail.account.message"].search_count([("account_id", "=", account.id)])
+    return {"account": account.id, "stored": stored}
+
+
+def _run(env, scenario, info):
+    admin = env.ref("base.user_admin")
+    Job = env["mail.account.copy.job"]
+    old = env["mail.account"].with_context(active_test=False).browse(info["account"])
+    inbox = old._existing_folder("inbox")  # pylint: disable=protected-access
+    if scenario == "switch":
+        action = old.with_user(admin).action_change_protocol()
+        wizard = env[action["res_model"]].with_user(admin).browse(action["res_id"])
+        wizard.write({"incoming_port": info["imap_port"], "incoming_security": "none"})
+        wizard.action_test_and_save()
+        if wizard.test_state != "passed":
+            raise SystemExit(f"switch failed: {wizard.test_message}")
+        wizard.write({"source_folder_ids": [(6, 0, inbox.ids)], "target_folder": TARGET})
+        env.cr.commit()
+        wizard.action_copy()
+        job = wizard.job_id
+    else:
+        new = env["mail.account"].search([("email", "=", LOGIN), ("active", "=", True)])
+        messages = env["mail.account.message"].search([("folder_id", "=", inbox.id)])
+        job = Job._create_job(old, new, TARGET, messages)  # pylint: disable=protected-access
+        env.cr.commit()
+    env.cr.commit()
+    started = time.perf_counter()
+    Job._cron_copy()  # pylint: disable=protected-access
+    copy_seconds = time.perf_counter() - started
+    job.invalidate_recordset()
+    return {"total": job.count_total, "copied": job.count_copied,
+            "exists": job.count_exists, "failed": job.count_failed,
+            "copy_seconds": copy_seconds}
+
+
+def _spawn(db, name, info):
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", name, "--db", db, "--info", json.dumps(info)],
+        capture_output=True, text=True, env=devenv.pg_env(), check=False)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        raise SystemExit(f"{name} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def _markdown(results, count, size):
+    lines = [
+        f"| {count} stored messages ({size:.1f} MB) to IMAP | copied | already there | "
+        "failed | time, end to end | messages/s | copy job alone | messages/s | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    labels = {"switch": "switch POP3 -> IMAP + copy job", "again": "same copy again"}
+    for result in results:
+        lines.append(
+            f"| {labels[result['scenario']]} | {result['copied']} | {result['exists']} | "
+            f"{result['failed']} | {result['seconds']:.1f} s | {result['per_second']:.0f} | "
+            f"{result['copy_seconds']:.1f} s | {result['total'] / result['copy_seconds']:.0f} | "
+            f"{result['peak_rss_mb']:.0f} MB |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--info", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    venv_python = Path(devenv.venv_python())
+    if Path(sys.prefix).resolve() != devenv.VENV.resolve() and venv_python.exists():
+        os.execve(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]],
+                  devenv.pg_env())
+    if args.worker:
+        return worker(args)
+
+    odoo_src, why = devenv.find_odoo()
+    if not odoo_src:
+        raise SystemExit(f"No Odoo 18 found ({why}).")
+    devenv.pg_start()
+    db = f"{devenv.DB_PREFIX}_bench_switch"
+    devenv.copy_db(devenv.ensure_template(odoo_src, demo=False), db)
+    print(f"installing {ADDON} in {db} ...", flush=True)
+    rc, log = devenv.odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all",
+                                             "--stop-after-init"], "bench-install")
+    if rc:
+        print(log[-3000:])
+        raise SystemExit("installing the addon failed")
+
+    sys.path.insert(0, str(ROOT / ADDON / "tests"))
+    import mailservers
+
+    raws = base.make_messages(args.messages, seed=3)
+    size = sum(map(len, raws)) / 1024 / 1024
+    results = []
+    with mailservers.MailServers.start() as servers:
+        info = {"host": servers.host, "imap_port": servers.imap_port,
+                "pop3_port": servers.pop3_port, "smtp_port": servers.smtp_port,
+                "ca_file": servers.ca_file}
+        servers.add_user(LOGIN, PASSWORD, email=LOGIN)
+        base._deliver(servers, LOGIN, raws)  # pylint: disable=protected-access
+        info.update(_spawn(db, "setup", info))
+        print(f"stored {info['stored']} messages ({size:.1f} MB) in the POP3 account",
+              flush=True)
+        for name in ("switch", "again"):
+            result = _spawn(db, name, info)
+            results.append(result)
+            print(f"{name:7} {result['total']} messages: {result['copied']} copied, "
+                  f"{result['exists']} already there, {result['failed']} failed in "
+                  f"{result['seconds']:.1f} s = {result['per_second']:.0f} messages/s, "
+                  f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+        on_server = len(servers.messages(LOGIN, TARGET))
+        print(f"{TARGET} on the server holds {on_server} messages", flush=True)
+    table = _markdown(results, args.messages, size)
+    print()
+    print(table)
+    if args.markdown:
+        Path(args.markdown).write_text(table + "\n")
+    if not args.keep_db:
+        with contextlib.suppress(Exception):
+            devenv.drop_db(db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
