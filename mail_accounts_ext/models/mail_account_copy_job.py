@@ -67,6 +67,14 @@ class MailAccountCopyJob(models.Model):
     # ------------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------------
+    @api.depends("target_folder", "target_account_id")
+    def _compute_display_name(self):
+        for job in self:
+            job.display_name = self.env._(
+                "Copy into %(folder)s of %(account)s", folder=job.target_folder or "",
+                account=job.target_account_id.display_name or "",
+            )
+
     @api.depends("line_ids.state")
     def _compute_counts(self):
         groups = self.env["mail.account.copy.job.line"]._read_group(

@@ -116,6 +116,9 @@ class TestBatchTour(TourScreenshotsMixin, HttpCase, BatchCommon):
         )
         self.start_tour(f"/odoo/action-mail_accounts_ext.mail_batch_action/{batch.id}",
                         "mail_accounts_ext_batch_log", login=self.user_billing.login)
+
+
+@tagged("post_install", "-at_install", "mae_tours")
 class TestChangeProtocolTour(TourScreenshotsMixin, HttpCase, MailboxCase):
     """Change protocol from POP3 to IMAP with a copy of the drafts, in the browser."""
 
