@@ -21,9 +21,7 @@ HTML, 10% with a 30 KB PDF), then, each in its own process, outside test mode:
 """
 
 import argparse
-import contextlib
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -155,28 +153,11 @@ def main(argv=None):
     parser.add_argument("--info", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    venv_python = Path(devenv.venv_python())
-    if Path(sys.prefix).resolve() != devenv.VENV.resolve() and venv_python.exists():
-        os.execve(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]],
-                  devenv.pg_env())
+    base.reexec_in_venv(__file__)
     if args.worker:
         return worker(args)
-
-    odoo_src, why = devenv.find_odoo()
-    if not odoo_src:
-        raise SystemExit(f"No Odoo 18 found ({why}).")
-    devenv.pg_start()
-    db = f"{devenv.DB_PREFIX}_bench_switch"
-    devenv.copy_db(devenv.ensure_template(odoo_src, demo=False), db)
-    print(f"installing {ADDON} in {db} ...", flush=True)
-    rc, log = devenv.odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all",
-                                             "--stop-after-init"], "bench-install")
-    if rc:
-        print(log[-3000:])
-        raise SystemExit("installing the addon failed")
-
-    sys.path.insert(0, str(ROOT / ADDON / "tests"))
-    import mailservers
+    db = base.install_database("bench_switch")
+    mailservers = base.harness()
 
     raws = base.make_messages(args.messages, seed=3)
     size = sum(map(len, raws)) / 1024 / 1024
@@ -199,15 +180,7 @@ def main(argv=None):
                   f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
         on_server = len(servers.messages(LOGIN, TARGET))
         print(f"{TARGET} on the server holds {on_server} messages", flush=True)
-    table = _markdown(results, args.messages, size)
-    print()
-    print(table)
-    if args.markdown:
-        Path(args.markdown).write_text(table + "\n")
-    if not args.keep_db:
-        with contextlib.suppress(Exception):
-            devenv.drop_db(db)
-    return 0
+    return base.finish(_markdown(results, args.messages, size), args, db)
 
 
 if __name__ == "__main__":

@@ -237,6 +237,51 @@ def _markdown(results, count):
     return "\n".join(lines)
 
 
+def reexec_in_venv(script):
+    """Run ``script`` again with the dev environment's Python (Odoo on its path)."""
+    venv_python = Path(devenv.venv_python())
+    if Path(sys.prefix).resolve() != devenv.VENV.resolve() and venv_python.exists():
+        os.execve(str(venv_python), [str(venv_python), script, *sys.argv[1:]],
+                  devenv.pg_env())
+
+
+def install_database(suffix):
+    """A fresh database from the template with the addon installed; its name."""
+    odoo_src, why = devenv.find_odoo()
+    if not odoo_src:
+        raise SystemExit(f"No Odoo 18 found ({why}).")
+    devenv.pg_start()
+    db = f"{devenv.DB_PREFIX}_{suffix}"
+    devenv.copy_db(devenv.ensure_template(odoo_src, demo=False), db)
+    print(f"installing {ADDON} in {db} ...", flush=True)
+    rc, log = devenv.odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all",
+                                             "--stop-after-init"], "bench-install")
+    if rc:
+        print(log[-3000:])
+        raise SystemExit("installing the addon failed")
+    return db
+
+
+def harness():
+    """The real mail server harness module (mail_accounts_ext/tests/mailservers.py)."""
+    sys.path.insert(0, str(ROOT / ADDON / "tests"))
+    import mailservers  # noqa: PLC0415 - found on the path just set
+
+    return mailservers
+
+
+def finish(table, args, db):
+    """Print the table (and write it with --markdown); drop the database unless kept."""
+    print()
+    print(table)
+    if args.markdown:
+        Path(args.markdown).write_text(table + "\n")
+    if not args.keep_db:
+        with contextlib.suppress(Exception):
+            devenv.drop_db(db)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
@@ -247,28 +292,11 @@ def main(argv=None):
     parser.add_argument("--info", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    venv_python = Path(devenv.venv_python())
-    if Path(sys.prefix).resolve() != devenv.VENV.resolve() and venv_python.exists():
-        os.execve(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]],
-                  devenv.pg_env())
+    reexec_in_venv(__file__)
     if args.worker:
         return worker(args)
-
-    odoo_src, why = devenv.find_odoo()
-    if not odoo_src:
-        raise SystemExit(f"No Odoo 18 found ({why}).")
-    devenv.pg_start()
-    db = f"{devenv.DB_PREFIX}_bench"
-    devenv.copy_db(devenv.ensure_template(odoo_src, demo=False), db)
-    print(f"installing {ADDON} in {db} ...", flush=True)
-    rc, log = devenv.odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all",
-                                             "--stop-after-init"], "bench-install")
-    if rc:
-        print(log[-3000:])
-        raise SystemExit("installing the addon failed")
-
-    sys.path.insert(0, str(ROOT / ADDON / "tests"))
-    import mailservers
+    db = install_database("bench")
+    mailservers = harness()
 
     # The same kind of mail in both mailboxes, with their own Message-Ids: core skips
     # a Message-Id it already processed (the IMAP runs) as a duplicate.
@@ -296,15 +324,7 @@ def main(argv=None):
             print(f"{name:13} {result['messages']:5} messages in {result['seconds']:6.1f} s"
                   f" = {result['per_second']:7.1f} messages/s, peak RSS "
                   f"{result['peak_rss_mb']:.0f} MB (+{growth:.0f})", flush=True)
-    table = _markdown(results, args.messages)
-    print()
-    print(table)
-    if args.markdown:
-        Path(args.markdown).write_text(table + "\n")
-    if not args.keep_db:
-        with contextlib.suppress(Exception):
-            devenv.drop_db(db)
-    return 0
+    return finish(_markdown(results, args.messages), args, db)
 
 
 if __name__ == "__main__":
