@@ -23,7 +23,6 @@ HTML, 10% with a 30 KB PDF), then, each in its own process, outside test mode:
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dev"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_mailbox_sync as base  # noqa: E402
-import devenv  # noqa: E402  (dev/devenv.py: standard library only)
 
 ADDON = "mail_accounts_ext"
 PASSWORD = base.PASSWORD
@@ -118,13 +116,7 @@ def _run(env, scenario, info):
 
 
 def _spawn(db, name, info):
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--db", db, "--info", json.dumps(info)],
-        capture_output=True, text=True, env=devenv.pg_env(), check=False)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if out.returncode or not lines:
-        raise SystemExit(f"{name} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    return base.spawn(__file__, db, name, info)
 
 
 def _markdown(results, count, size):

@@ -188,14 +188,19 @@ def _run(env, scenario, info):
 # --------------------------------------------------------------------------- driver
 
 
-def _spawn(db, name, info):
+def spawn(script, db, name, info):
+    """Run scenario ``name`` of ``script`` in a process of its own; its JSON result."""
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--db", db, "--info", json.dumps(info)],
+        [sys.executable, script, "--worker", name, "--db", db, "--info", json.dumps(info)],
         capture_output=True, text=True, env=devenv.pg_env(), check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode or not lines:
         raise SystemExit(f"{name} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return json.loads(lines[-1])
+
+
+def _spawn(db, name, info):
+    return spawn(__file__, db, name, info)
 
 
 def _deliver(servers, login, raws):
