@@ -4,7 +4,7 @@
     "name": "E-mail Accounts",
     "summary": "Personal and company e-mail accounts, mailbox, sender choice and "
     "batch print & e-mail on top of Odoo's mail servers",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Productivity/Discuss",
     "website": "https://github.com/mail-accounts-ext/mail_accounts_ext",
     "author": "mail_accounts_ext contributors",
