@@ -17,6 +17,7 @@ Odoo is looked for in this order: ``$ODOO_SRC``, an importable ``odoo``, then
 """
 
 import argparse
+import ast
 import contextlib
 import hashlib
 import json
@@ -278,9 +279,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def odoo_cmd(odoo_src, db, *args, http_port=None):
-    cmd = [venv_python(), Path(odoo_src) / "odoo-bin",
-           f"--addons-path={Path(odoo_src) / 'addons'},{ROOT}",
+def odoo_cmd(odoo_src, db, *args, http_port=None, addons_root=ROOT, subcommand=None):
+    cmd = [venv_python(), Path(odoo_src) / "odoo-bin", *([subcommand] if subcommand else []),
+           f"--addons-path={Path(odoo_src) / 'addons'},{addons_root}",
            f"--db_host={PG_SOCKET}", f"--db_port={PG_PORT}", f"--db_user={DB_USER}",
            "-d", db, "--db-filter", f"^{db}$", f"--data-dir={DEV / 'filestore'}"]
     if http_port:
@@ -290,11 +291,12 @@ def odoo_cmd(odoo_src, db, *args, http_port=None):
     return cmd + list(args)
 
 
-def odoo_run(odoo_src, db, args, log_name, http_port=None):
+def odoo_run(odoo_src, db, args, log_name, http_port=None, addons_root=ROOT):
     """Run Odoo to completion; return (returncode, log text)."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log_file = LOGS / f"{log_name}.log"
-    cmd = odoo_cmd(odoo_src, db, *args, f"--logfile={log_file}", http_port=http_port)
+    cmd = odoo_cmd(odoo_src, db, *args, f"--logfile={log_file}", http_port=http_port,
+                   addons_root=addons_root)
     if log_file.exists():
         log_file.unlink()
     proc = run(cmd, check=False, env=pg_env())
@@ -394,12 +396,9 @@ def test_odoo(odoo_src, test_tags):
     if rc_demo != 0:
         failures.append(f"install with demo data exited {rc_demo}")
     problems += install_problems(log_demo)
-    # 3. upgrade once.
-    say(f"Odoo suite: upgrade {ADDON} (-u)")
-    rc_up, log_up = odoo_run(odoo_src, db_demo, ["-u", ADDON, "--stop-after-init"],
-                             "odoo-upgrade")
-    if rc_up != 0:
-        failures.append(f"upgrade exited {rc_up}")
+    # 3. upgrade from the previous release, with the legacy rows its migrations repair.
+    _rc_up, log_up, upgrade_failures = test_upgrade(odoo_src)
+    failures += upgrade_failures
     problems += install_problems(log_up)
     if problems:
         print("WARNING/ERROR lines about the addon in the Odoo logs:")
@@ -412,6 +411,132 @@ def test_odoo(odoo_src, test_tags):
             result["failed"] = 1
     drop_db(db_demo)
     return result
+
+
+# ---------------------------------------------------------------------------
+# Upgrade from the previous release
+# ---------------------------------------------------------------------------
+
+UPGRADE_CHECKS = ROOT / "tests" / "upgrade"
+MANIFEST = f"{ADDON}/__manifest__.py"
+
+
+def manifest_version(text):
+    """The ``version`` of a manifest's text (a Python dict literal)."""
+    return ast.literal_eval(text)["version"]
+
+
+def previous_release():
+    """(version, commit) of the addon's previous version: the state of the code just
+    before the commit that set the working tree's version; (None, why) when history
+    lacks one."""
+    current = manifest_version((ROOT / MANIFEST).read_text())
+    log = run(["git", "log", "--first-parent", "--format=%H", "--", MANIFEST], check=False,
+              cwd=ROOT, capture_output=True, text=True)
+    if log.returncode:
+        return None, "no git history"
+    bump = None
+    for commit in log.stdout.split():
+        show = run(["git", "show", f"{commit}:{MANIFEST}"], check=False, cwd=ROOT,
+                   capture_output=True, text=True)
+        version = manifest_version(show.stdout) if show.returncode == 0 else None
+        if version == current:
+            bump = commit
+            continue
+        if bump is None:  # the working tree's version is not committed yet
+            return version, commit
+        parent = run(["git", "rev-parse", f"{bump}^"], check=False, cwd=ROOT,
+                     capture_output=True, text=True)
+        return (version, parent.stdout.strip()) if parent.returncode == 0 else (
+            None, "the parent of the version bump is missing (shallow clone?)")
+    return None, f"no commit with a version other than {current} (shallow clone?)"
+
+
+def export_release(commit):
+    """The addon as it was at ``commit``, in a folder of its own (an addons path)."""
+    target = DEV / "previous" / commit[:12]
+    if not (target / ADDON / "__manifest__.py").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit, ADDON], cwd=ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+UPGRADE_SCRIPT = """
+import importlib.util, json, pathlib
+results = {}
+for path in sorted(pathlib.Path(%(folder)r).glob("*.py")):
+    spec = importlib.util.spec_from_file_location("mae_upgrade_" + path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if %(phase)r == "seed":
+        module.seed(env)
+        env.cr.commit()
+        results[path.stem] = []
+    else:
+        results[path.stem] = [str(problem) for problem in module.check(env)]
+        env.cr.rollback()
+print("MAE-UPGRADE " + json.dumps(results))
+"""
+
+
+def upgrade_checks(odoo_src, db, phase, addons_root=ROOT):
+    """Run the ``seed`` or ``check`` functions of tests/upgrade/*.py in ``db``.
+
+    :return: ({check name: [problems]}, error text or "")
+    """
+    script = UPGRADE_SCRIPT % {"folder": str(UPGRADE_CHECKS), "phase": phase}
+    cmd = odoo_cmd(odoo_src, db, "--log-level=warn", addons_root=addons_root,
+                   subcommand="shell")
+    proc = run(cmd, check=False, env=pg_env(), input=script, capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("MAE-UPGRADE "):
+            return json.loads(line[len("MAE-UPGRADE "):]), ""
+    return {}, f"upgrade {phase} failed (rc={proc.returncode}): {proc.stderr[-2000:]}"
+
+
+def test_upgrade(odoo_src):
+    """Install the previous release with demo data, seed the legacy rows of
+    tests/upgrade/*.py, upgrade to the working tree's version and run their checks.
+
+    :return: (returncode of the upgrade, its log, [failures])
+    """
+    version, commit = previous_release()
+    db = f"{DB_PREFIX}_test_upgrade"
+    if not version:
+        print(f"\nUPGRADE FROM THE PREVIOUS VERSION SKIPPED: {commit}\n", flush=True)
+        copy_db(ensure_template(odoo_src, demo=True), db)
+        odoo_run(odoo_src, db, ["-i", ADDON, "--stop-after-init"], "odoo-previous")
+        rc, log = odoo_run(odoo_src, db, ["-u", ADDON, "--stop-after-init"], "odoo-upgrade")
+        drop_db(db)
+        return rc, log, [] if rc == 0 else [f"upgrade exited {rc}"]
+    say(f"Odoo suite: upgrade {ADDON} from {version} ({commit[:8]})")
+    failures = []
+    previous = export_release(commit)
+    copy_db(ensure_template(odoo_src, demo=True), db)
+    rc_prev, log_prev = odoo_run(odoo_src, db, ["-i", ADDON, "--stop-after-init"],
+                                 "odoo-previous", addons_root=previous)
+    if rc_prev != 0:
+        drop_db(db)
+        return rc_prev, log_prev, [f"install of the previous version {version} exited {rc_prev}"]
+    seeded, error = upgrade_checks(odoo_src, db, "seed", addons_root=previous)
+    if error:
+        failures.append(error)
+    rc, log = odoo_run(odoo_src, db, ["-u", ADDON, "--stop-after-init"], "odoo-upgrade")
+    if rc != 0:
+        failures.append(f"upgrade from {version} exited {rc}")
+    else:
+        checked, error = upgrade_checks(odoo_src, db, "check")
+        if error:
+            failures.append(error)
+        for name, problems in sorted(checked.items()):
+            failures += [f"upgrade check {name}: {problem}" for problem in problems]
+        say(f"upgrade from {version}: {len(checked)} checks, "
+            f"{sum(len(p) for p in checked.values())} problems (seeded: {', '.join(seeded)})")
+    drop_db(db)
+    return rc, log, failures
 
 
 LINT_PATHS = [ADDON, "tests", "dev", "benchmarks", "setup.py"]

@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import subprocess
 
 import pytest
 
@@ -61,3 +62,39 @@ def test_install_problems_only_before_post_tests(devenv):
         "2026-01-01 10:00:02,000 1 ERROR db odoo.addons.mail_accounts_ext.tests: FAIL: x\n"
     )
     assert devenv.install_problems(log) == [log.splitlines()[0]]
+
+
+def _commit_manifest(repo, version, message):
+    addon = repo / "mail_accounts_ext"
+    addon.mkdir(exist_ok=True)
+    (addon / "__manifest__.py").write_text(f'{{"name": "x", "version": "{version}"}}\n')
+    (repo / "log.txt").write_text(message)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", message], check=True)
+    return subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_previous_release_is_the_state_before_the_version_bump(devenv, tmp_path, monkeypatch):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit_manifest(tmp_path, "18.0.1.0.0", "first")
+    _commit_manifest(tmp_path, "18.0.1.0.0", "last of 1.0.0")
+    (tmp_path / "other.txt").write_text("x")  # a commit that does not touch the manifest
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c",
+                    "user.email=t@example.com", "commit", "-qm", "other"], check=True)
+    last_old = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    _commit_manifest(tmp_path, "18.0.1.1.0", "bump")
+    _commit_manifest(tmp_path, "18.0.1.1.0", "work on 1.1.0")
+    monkeypatch.setattr(devenv, "ROOT", tmp_path)
+    assert devenv.previous_release() == ("18.0.1.0.0", last_old)
+
+
+def test_previous_release_without_history(devenv, tmp_path, monkeypatch):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit_manifest(tmp_path, "18.0.1.1.0", "only")
+    monkeypatch.setattr(devenv, "ROOT", tmp_path)
+    version, why = devenv.previous_release()
+    assert version is None and "18.0.1.1.0" in why
