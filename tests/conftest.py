@@ -34,13 +34,11 @@ def mailservers():
 
     Started once, stopped at the end; tests share it, so each test should use
     its own logins (e.g. with a uuid suffix).  Skips when Dovecot or aiosmtpd
-    is not installed.
+    is not installed, fails when the run requires them (``MAE_REQUIRE_MAIL_SERVERS=1``).
     """
     from mail_accounts_ext.tests import mailservers as harness
 
-    missing = harness.missing_requirements()
-    if missing:
-        pytest.skip("real mail servers unavailable: " + "; ".join(missing))
+    harness.check_available(pytest.skip.Exception)
     servers = harness.MailServers.start()
     try:
         yield servers

@@ -98,3 +98,20 @@ def test_previous_release_without_history(devenv, tmp_path, monkeypatch):
     monkeypatch.setattr(devenv, "ROOT", tmp_path)
     version, why = devenv.previous_release()
     assert version is None and "18.0.1.1.0" in why
+
+
+def test_missing_mail_servers_fail_a_run_that_requires_them(monkeypatch):
+    from mail_accounts_ext.tests import mailservers as harness
+
+    class Skip(Exception):
+        pass
+
+    monkeypatch.setattr(harness, "missing_requirements", lambda: ["Dovecot is not installed"])
+    monkeypatch.delenv(harness.REQUIRED_ENV, raising=False)
+    with pytest.raises(Skip, match="Dovecot is not installed"):
+        harness.check_available(Skip)
+    monkeypatch.setenv(harness.REQUIRED_ENV, "1")
+    with pytest.raises(RuntimeError, match="Dovecot is not installed.*this run needs them"):
+        harness.check_available(Skip)
+    monkeypatch.setattr(harness, "missing_requirements", lambda: [])
+    assert harness.check_available(Skip) is None

@@ -21,8 +21,10 @@ from mail_accounts_ext.tests import mailservers as harness
 
 HARNESS_FILE = harness.__file__
 MISSING = harness.missing_requirements()
+# Where the run requires the servers (./dev/test, CI), the tests run and fail loudly.
 pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason="real mail servers unavailable: " + "; ".join(MISSING)
+    bool(MISSING) and not harness.required(),
+    reason="real mail servers unavailable: " + "; ".join(MISSING),
 )
 
 

@@ -56,9 +56,7 @@ class MailServersCase(MailAccountsCommon):
         super().setUpClass()
         from . import mailservers
 
-        missing = mailservers.missing_requirements()
-        if missing:
-            raise unittest.SkipTest("real mail servers unavailable: " + "; ".join(missing))
+        mailservers.check_available(unittest.SkipTest)
         cls.servers = mailservers.MailServers.start()
         cls.addClassCleanup(cls.servers.stop)
         cls.env["ir.config_parameter"].sudo().set_param(

@@ -104,6 +104,27 @@ def _find_binary(name):
     return None
 
 
+REQUIRED_ENV = "MAE_REQUIRE_MAIL_SERVERS"
+
+
+def required():
+    """Whether this run needs the real servers (``./dev/test`` and CI set
+    ``MAE_REQUIRE_MAIL_SERVERS=1``): then missing ones fail the tests loudly."""
+    return os.environ.get(REQUIRED_ENV) == "1"
+
+
+def check_available(skip_exception):
+    """Raise ``skip_exception(reason)`` where the harness cannot run here, or a
+    ``RuntimeError`` when the run requires it (:func:`required`)."""
+    missing = missing_requirements()
+    if not missing:
+        return
+    reason = "real mail servers unavailable: " + "; ".join(missing)
+    if required():
+        raise RuntimeError(f"{reason} ({REQUIRED_ENV}=1: this run needs them)")
+    raise skip_exception(reason)
+
+
 def missing_requirements():
     """Human-readable reasons why the harness cannot run here ([] when it can)."""
     reasons = []

@@ -46,9 +46,7 @@ class TestTours(TourScreenshotsMixin, HttpCase):
         """Preset from the address, a failing test that saves nothing, then a passing one."""
         from . import mailservers
 
-        missing = mailservers.missing_requirements()
-        if missing:
-            raise unittest.SkipTest("real mail servers unavailable: " + "; ".join(missing))
+        mailservers.check_available(unittest.SkipTest)
         servers = mailservers.MailServers.start()
         self.addCleanup(servers.stop)
         self.env["ir.config_parameter"].sudo().set_param("mail_accounts_ext.ca_file",
