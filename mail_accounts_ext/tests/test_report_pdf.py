@@ -87,11 +87,12 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
     def test_partner_documents_in_partner_language(self):
         titles = {
             "mail_accounts_ext.action_report_payment_reminder": (
-                "Payment reminder", "Wezwanie do zapłaty", "Нагадування про оплату"),
+                "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
             "mail_accounts_ext.action_report_balance_confirmation": (
-                "Balance confirmation", "Potwierdzenie salda", "Підтвердження сальдо"),
+                "Balance confirmation", "Potwierdzenie salda", "Акт звірки взаєморозрахунків"),
             "mail_accounts_ext.action_report_interest_note": (
-                "Interest note", "Nota odsetkowa", "Нота про нарахування відсотків"),
+                "Interest note", "Nota odsetkowa",
+                "Розрахунок процентів за прострочення оплати"),
         }
         partners = self.customer | self.customer_pl | self.customer_uk
         for xmlid, (english, polish, ukrainian) in titles.items():

@@ -28,7 +28,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_batch_send", {
         },
         {
             content: "The check counts the documents ready to send",
-            trigger: ".modal .alert-info:contains('ready')",
+            trigger: ".modal .alert-info:contains('Ready:') .o_field_widget[name=ready_count]",
         },
         screenshot("batch_wizard_check"),
         {
