@@ -44,3 +44,17 @@ def mailservers():
         yield servers
     finally:
         servers.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_server():
+    """A real OAuth 2.0 authorization server on loopback (``tests/oauth_server.py``)."""
+    pytest.importorskip("oauthlib")
+    from mail_accounts_ext.tests.oauth_server import OAuthServer
+
+    server = OAuthServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
