@@ -60,10 +60,11 @@ ODOO_REQUIREMENTS = [
     "python-stdnum", "pytz", "pyusb", "qrcode", "reportlab>=4,<4.3", "requests", "rjsmin",
     "urllib3<2.3", "vobject", "Werkzeug>=3.0,<3.1", "xlrd", "XlsxWriter", "xlwt", "zeep",
 ]
-# Tests, lint and the demo/test mail servers.
+# Tests, lint and the demo/test mail servers (oauthlib: the loopback OAuth 2.0 server
+# of tests/oauth_server.py; test-only, never a runtime dependency of the addon).
 DEV_REQUIREMENTS = [
     "pytest", "pytest-odoo", "aiosmtpd", "websocket-client", "freezegun", "ruff",
-    "pylint-odoo>=9,<10", "setuptools", "wheel",
+    "pylint-odoo>=9,<10", "setuptools", "wheel", "oauthlib",
 ]
 
 

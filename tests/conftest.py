@@ -44,3 +44,30 @@ def mailservers():
         yield servers
     finally:
         servers.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_server():
+    """A real OAuth 2.0 authorization server on loopback (``tests/oauth_server.py``)."""
+    pytest.importorskip("oauthlib")
+    from mail_accounts_ext.tests.oauth_server import OAuthServer
+
+    server = OAuthServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_mailservers(oauth_server):
+    """Dovecot and aiosmtpd accepting XOAUTH2/OAUTHBEARER tokens of ``oauth_server``
+    (checked by introspection), passwords too.  Shared: use your own logins."""
+    from mail_accounts_ext.tests import mailservers as harness
+
+    harness.check_available(pytest.skip.Exception)
+    servers = harness.MailServers.start(oauth_introspection_url=oauth_server.introspection_url)
+    try:
+        yield servers
+    finally:
+        servers.stop()

@@ -9,7 +9,12 @@ import ssl
 
 import pytest
 
-from mail_accounts_ext.tools import errors
+from mail_accounts_ext.tools import errors, oauth
+from mail_accounts_ext.tools.connection import (
+    IMAPTokenRefused,
+    POP3TokenRefused,
+    SMTPTokenRefused,
+)
 from mail_accounts_ext.tools.errors import explain, format_plain
 
 
@@ -26,8 +31,71 @@ IMAP_ERROR = imaplib.IMAP4.error
 IMAP_ABORT = imaplib.IMAP4.abort
 POP_ERROR = poplib.error_proto
 
+def _refused(cls, *args, status="401", mechanism="XOAUTH2"):
+    error = cls(*args)
+    return error._set_sasl(mechanism, {"status": status, "schemes": "bearer", "scope": "mail"})
+
+
 # (id, error, protocol, stage, expected kind)
 CASES = [
+    # ---- OAuth 2.0: the provider's token endpoint (texts seen from Microsoft and Google)
+    ("oauth-network", oauth.NetworkError("network", "HTTPSConnectionPool: Max retries "
+                                         "exceeded (Caused by NewConnectionError: Connection "
+                                         "refused)"), None, None, "oauth_unreachable"),
+    ("oauth-declined", oauth.make_error("access_denied", "The user declined."), None, None,
+     "oauth_consent_missing"),
+    ("oauth-consent-aadsts65001", oauth.make_error(
+        "invalid_grant", "AADSTS65001: The user or administrator has not consented to use "
+        "the application with ID 'x'. Send an interactive authorization request.",
+        suberror="consent_required"), None, None, "oauth_consent_missing"),
+    ("oauth-interaction", oauth.make_error("interaction_required", "AADSTS50076: Due to a "
+                                           "configuration change made by your administrator, "
+                                           "you must use multi-factor authentication."),
+     None, None, "oauth_consent_missing"),
+    ("oauth-invalid-scope", oauth.make_error("invalid_scope", "AADSTS70011: The provided "
+                                             "value for the input parameter 'scope' is not "
+                                             "valid."), None, None, "oauth_scope_missing"),
+    ("oauth-bad-secret", oauth.make_error("invalid_client", "AADSTS7000215: Invalid client "
+                                          "secret provided.", status=401), None, None,
+     "oauth_client_invalid"),
+    ("oauth-google-expired-or-revoked", oauth.make_error(
+        "invalid_grant", "Token has been expired or revoked."), None, None,
+     "oauth_sign_in_expired"),
+    ("oauth-password-changed", oauth.make_error(
+        "invalid_grant", "AADSTS50173: The provided grant has expired due to it being revoked, "
+        "a fresh auth token is needed. The user might have changed or reset their password."),
+     None, None, "oauth_sign_in_revoked"),
+    ("oauth-inactivity", oauth.make_error(
+        "invalid_grant", "AADSTS700082: The refresh token has expired due to inactivity."),
+     None, None, "oauth_sign_in_expired"),
+    ("oauth-invalid-grant-bare", oauth.make_error("invalid_grant"), None, None,
+     "oauth_sign_in_needed"),
+    ("oauth-server-error", oauth.make_error("temporarily_unavailable", "", status=503), None,
+     None, "oauth_provider_unavailable"),
+    ("oauth-html-answer", oauth.ProviderError("invalid_response", "HTTP 404 <html>Not found",
+                                              status=404), None, None, "oauth_failed"),
+    # ---- OAuth 2.0: a mail server refused the token
+    ("oauth-smtp-refused", _refused(SMTPTokenRefused, 535, b"5.7.8 Username and Password not "
+                                    b"accepted."), "smtp", "auth", "oauth_token_rejected"),
+    ("oauth-imap-refused", _refused(IMAPTokenRefused, "AUTHENTICATE failed."), "imap", "auth",
+     "oauth_token_rejected"),
+    ("oauth-pop3-refused", _refused(POP3TokenRefused, b"-ERR [AUTH] Authentication failed."),
+     "pop3", "auth", "oauth_token_rejected"),
+    ("oauth-m365-imap-no-challenge", IMAP_ERROR("AUTHENTICATE failed."), "imap", "auth",
+     "auth_failed"),
+    ("oauth-smtp-scope", _refused(SMTPTokenRefused, 535, b"5.7.8 Authentication credentials "
+                                  b"invalid", status="403"), "smtp", "auth",
+     "oauth_scope_missing"),
+    ("oauth-bearer-scope", _refused(IMAPTokenRefused, "Authentication failed.",
+                                    status="insufficient_scope", mechanism="OAUTHBEARER"),
+     "imap", "auth", "oauth_scope_missing"),
+    ("oauth-m365-smtp-auth-off", SMTPTokenRefused(
+        535, b"5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+        b"the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.")
+     ._set_sasl("XOAUTH2", None), "smtp", "auth", "smtp_auth_disabled"),
+    ("oauth-not-offered", smtplib.SMTPNotSupportedError(
+        "The server offers no OAuth 2.0 sign-in (XOAUTH2 or OAUTHBEARER); it offers: PLAIN "
+        "LOGIN"), "smtp", "auth", "oauth_not_offered"),
     # ---- authentication failed
     ("smtp-535-578-gmail", smtplib.SMTPAuthenticationError(
         535, b"5.7.8 Username and Password not accepted. For more information, go to\n"

@@ -38,6 +38,17 @@ Design notes:
   :meth:`MailServers.smtp_allow_plaintext_auth` is switched on).  Accepted
   messages are recorded in :attr:`MailServers.smtp_received` and, for every
   recipient that is the ``email`` of a user, delivered to that user's INBOX.
+* OAuth 2.0 (off by default): ``MailServers.start(oauth_introspection_url=URL)``
+  makes Dovecot (``passdb oauth2``) and the SMTP server accept SASL XOAUTH2 and
+  OAUTHBEARER bearer tokens, each asking the authorization server (RFC 7662
+  introspection, Basic credentials in the URL, e.g.
+  ``tests/oauth_server.OAuthServer.introspection_url``) whether the token is active
+  and names the mailbox; password logins keep working beside it.  A refused token
+  gets the SASL error challenge (base64 JSON) real servers send, then a failure.
+  Delegates (Microsoft 365 shared mailboxes: the XOAUTH2 user is the shared
+  mailbox, the token a person's who may open it) are accepted when the
+  introspection's ``mailboxes`` claim lists the mailbox (Dovecot's oauth2 passdb
+  only compares one user name, so a checkpassword passdb asks for those).
 """
 
 import argparse
@@ -62,6 +73,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 import warnings
 import weakref
@@ -69,6 +83,7 @@ import weakref
 _logger = logging.getLogger(__name__)
 
 PORT_NAMES = ("imap", "imaps", "pop3", "pop3s", "smtp", "smtps")
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 SMTP_REJECT_STAGES = ("auth", "mail", "rcpt", "data")
 START_TIMEOUT = 15.0
 DOVECOT_STOP_GRACE = 0.3
@@ -483,14 +498,14 @@ ssl_cert = <{base}/certs/server.pem
 ssl_key = <{base}/certs/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 auth_cache_size = 0
 auth_failure_delay = 0
 auth_verbose = yes
 passdb {{
   driver = dict
-  args = {base}/dovecot-dict-auth.conf.ext
-}}
+{dict_mechanisms}  args = {base}/dovecot-dict-auth.conf.ext
+}}{oauth_passdbs}
 userdb {{
   driver = static
   args = uid={mail_uid} gid={mail_gid} home={base}/mail/%u allow_all_users=yes
@@ -561,6 +576,131 @@ key passdb {{
 }}
 passdb_objects = passdb
 """
+
+
+# OAuth 2.0: the token is checked by introspection (Dovecot's oauth2 passdb), then,
+# for delegates, by a checkpassword program asking the same endpoint.
+_DOVECOT_OAUTH_PASSDBS = """
+passdb {{
+  driver = oauth2
+  mechanisms = {mechanisms}
+  args = {base}/dovecot-oauth2.conf.ext
+}}
+passdb {{
+  driver = checkpassword
+  mechanisms = {mechanisms}
+  args = {base}/oauth-delegate-check
+}}"""
+
+_DOVECOT_OAUTH2_CONF = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+{scope}"""
+
+# Dovecot checkpassword protocol: "user\0token\0" on fd 3; exec the reply program
+# (argv[1:]) to accept, exit 1 to refuse, 111 for a temporary failure.
+_DELEGATE_CHECK = """\
+#!{python}
+import base64, json, os, sys, urllib.parse, urllib.request
+
+URL = {url!r}
+SCOPE = {scope!r}
+
+
+def main():
+    data = b""
+    while True:
+        chunk = os.read(3, 65536)
+        if not chunk:
+            break
+        data += chunk
+    parts = data.split(b"\\0")
+    if len(parts) < 2:
+        return 1
+    user = parts[0].decode("utf-8", "replace").lower()
+    try:
+        claims = introspect(parts[1].decode("ascii"))
+    except Exception:
+        return 111
+    mailboxes = [str(m).lower() for m in claims.get("mailboxes") or ()]
+    scopes = str(claims.get("scope") or "").split()
+    if claims.get("active") is True and user in mailboxes and (not SCOPE or SCOPE in scopes):
+        os.execv(sys.argv[1], sys.argv[1:])
+    return 1
+
+
+def introspect(token):
+    parts = urllib.parse.urlsplit(URL)
+    netloc = parts.hostname + (":%d" % parts.port if parts.port else "")
+    url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    request = urllib.request.Request(url, urllib.parse.urlencode({{"token": token}}).encode())
+    if parts.username:
+        secret = "%s:%s" % (urllib.parse.unquote(parts.username),
+                            urllib.parse.unquote(parts.password or ""))
+        request.add_header("Authorization",
+                           "Basic " + base64.b64encode(secret.encode()).decode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+sys.exit(main())
+"""
+
+
+def _system_python():
+    """An interpreter Dovecot's auth worker (another user) may run: the system's."""
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return sys.executable
+
+
+def introspect_token(url, token, timeout=10.0):
+    """POST ``token`` to an RFC 7662 introspection ``url`` whose user info part holds
+    the Basic credentials; returns the claims (``{"active": False}`` when refused)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    plain_url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    request = urllib.request.Request(
+        plain_url, urllib.parse.urlencode({"token": token}).encode("ascii")
+    )
+    request.add_header("Accept", "application/json")
+    if parts.username:
+        secret = (
+            f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+        )
+        request.add_header("Authorization", "Basic " + base64.b64encode(secret.encode()).decode())
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        claims = json.loads(response.read().decode("utf-8"))
+    return claims if isinstance(claims, dict) else {"active": False}
+
+
+def _parse_sasl_oauth(mechanism, blob):
+    """(user, token) of an XOAUTH2 or OAUTHBEARER initial response, or None."""
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if mechanism == "OAUTHBEARER":
+        header, sep, rest = text.partition("\x01")
+        gs2 = header.split(",")
+        if not sep or len(gs2) < 3 or gs2[0] not in ("n", "y"):
+            return None
+        user = gs2[1][2:] if gs2[1].startswith("a=") else ""
+        user = user.replace("=2C", ",").replace("=3D", "=")
+        fields = rest.split("\x01")
+    else:
+        fields = text.split("\x01")
+        user = next((f[5:] for f in fields if f.startswith("user=")), "")
+    auth = next((f[5:] for f in fields if f.startswith("auth=")), "")
+    scheme, _sep, token = auth.partition(" ")
+    if not user or scheme.lower() != "bearer" or not token:
+        return None
+    return user, token
 
 
 def _dovecot_identity():
@@ -649,6 +789,60 @@ class _SmtpHandler:
             return AuthResult(success=True, auth_data=auth_data)
         return AuthResult(success=False, handled=False)
 
+    async def auth_XOAUTH2(self, server, args):
+        return await self._auth_oauth(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self._auth_oauth(server, args, "OAUTHBEARER")
+
+    async def _auth_oauth(self, server, args, mechanism):
+        """Bearer token sign-in checked by introspection; a refused token gets the SASL
+        error challenge (base64 JSON, as Gmail and Dovecot send), then 535."""
+        import asyncio
+
+        from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+
+        if len(args) == 1:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:  # aborted or not base64: aiosmtpd answered already
+                return AuthResult(success=False, handled=True)
+        else:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except ValueError:
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        parsed = _parse_sasl_oauth(mechanism, blob)
+        if parsed is None:
+            await server.push(f"501 5.5.2 Malformed {mechanism} initial response")
+            return AuthResult(success=False, handled=True)
+        user, token = parsed
+        session = server.session
+        reply = getattr(session, "harness_auth_reject", None) or self.servers._take_reject("auth")
+        if reply:
+            session.harness_auth_reject = reply
+            return AuthResult(success=False, handled=False, message=reply)
+        loop = asyncio.get_running_loop()
+        verdict = await loop.run_in_executor(None, self.servers._check_token, user, token)
+        if verdict == "ok":
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        if verdict == "unavailable":
+            return AuthResult(
+                success=False, handled=False, message="454 4.7.0 Temporary authentication failure"
+            )
+        scope = self.servers._oauth_scope or "mail"
+        if mechanism == "XOAUTH2":  # Gmail's shape
+            status = "403" if verdict == "insufficient_scope" else "401"
+            error = {"status": status, "schemes": "bearer", "scope": scope}
+        else:  # RFC 7628 3.2.2
+            error = {"status": verdict, "scope": scope}
+        answer = await server.challenge_auth(json.dumps(error, separators=(",", ":")))
+        if answer is MISSING:
+            return AuthResult(success=False, handled=True)
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Authentication credentials invalid"
+        )
+
     @staticmethod
     def _login(session):
         data = session.auth_data if session.authenticated else None
@@ -720,6 +914,9 @@ def _make_controller(servers, port, implicit_tls):
                 "auth_required": True,
                 "authenticator": servers._smtp_handler.authenticator,
                 "enable_SMTPUTF8": True,
+                "auth_exclude_mechanism": [
+                    name for name in OAUTH_MECHANISMS if name not in servers._oauth_mechanisms
+                ],
             }
             if implicit_tls:
                 # The whole session is TLS already; aiosmtpd only knows STARTTLS.
@@ -776,7 +973,10 @@ atexit.register(_stop_all_at_exit)
 class MailServers:
     """Dovecot (IMAP/POP3) + aiosmtpd (SMTP) on loopback; see the module docstring."""
 
-    def __init__(self, base_dir=None, *, ports=None, host="127.0.0.1"):
+    def __init__(
+        self, base_dir=None, *, ports=None, host="127.0.0.1", oauth_introspection_url=None,
+        oauth_scope=None, oauth_mechanisms=OAUTH_MECHANISMS,
+    ):  # fmt: skip
         # Use MailServers.start(): this only prepares state.
         ports = dict(ports or {})
         unknown = set(ports) - set(PORT_NAMES)
@@ -817,22 +1017,41 @@ class MailServers:
         self.cert_file = None
         self.key_file = None
         self._server_ssl_context = None
+        self.oauth_introspection_url = oauth_introspection_url or None
+        self._oauth_scope = oauth_scope or None
+        mechanisms = tuple(name.upper() for name in oauth_mechanisms or ())
+        if set(mechanisms) - set(OAUTH_MECHANISMS):
+            raise ValueError(f"oauth_mechanisms must be among {OAUTH_MECHANISMS}")
+        if self.oauth_introspection_url and not mechanisms:
+            raise ValueError("OAuth needs at least one of XOAUTH2, OAUTHBEARER")
+        self._oauth_mechanisms = mechanisms if self.oauth_introspection_url else ()
 
     # -- lifecycle -----------------------------------------------------------
 
     @classmethod
-    def start(cls, base_dir=None, *, ports=None, host="127.0.0.1"):
+    def start(
+        cls, base_dir=None, *, ports=None, host="127.0.0.1", oauth_introspection_url=None,
+        oauth_scope=None, oauth_mechanisms=OAUTH_MECHANISMS,
+    ):  # fmt: skip
         """Start Dovecot and both SMTP servers; returns the running harness.
 
         ``base_dir`` holds config, certs, maildirs and logs (a temporary folder,
         removed by :meth:`stop`, when None; an existing folder is reused: its
         certificates, users and mailboxes are kept).  ``ports`` may fix some
         or all of ``imap imaps pop3 pop3s smtp smtps``; others are free ports.
+
+        ``oauth_introspection_url`` (default None: no OAuth) switches on SASL
+        XOAUTH2/OAUTHBEARER with tokens checked at that RFC 7662 endpoint (Basic
+        credentials in the URL); ``oauth_scope``: a scope the token must carry;
+        ``oauth_mechanisms``: the mechanisms offered (e.g. ``("OAUTHBEARER",)``).
         """
         missing = missing_requirements()
         if missing:
             raise MailServerError("; ".join(missing))
-        servers = cls(base_dir, ports=ports, host=host)
+        servers = cls(
+            base_dir, ports=ports, host=host, oauth_introspection_url=oauth_introspection_url,
+            oauth_scope=oauth_scope, oauth_mechanisms=oauth_mechanisms,
+        )  # fmt: skip
         _INSTANCES.add(servers)
         try:
             servers._prepare()
@@ -897,6 +1116,7 @@ class MailServers:
         self._server_ssl_context = context
         login_extra = "  chroot =\n" if rootless else ""
         anvil_extra = "  chroot =\n" if rootless else ""
+        oauth = self._prepare_oauth()
         conf = _DOVECOT_CONF.format(
             instance="mailservers-" + uuid.uuid4().hex[:8],
             base=self.base_dir,
@@ -908,6 +1128,7 @@ class MailServers:
             first_gid=min(self._mail_gid, 500) or 1,
             login_extra=login_extra,
             anvil_extra=anvil_extra,
+            **oauth,
             **self.ports,
         )
         self._conf = self._path("dovecot.conf")
@@ -918,6 +1139,66 @@ class MailServers:
             0o644,
         )
         self._load_users()
+
+    def _prepare_oauth(self):
+        """The OAuth parts of dovecot.conf (empty when off) and their files."""
+        if not self._oauth_mechanisms:
+            return {"oauth_mechanisms": "", "dict_mechanisms": "", "oauth_passdbs": ""}
+        mechanisms = " ".join(name.lower() for name in self._oauth_mechanisms)
+        url = self.oauth_introspection_url
+        if any(char in url for char in "\n\r\"") or not url.startswith(("http://", "https://")):
+            raise ValueError(f"bad introspection URL {url!r}")
+        scope = f"scope = {self._oauth_scope}\n" if self._oauth_scope else ""
+        # readable by Dovecot's auth processes only (the URL holds a client secret)
+        owner = None if os.geteuid() != 0 else self._auth_owner()
+        _write_atomic(
+            self._path("dovecot-oauth2.conf.ext"),
+            _DOVECOT_OAUTH2_CONF.format(url=url, scope=scope),
+            0o640 if owner else 0o600,
+            owner,
+        )
+        _write_atomic(
+            self._path("oauth-delegate-check"),
+            _DELEGATE_CHECK.format(python=_system_python(), url=url, scope=self._oauth_scope),
+            0o750 if owner else 0o700,
+            owner,
+        )
+        return {
+            "oauth_mechanisms": " " + mechanisms,
+            "dict_mechanisms": "  mechanisms = plain login\n",
+            "oauth_passdbs": _DOVECOT_OAUTH_PASSDBS.format(
+                mechanisms=mechanisms, base=self.base_dir
+            ),
+        }
+
+    @staticmethod
+    def _auth_owner():
+        """(uid, gid) making a file readable by root and Dovecot's auth worker group."""
+        import grp
+
+        for group in ("dovecot", "mail"):
+            with contextlib.suppress(KeyError):
+                return 0, grp.getgrnam(group).gr_gid
+        return None
+
+    def _check_token(self, user, token):
+        """The SMTP server's verdict on a bearer token for ``user``: "ok",
+        "invalid_token", "insufficient_scope" or "unavailable"."""
+        try:
+            claims = introspect_token(self.oauth_introspection_url, token)
+        except (OSError, ValueError, urllib.error.URLError) as error:
+            _logger.warning("token introspection failed: %s", error)
+            return "unavailable"
+        if claims.get("active") is not True:
+            return "invalid_token"
+        wanted = user.lower()
+        mailboxes = {str(claims.get("username") or "").lower()}
+        mailboxes.update(str(item).lower() for item in claims.get("mailboxes") or ())
+        if wanted not in mailboxes:
+            return "invalid_token"
+        if self._oauth_scope and self._oauth_scope not in str(claims.get("scope") or "").split():
+            return "insufficient_scope"
+        return "ok"
 
     def _check_traversable(self):
         """Dovecot's mail processes run as uid mail: every parent must let it in."""
@@ -1395,6 +1676,12 @@ def main(argv=None):
     parser.add_argument(
         "--plaintext-auth", action="store_true", help="allow SMTP AUTH without STARTTLS"
     )
+    parser.add_argument(
+        "--oauth-introspection-url",
+        help="accept XOAUTH2/OAUTHBEARER tokens checked at this RFC 7662 endpoint "
+        "(http://ID:SECRET@host:port/introspect, e.g. from oauth_server.py)",
+    )
+    parser.add_argument("--oauth-scope", help="a scope the OAuth tokens must carry")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -1408,7 +1695,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGHUP, terminate)
     started = time.monotonic()
-    servers = MailServers.start(args.base_dir, ports=args.ports, host=args.host)
+    servers = MailServers.start(
+        args.base_dir, ports=args.ports, host=args.host,
+        oauth_introspection_url=args.oauth_introspection_url, oauth_scope=args.oauth_scope,
+    )  # fmt: skip
     try:
         for login, password, email in args.user:
             servers.add_user(login, password, email=email)

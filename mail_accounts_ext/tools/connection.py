@@ -17,6 +17,15 @@ exception (``SMTPServerDisconnected``, ``IMAP4.abort``), the socket error itself
 ``open_smtp`` / ``open_imap`` / ``open_pop3`` return logged-in clients (the
 mailbox synchronisation and the sender reuse them) and raise on failure.
 
+``password`` is a password (str) or a :class:`Bearer` OAuth 2.0 access token; with a
+token, ``login`` is the mailbox to open (for a shared mailbox: its address, not the
+delegate's) and the client signs in with SASL XOAUTH2, or OAUTHBEARER (RFC 7628)
+when the server offers only that.  A refused token is detected on every protocol
+(the server's error challenge is answered, never mistaken for success, and no later
+command is eaten as a SASL answer) and raised as the library's usual exception
+(``SMTPAuthenticationError``, ``IMAP4.error``, ``poplib.error_proto``) of a
+:class:`TokenRefused` subclass carrying the mechanism and the server's JSON error.
+
 ``security`` is ``"ssl"`` (implicit TLS), ``"starttls"`` (upgrade; an error if
 the server does not offer it) or ``"none"``.  ``timeout`` (seconds) applies to
 the TCP connection, the TLS handshake and every read (not to the DNS lookup).
@@ -29,12 +38,13 @@ No Odoo import here: this module is tested without a database.
 
 import contextlib
 import imaplib
+import json
 import poplib
 import smtplib
 import socket
 import ssl
-from base64 import b64encode
-from dataclasses import dataclass
+from base64 import b64decode, b64encode
+from dataclasses import dataclass, field
 
 PROTOCOLS = ("smtp", "imap", "pop3")
 SECURITIES = ("ssl", "starttls", "none")
@@ -87,6 +97,15 @@ def _check_security(security):
         raise ValueError(f"security must be one of {SECURITIES}, not {security!r}")
 
 
+def _check_credentials(login, password):
+    """A token needs the mailbox as login, without control characters (they separate
+    the fields of the SASL response)."""
+    if isinstance(password, Bearer) and (
+        not login or any(ord(char) < 32 or ord(char) == 127 for char in login)
+    ):
+        raise ValueError("a bearer token needs the mailbox address as login")
+
+
 def _context(ssl_context):
     return ssl_context if ssl_context is not None else ssl.create_default_context()
 
@@ -123,6 +142,129 @@ def _root_cause(error):
 
 def _is_ascii(*texts):
     return all(text.isascii() for text in texts)
+
+
+# --------------------------------------------------------------------------- OAuth 2.0
+
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """An OAuth 2.0 access token, passed as ``password`` to sign in with it."""
+
+    token: str = field(repr=False)
+
+    def __post_init__(self):
+        token = self.token
+        if not isinstance(token, str) or not token or not token.isascii() \
+                or any(char.isspace() or char == "\x01" for char in token):
+            raise ValueError("a bearer token is a non-empty ASCII string without spaces")
+
+
+class TokenRefused:
+    """Mixin of the exceptions raised when a server refuses an OAuth 2.0 token.
+
+    ``sasl_mechanism``: "XOAUTH2" or "OAUTHBEARER"; ``sasl_error``: the server's
+    decoded JSON error challenge (e.g. ``{"status": "401", "schemes": "bearer",
+    "scope": "..."}``), or None when it sent none.
+    """
+
+    sasl_mechanism = None
+    sasl_error = None
+
+    def _set_sasl(self, mechanism, sasl_error):
+        self.sasl_mechanism = mechanism
+        self.sasl_error = sasl_error
+        return self
+
+
+class SMTPTokenRefused(TokenRefused, smtplib.SMTPAuthenticationError):
+    """The SMTP server refused the token (``smtp_code`` / ``smtp_error`` as usual)."""
+
+
+class IMAPTokenRefused(TokenRefused, imaplib.IMAP4.error):
+    """The IMAP server refused the token (AUTHENTICATE answered NO/BAD)."""
+
+
+class POP3TokenRefused(TokenRefused, poplib.error_proto):
+    """The POP3 server refused the token (the final -ERR)."""
+
+
+NO_OAUTH_MECHANISM = (
+    "The server offers no OAuth 2.0 sign-in (XOAUTH2 or OAUTHBEARER); it offers: {offered}"
+)
+
+
+def xoauth2_response(user, token):
+    """The SASL XOAUTH2 initial response (Google / Microsoft), as bytes."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
+
+
+def oauthbearer_response(user, token, host, port):
+    """The SASL OAUTHBEARER initial response (RFC 7628), as bytes."""
+    # RFC 5801 gs2 header: "," and "=" in the authorization identity are escaped
+    authzid = user.replace("=", "=3D").replace(",", "=2C")
+    return f"n,a={authzid},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01".encode()
+
+
+def _pick_mechanism(offered):
+    """XOAUTH2 if offered, else OAUTHBEARER if offered, else None."""
+    offered = {name.upper() for name in offered}
+    for mechanism in OAUTH_MECHANISMS:
+        if mechanism in offered:
+            return mechanism
+    return None
+
+
+def _initial_response(mechanism, user, bearer, host, port):
+    if mechanism == "XOAUTH2":
+        return xoauth2_response(user, bearer.token)
+    return oauthbearer_response(user, bearer.token, host, port)
+
+
+def _peer(sock, host):
+    """(host name as given, port) for OAUTHBEARER's host and port fields."""
+    try:
+        address = sock.getpeername()
+    except (AttributeError, OSError):
+        return host or "", 0
+    return host or address[0], address[1]
+
+
+def _decode_sasl_error(challenge):
+    """The JSON object of an error challenge (already base64-decoded bytes), else None."""
+    try:
+        value = json.loads(challenge.decode("utf-8"))
+    except (AttributeError, UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _error_answer(mechanism):
+    # XOAUTH2 (Google, Microsoft): an empty response; OAUTHBEARER: %x01 (RFC 7628 3.2.3)
+    return b"" if mechanism == "XOAUTH2" else b"\x01"
+
+
+class _SaslExchange:
+    """One client side of a token sign-in: the initial response, then at most one
+    error challenge, which is recorded and answered so the server sends its failure."""
+
+    def __init__(self, mechanism, initial):
+        self.mechanism = mechanism
+        self.initial = initial
+        self.sent_initial = False
+        self.sasl_error = None
+        self.challenged = False
+
+    def respond(self, challenge):
+        """bytes to send for a server ``challenge`` (bytes, base64-decoded)."""
+        if not self.sent_initial:
+            self.sent_initial = True
+            return self.initial
+        self.challenged = True
+        self.sasl_error = _decode_sasl_error(challenge)
+        return _error_answer(self.mechanism)
 
 
 # --------------------------------------------------------------------------- SMTP
@@ -175,8 +317,50 @@ class _SMTP(smtplib.SMTP):
         return result
 
 
+_SMTP_SYNTAX_CODES = (500, 501, 502, 504)
+
+
+class _Utf8Text(str):
+    """A SASL response for ``smtplib.SMTP.auth``, which encodes it as ASCII: a mailbox
+    with non-ASCII characters (SMTPUTF8) is sent as UTF-8 instead."""
+
+    def encode(self, encoding="utf-8", errors="strict"):
+        return str.encode(self, "utf-8", errors)
+
+
+def _smtp_oauth(client, login, bearer):
+    """AUTH XOAUTH2 (or OAUTHBEARER) with an initial response, through smtplib's ``auth``:
+    an error challenge (334 + base64 JSON) is answered and the final 535 raised."""
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = client.esmtp_features["auth"].split()
+    mechanism = _pick_mechanism(offered)
+    if mechanism is None:
+        raise smtplib.SMTPNotSupportedError(
+            NO_OAUTH_MECHANISM.format(offered=" ".join(offered) or "-")
+        )
+    host, port = _peer(client.sock, getattr(client, "_host", ""))
+    exchange = _SaslExchange(mechanism, _initial_response(mechanism, login, bearer, host, port))
+
+    def authobject(challenge=None):
+        return _Utf8Text(exchange.respond(challenge).decode("utf-8"))
+
+    try:
+        return client.auth(mechanism, authobject, initial_response_ok=True)
+    except smtplib.SMTPAuthenticationError as error:
+        if error.smtp_code in _SMTP_SYNTAX_CODES:  # the command itself, not the token
+            raise
+        refused = SMTPTokenRefused(error.smtp_code, error.smtp_error)
+        raise refused._set_sasl(mechanism, exchange.sasl_error) from error
+
+
 def _smtp_login(client, login, password):
-    """AUTH with smtplib's usual mechanism choice; UTF-8 credentials via AUTH PLAIN."""
+    """AUTH with smtplib's usual mechanism choice; UTF-8 credentials via AUTH PLAIN;
+    a :class:`Bearer` token via XOAUTH2/OAUTHBEARER."""
+    if isinstance(password, Bearer):
+        _smtp_oauth(client, login, password)
+        return
     if _is_ascii(login, password):
         client.login(login, password)
         return
@@ -196,6 +380,7 @@ def _open_smtp(
     host, port, security, login, password, timeout, ssl_context, steps, local_hostname=None
 ):
     _check_security(security)
+    _check_credentials(login, password)
     context = _context(ssl_context)
     steps.enter("connect")
     client = _SMTP(
@@ -268,6 +453,7 @@ def probe_smtp(
     "sender" with ``smtplib.SMTPSenderRefused(code, reply, address)``.
     """
     _check_security(security)  # programming errors: raised, not reported
+    _check_credentials(login, password)
     if not address or not isinstance(address, str):
         raise ValueError("probe_smtp needs the sender address to try in MAIL FROM")
     steps = _Steps()
@@ -324,7 +510,30 @@ class _IMAP4(imaplib.IMAP4):
         return line
 
 
+def _imap_oauth(conn, login, bearer):
+    """AUTHENTICATE XOAUTH2 (or OAUTHBEARER); the error challenge gets the empty (or
+    %x01) answer so that the server ends with NO, raised as :class:`IMAPTokenRefused`."""
+    offered = [cap[5:] for cap in conn.capabilities if cap.upper().startswith("AUTH=")]
+    mechanism = _pick_mechanism(offered)
+    if mechanism is None:
+        raise conn.error(NO_OAUTH_MECHANISM.format(offered=" ".join(offered) or "-"))
+    exchange = _SaslExchange(
+        mechanism, _initial_response(mechanism, login, bearer, conn.host, conn.port)
+    )
+    try:
+        conn.authenticate(mechanism, exchange.respond)
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error as error:
+        if not exchange.sent_initial:  # refused the mechanism, not the token
+            raise
+        raise IMAPTokenRefused(*error.args)._set_sasl(mechanism, exchange.sasl_error) from error
+
+
 def _imap_login(conn, login, password):
+    if isinstance(password, Bearer):
+        _imap_oauth(conn, login, password)
+        return
     if _is_ascii(login, password) or "AUTH=PLAIN" not in conn.capabilities:
         conn.login(login, password)
         return
@@ -340,6 +549,7 @@ def _close_imap(conn):
 
 def _open_imap(host, port, security, login, password, timeout, ssl_context, steps):
     _check_security(security)
+    _check_credentials(login, password)
     context = _context(ssl_context)
     steps.enter("connect")
     conn = _IMAP4(
@@ -388,6 +598,7 @@ def _imap_ok(conn, typ, data, command):
 def probe_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
     """Connect, TLS, LOGIN, LIST, SELECT INBOX (read-only), LOGOUT."""
     _check_security(security)  # a programming error: raised, not reported
+    _check_credentials(login, password)
     steps = _Steps()
     conn = None
     try:
@@ -439,8 +650,52 @@ def _close_pop3(conn):
             sock.close()
 
 
+def _pop3_mechanisms(conn):
+    """SASL mechanisms of the POP3 ``CAPA`` answer; None when CAPA is not supported."""
+    try:
+        capabilities = conn.capa()
+    except poplib.error_proto:
+        return None
+    return capabilities.get("SASL", [])
+
+
+def _pop3_oauth(conn, login, bearer):
+    """AUTH XOAUTH2 (or OAUTHBEARER), the initial response on its own line (RFC 5034:
+    a token does not fit in a 255-octet command).  A refusing server (Dovecot) sends
+    ``+ <base64 JSON>``, which poplib would take for success: it is recognised, answered
+    and the final -ERR raised as :class:`POP3TokenRefused`."""
+    offered = _pop3_mechanisms(conn)
+    mechanism = "XOAUTH2" if offered is None else _pick_mechanism(offered)
+    if mechanism is None:
+        raise poplib.error_proto(
+            NO_OAUTH_MECHANISM.format(offered=" ".join(offered) or "-").encode()
+        )
+    exchange = _SaslExchange(
+        mechanism, _initial_response(mechanism, login, bearer, conn.host, conn.port)
+    )
+    try:
+        reply = conn._shortcmd("AUTH " + mechanism)
+        while True:
+            if reply.startswith(b"+OK"):
+                if exchange.challenged:  # success after an error challenge: not SASL
+                    raise poplib.error_proto(reply)
+                return reply
+            # a continuation: "+ <base64>" (or a bare "+")
+            challenge = b64decode(reply[1:].strip()) if reply[1:].strip() else b""
+            if exchange.challenged:
+                raise poplib.error_proto(b"-ERR unexpected second SASL challenge: " + reply)
+            answer = exchange.respond(challenge)
+            reply = conn._shortcmd(b64encode(answer).decode("ascii"))
+    except poplib.error_proto as error:
+        if not exchange.sent_initial:  # refused the mechanism, not the token
+            raise
+        refused = POP3TokenRefused(*error.args)
+        raise refused._set_sasl(mechanism, exchange.sasl_error) from error
+
+
 def _open_pop3(host, port, security, login, password, timeout, ssl_context, steps):
     _check_security(security)
+    _check_credentials(login, password)
     context = _context(ssl_context)
     steps.enter("connect")
     conn = _POP3(
@@ -456,8 +711,11 @@ def _open_pop3(host, port, security, login, password, timeout, ssl_context, step
             conn.stls(context=context)
             steps.ok("starttls")
         steps.enter("auth")
-        conn.user(login)
-        conn.pass_(password or "")
+        if isinstance(password, Bearer):
+            _pop3_oauth(conn, login, password)
+        else:
+            conn.user(login)
+            conn.pass_(password or "")
         steps.ok("auth")
     except BaseException:
         _close_pop3(conn)
@@ -482,6 +740,7 @@ def open_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT,
 def probe_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
     """Connect, TLS (STLS for "starttls"), USER/PASS, STAT, QUIT."""
     _check_security(security)  # a programming error: raised, not reported
+    _check_credentials(login, password)
     steps = _Steps()
     conn = None
     try:

@@ -10,7 +10,13 @@ named placeholders of ``params``; the ORM layer renders them with
 ``env._(template, **params)``. :func:`format_plain` joins everything into one text.
 
 The diagnosis is a table of :class:`Rule` (``RULES``), ordered from the most
-specific to the most generic; the first rule that matches wins. A rule matches on
+specific to the most generic; the first rule that matches wins.
+
+OAuth 2.0: errors of the provider's token endpoint (``tools.oauth.OAuthError``) and
+token refusals of the mail servers (``tools.connection.TokenRefused``, or any error
+explained with ``oauth=True``) have rules of their own (``OAUTH_RULES``, first in the
+table).  A server cannot tell an expired token from a revoked one: the caller refreshes
+the token first, and a refused refresh (``invalid_grant``) says which it was. A rule matches on
 the reply code, the enhanced status code (RFC 3463, e.g. ``5.7.139``),
 case-insensitive keywords of the server text, the kind of exception, the
 protocol and the stage, each condition being optional.
@@ -23,6 +29,7 @@ No Odoo import here: this module is tested without a database.
 
 import ast
 import imaplib
+import json
 import poplib
 import re
 import smtplib
@@ -31,6 +38,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .oauth import OAuthError
 from .translation import _lt
 
 PROTOCOLS = ("smtp", "imap", "pop3")
@@ -58,7 +66,7 @@ ANY_PROTOCOL_LABEL = "SMTP/IMAP/POP3"
 
 # Every template below may use exactly these placeholders; ``explain`` always
 # fills all of them (host and port are empty strings when unknown).
-PARAM_NAMES = ("protocol", "ports", "host", "port")
+PARAM_NAMES = ("protocol", "ports", "host", "port", "permissions")
 
 # Exception families ("sources") a rule can require.
 SOURCES = (
@@ -83,6 +91,7 @@ SOURCES = (
     "imap_abort",  # imaplib.IMAP4.abort
     "imap_readonly",  # imaplib.IMAP4.readonly
     "pop_error",  # poplib.error_proto
+    "oauth",  # tools.oauth.OAuthError (the provider's sign-in service)
     "text",  # a plain str / bytes
     "other",  # any other exception
 )
@@ -152,6 +161,8 @@ class Signal:
     enhanced_code: str | None
     text: str  # lower-cased, whitespace collapsed
     server_text: str
+    oauth: bool = False  # the sign-in used an OAuth 2.0 token
+    sasl_status: str | None = None  # "status" of the server's SASL JSON error challenge
 
 
 @dataclass(frozen=True)
@@ -266,7 +277,274 @@ def _greeting_not_numeric(signal):
 
 # --------------------------------------------------------------------------- the table
 
-RULES = (
+# --------------------------------------------------------------------------- OAuth 2.0
+
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
+_OAUTH_PERMISSIONS_HINT = (
+    "Microsoft: IMAP.AccessAsUser.All, POP.AccessAsUser.All, SMTP.Send and offline_access; "
+    "Google: https://mail.google.com/"
+)
+
+
+def _oauth_endpoint(*errors):
+    """An error of the provider's sign-in service with one of these OAuth error codes
+    (all of them when none is given)."""
+
+    def test(signal):
+        if signal.source != "oauth":
+            return False
+        return not errors or signal.text.split(" ", 1)[0] in errors
+
+    return test
+
+
+def _oauth_refusal(signal):
+    """A mail server refused an OAuth token (not the network, not a temporary reply)."""
+    if not signal.oauth or signal.source == "oauth":
+        return False
+    if signal.sasl_status:
+        return True
+    return signal.stage == "auth" and signal.source in (
+        "smtp_auth", "smtp_reply", "imap_error", "pop_error", "text",
+    ) and _permanent_reply(signal)  # fmt: skip
+
+
+def _oauth_scope_refusal(signal):
+    return _oauth_refusal(signal) and (
+        signal.sasl_status in ("insufficient_scope", "403") or "insufficient_scope" in signal.text
+    )
+
+
+REMEDY_SIGN_IN_AGAIN = _lt(
+    "Sign in again with the provider from the account (Sign in again). Mail for this "
+    "account waits until then."
+)
+REMEDY_OAUTH_ADMIN_SMTP_AUTH = _lt(
+    "A Microsoft 365 administrator must turn on Authenticated SMTP (SMTP AUTH), which "
+    "sending needs also with Sign in with Microsoft: for this mailbox in the Microsoft "
+    "365 admin center (Users > Active users > the user > Mail > Manage email apps > "
+    "Authenticated SMTP), or in Exchange Online PowerShell with \"Set-CASMailbox -Identity "
+    "<address> -SmtpClientAuthenticationDisabled $false\" (for the whole organisation: "
+    "\"Set-TransportConfig -SmtpClientAuthenticationDisabled $false\")."
+)
+
+OAUTH_RULES = (
+    # ---- the provider's sign-in service (token endpoint, authorize redirect)
+    Rule(
+        "oauth_unreachable",
+        _lt("The sign-in service of the e-mail provider could not be reached."),
+        _lt(
+            "Nothing to change: Odoo tries again later. If it keeps happening, check that "
+            "this Odoo server can reach the provider's sign-in service (a firewall or a "
+            "proxy may block it)."
+        ),
+        test=_oauth_endpoint("network"),
+        temporary=True,
+    ),
+    Rule(
+        "oauth_consent_missing",
+        _lt("The sign-in was cancelled or the requested permissions were declined."),
+        _lt(
+            "Sign in again and accept the permissions the provider asks for: without them "
+            "Odoo cannot read or send this mailbox's mail."
+        ),
+        test=_oauth_endpoint("access_denied"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_consent_missing",
+        _lt(
+            "The provider needs a consent (or another step in the browser) before Odoo may "
+            "access this mailbox."
+        ),
+        _lt(
+            "Sign in again and accept every permission the provider asks for. If the "
+            "provider says that an administrator must approve the application, ask your "
+            "organisation's administrator to grant consent for it (Microsoft Entra: "
+            "Enterprise applications > the application > Permissions > Grant admin "
+            "consent)."
+        ),
+        keywords=("consent_required", "interaction_required", "aadsts65001", "aadsts65004",
+                  "aadsts90094", "aadsts90008", "consent"),
+        test=_oauth_endpoint(),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_scope_missing",
+        _lt("The provider refused the permissions (scopes) Odoo asks for."),
+        _lt(
+            "An administrator must add the mail permissions to the application "
+            "registration at the provider (%(permissions)s), then the user signs in "
+            "again."
+        ),
+        test=_oauth_endpoint("invalid_scope"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_client_invalid",
+        _lt(
+            "The provider did not accept this database's application registration (the "
+            "client ID, the client secret or the redirect URL)."
+        ),
+        _lt(
+            "An administrator must check the client ID and the client secret in the "
+            "settings (a client secret expires: create a new one in Microsoft Entra or "
+            "Google Cloud if needed) and that the redirect URL registered at the provider "
+            "is exactly the one the settings show."
+        ),
+        test=_oauth_endpoint("invalid_client", "unauthorized_client", "invalid_request",
+                             "unsupported_grant_type", "unsupported_response_type",
+                             "redirect_uri_mismatch"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_sign_in_expired",
+        _lt("The sign-in with the provider has expired or was revoked."),
+        _lt(
+            "Sign in again with the provider from the account. With Google, sign-ins of an "
+            "application still in \"Testing\" expire after 7 days: an administrator should "
+            "publish it (Google Cloud console > OAuth consent screen > Publish app)."
+        ),
+        keywords=("token has been expired or revoked",),
+        test=_oauth_endpoint("invalid_grant"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_sign_in_revoked",
+        _lt(
+            "The provider revoked this account's sign-in (for example after a password "
+            "change, or by an administrator or a security policy)."
+        ),
+        REMEDY_SIGN_IN_AGAIN,
+        keywords=("revoked", "aadsts50173", "aadsts50076", "aadsts50079", "aadsts50057",
+                  "aadsts50053", "aadsts50126", "aadsts53003", "password", "disabled",
+                  "locked"),
+        test=_oauth_endpoint("invalid_grant"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_sign_in_expired",
+        _lt(
+            "The sign-in with the provider has expired (it was not used for too long, or "
+            "the provider limits how long it lasts)."
+        ),
+        REMEDY_SIGN_IN_AGAIN,
+        keywords=("expired", "inactivity", "aadsts700082", "aadsts70008", "aadsts700084"),
+        test=_oauth_endpoint("invalid_grant"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_sign_in_needed",
+        _lt("The provider no longer accepts this account's sign-in."),
+        REMEDY_SIGN_IN_AGAIN,
+        test=_oauth_endpoint("invalid_grant", "invalid_token", "login_required",
+                             "account_selection_required"),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_provider_unavailable",
+        _lt("The provider's sign-in service has a temporary problem."),
+        REMEDY_RETRY_LATER,
+        test=lambda s: _oauth_endpoint()(s) and (
+            s.text.split(" ", 1)[0] in ("server_error", "temporarily_unavailable", "slow_down")
+            or (s.code or 0) >= 500
+        ),
+        temporary=True,
+    ),
+    Rule(
+        "oauth_failed",
+        _lt("The provider's sign-in service answered with an error."),
+        _lt(
+            "Read the provider's answer below and sign in again. If it keeps happening, an "
+            "administrator should check the provider's settings (for another provider: its "
+            "authorize, token and userinfo addresses)."
+        ),
+        test=_oauth_endpoint(),
+        temporary=False,
+    ),
+    # ---- a mail server refused the token
+    Rule(
+        "smtp_auth_disabled",
+        _lt(
+            "Microsoft 365 refuses to send: SMTP sign-in (SMTP AUTH) is switched off for "
+            "this mailbox or for the whole organisation."
+        ),
+        REMEDY_OAUTH_ADMIN_SMTP_AUTH,
+        enhanced=("5.7.139", "5.7.30"),
+        test=lambda s: s.oauth,
+        temporary=False,
+    ),
+    Rule(
+        "smtp_auth_disabled",
+        _lt(
+            "Microsoft 365 refuses to send: SMTP sign-in (SMTP AUTH) is switched off for "
+            "this mailbox or for the whole organisation."
+        ),
+        REMEDY_OAUTH_ADMIN_SMTP_AUTH,
+        keywords=("smtpclientauthentication is disabled", "smtp auth is disabled",
+                  "smtpclientauthenticationdisabled"),
+        test=lambda s: s.oauth,
+        temporary=False,
+    ),
+    Rule(
+        "oauth_not_offered",
+        _lt("The %(protocol)s server does not offer sign-in with OAuth 2.0 (XOAUTH2)."),
+        _lt(
+            "Check the server name and the port: they must be the provider's (for example "
+            "outlook.office365.com or imap.gmail.com). For other servers, sign in with a "
+            "password instead."
+        ),
+        keywords=("offers no oauth 2.0 sign-in",),
+        temporary=False,
+    ),
+    Rule(
+        "oauth_scope_missing",
+        _lt(
+            "The %(protocol)s server refused the sign-in token: it lacks the permission "
+            "(scope) for %(protocol)s."
+        ),
+        _lt(
+            "Sign in again and accept every permission the provider asks for. An "
+            "administrator must make sure the application registration includes the mail "
+            "permissions (%(permissions)s)."
+        ),
+        test=_oauth_scope_refusal,
+        temporary=False,
+    ),
+    Rule(
+        "oauth_token_rejected",
+        _lt(
+            "The %(protocol)s server did not accept this account's sign-in token: it has "
+            "expired or was revoked, or it does not give access to this mailbox."
+        ),
+        _lt(
+            "Sign in again with the provider from the account. For a shared mailbox, the "
+            "person who signs in must have full access to it, and the account's address "
+            "must be the shared mailbox's address."
+        ),
+        test=_oauth_refusal,
+        temporary=False,
+    ),
+    # ---- password sign-in switched off (Microsoft 365 basic authentication)
+    Rule(
+        "basic_auth_disabled",
+        _lt(
+            "Microsoft 365 no longer accepts a password for this mailbox (basic "
+            "authentication is switched off)."
+        ),
+        _lt(
+            "Use Sign in with Microsoft (OAuth 2.0) for this account instead of the "
+            "password. Microsoft switches password sign-in for sending off in every "
+            "organisation by the end of 2026."
+        ),
+        enhanced=("5.7.30",),
+        keywords=("basic authentication is not supported", "basic authentication is disabled",
+                  "basicauthblocked"),
+        temporary=False,
+    ),
+)
+
+RULES = OAUTH_RULES + (
     # ---- certificates (before the generic TLS rules: it is an SSLError too)
     Rule(
         "certificate_invalid",
@@ -1040,6 +1318,7 @@ def _source_of(error):
     # Order matters: subclasses before their bases (SMTPException is an OSError,
     # SSLCertVerificationError is an SSLError, IMAP4.readonly is an abort...).
     checks = (
+        (OAuthError, "oauth"),
         (smtplib.SMTPAuthenticationError, "smtp_auth"),
         (smtplib.SMTPSenderRefused, "smtp_sender"),
         (smtplib.SMTPRecipientsRefused, "smtp_recipients"),
@@ -1099,7 +1378,7 @@ def _pick_recipient(recipients):
     return items[0] if items else (None, (None, ""))
 
 
-def _signal(error, protocol, stage):
+def _signal(error, protocol, stage, oauth=False):
     """Normalise any accepted input into a :class:`Signal`."""
     code = None
     text = ""
@@ -1129,6 +1408,9 @@ def _signal(error, protocol, stage):
             code = error.smtp_code
             text = _clean(error.smtp_error)
             server_text = _reply_text(code, error.smtp_error)
+        elif source == "oauth":
+            text = _clean(f"{error.error} {error.suberror} {error.description}")
+            server_text = _clean(str(error))
         else:
             server_text = text = _exception_text(error)
     else:
@@ -1136,8 +1418,14 @@ def _signal(error, protocol, stage):
         server_text = text = _clean(error)
     if not isinstance(code, int):
         code = None
-    enhanced = _ENHANCED.search(text)
+    enhanced = _ENHANCED.search(text) if source != "oauth" else None
     protocol = (protocol or "").lower() or _guess_protocol(source, text)
+    sasl_mechanism = getattr(error, "sasl_mechanism", None)
+    sasl_error = getattr(error, "sasl_error", None)
+    sasl_status = None
+    if isinstance(sasl_error, dict):
+        sasl_status = str(sasl_error.get("status") or "") or None
+        server_text = "%s %s" % (server_text, json.dumps(sasl_error, sort_keys=True))
     return Signal(
         source=source,
         protocol=protocol if protocol in PROTOCOLS else None,
@@ -1146,6 +1434,8 @@ def _signal(error, protocol, stage):
         enhanced_code=".".join(enhanced.groups()) if enhanced else None,
         text=text.lower(),
         server_text=server_text,
+        oauth=bool(oauth or sasl_mechanism in OAUTH_MECHANISMS),
+        sasl_status=sasl_status,
     )
 
 
@@ -1156,6 +1446,7 @@ def _params(protocol, host=None, port=None):
         or "; ".join("%s %s" % (PROTOCOL_LABELS[p], PORT_HINTS[p]) for p in PROTOCOLS),
         "host": host or "",
         "port": "" if port in (None, False, "") else str(port),
+        "permissions": _OAUTH_PERMISSIONS_HINT,
     }
 
 
@@ -1176,15 +1467,17 @@ def match_rule(signal):
     return None
 
 
-def explain(error, *, protocol=None, stage=None, host=None, port=None):
+def explain(error, *, protocol=None, stage=None, host=None, port=None, oauth=False):
     """Explain ``error`` (an exception, an SMTP ``(code, text)`` reply or server text).
 
     ``protocol`` is ``"smtp"``, ``"imap"`` or ``"pop3"`` (guessed from the exception
     when omitted); ``stage`` is where it happened (``"connect"``, ``"tls"``,
     ``"auth"``, ``"sender"``, ``"recipient"``, ``"data"``, ``"list"``, ``"fetch"``,
     ``"append"``, ``"send"``). ``host`` / ``port`` only go into ``params``.
+    ``oauth``: the account signs in with an OAuth 2.0 token (also known from a
+    ``TokenRefused`` exception), so a refused sign-in is about the token.
     """
-    signal = _signal(error, protocol, stage)
+    signal = _signal(error, protocol, stage, oauth)
     rule = match_rule(signal)
     params = _params(signal.protocol, host, port)
     if rule is None:
