@@ -651,13 +651,15 @@ def copy_missing_files(source, target):
     """Copy the files of filestore ``source`` that ``target`` lacks; return how many.
 
     Filestore files are named after their content's checksum, so a file of the same
-    name is the same file: nothing is ever overwritten.
+    name is the same file: nothing is ever overwritten. Odoo's ``checklist/`` (files
+    its garbage collector is to look at) is the target's own business.
     """
     copied = 0
     for path in Path(source).rglob("*"):
-        if not path.is_file():
+        relative = path.relative_to(source)
+        if not path.is_file() or relative.parts[0] == "checklist":
             continue
-        dest = Path(target) / path.relative_to(source)
+        dest = Path(target) / relative
         if dest.exists():
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)

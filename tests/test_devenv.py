@@ -205,9 +205,12 @@ def test_copy_missing_files_never_overwrites(devenv, tmp_path):
     (source / "ab" / "ab1").write_bytes(b"one")
     (source / "cd").mkdir()
     (source / "cd" / "cd2").write_bytes(b"two")
+    (source / "checklist" / "cd").mkdir(parents=True)
+    (source / "checklist" / "cd" / "cd2").write_bytes(b"")
     (target / "ab").mkdir(parents=True)
     (target / "ab" / "ab1").write_bytes(b"kept")
     assert devenv.copy_missing_files(source, target) == 1
+    assert not (target / "checklist").exists(), "the garbage collector's own list"
     assert (target / "ab" / "ab1").read_bytes() == b"kept"
     assert (target / "cd" / "cd2").read_bytes() == b"two"
     assert devenv.copy_missing_files(source, target) == 0
