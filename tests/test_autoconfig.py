@@ -10,7 +10,9 @@ answers when there is no configuration at all. Fetching talks HTTPS to a server 
 127.0.0.1 whose certificate comes from a private CA.
 """
 
+import socket
 import time
+from functools import partial
 
 import pytest
 
@@ -372,14 +374,52 @@ def test_urls_in_thunderbirds_order():
 
 # -- fetching over HTTPS ------------------------------------------------------------
 
+# The HTTPS server of these tests is on loopback, which fetch() refuses by default.
+fetch = partial(autoconfig.fetch, allow_private=True)
+
+
+@pytest.mark.parametrize("host, public", [
+    ("8.8.8.8", True), ("2001:4860:4860::8888", True),
+    ("127.0.0.1", False), ("::1", False), ("10.1.2.3", False), ("192.168.0.10", False),
+    ("172.16.5.4", False), ("169.254.169.254", False), ("100.64.0.1", False),
+    ("0.0.0.0", False), ("fe80::1", False), ("fd00::1", False),
+])
+def test_public_host(host, public):
+    assert autoconfig.public_host(host) is public
+
+
+def test_public_host_needs_every_address_public():
+    def resolve(addresses):
+        return lambda host, port, type: [(socket.AF_INET, type, 6, "", (a, port))
+                                         for a in addresses]
+
+    assert autoconfig.public_host("a.example", resolve(["93.184.216.34"]))
+    assert not autoconfig.public_host("b.example", resolve(["93.184.216.34", "10.0.0.5"]))
+    assert not autoconfig.public_host("c.example", resolve([]))
+
+    def unknown(host, port, type):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    assert not autoconfig.public_host("d.example", unknown)
+
+
+def test_the_servers_own_network_is_never_asked(https_server):
+    """A user typing anna@<an internal name> must not make Odoo fetch from its network."""
+    https_server.routes["/mail/config-v1.1.xml"] = (200, MAILCOW_PANEL.encode())
+    for host in ("127.0.0.1", "localhost"):
+        url = f"https://{host}:{https_server.port}/mail/config-v1.1.xml"
+        assert autoconfig.fetch(url, 5, verify=https_server.ca_file) is None
+    assert https_server.requests == []
+    assert fetch(https_server.url("/mail/config-v1.1.xml"), 5, https_server.ca_file)
+
 
 def test_fetch_verifies_the_certificate(https_server):
     https_server.routes["/mail/config-v1.1.xml"] = (200, MAILCOW_PANEL.encode())
     url = https_server.url("/mail/config-v1.1.xml?emailaddress=" + ADDRESS)
-    assert autoconfig.fetch(url, 5, verify=https_server.ca_file) == MAILCOW_PANEL.encode()
+    assert fetch(url, 5, verify=https_server.ca_file) == MAILCOW_PANEL.encode()
     assert https_server.requests == ["/mail/config-v1.1.xml?emailaddress=" + ADDRESS]
     # The system's CAs do not know the private CA: nothing is read.
-    assert autoconfig.fetch(url, 5) is None
+    assert fetch(url, 5) is None
 
 
 def test_fetch_https_only_and_bounded(https_server):
@@ -393,16 +433,16 @@ def test_fetch_https_only_and_bounded(https_server):
         "/slow": lambda handler: time.sleep(3) or (200, b"<clientConfig/>"),
     })
     ca = https_server.ca_file
-    assert autoconfig.fetch(https_server.url("/missing"), 5, ca) is None
-    assert autoconfig.fetch(https_server.url("/huge"), 5, ca) is None
-    assert autoconfig.fetch(https_server.url("/to-https"), 5, ca) == CPANEL_CONCRETE.encode()
-    assert autoconfig.fetch(https_server.url("/to-http"), 5, ca) is None
-    assert autoconfig.fetch(https_server.url("/loop"), 5, ca) is None
+    assert fetch(https_server.url("/missing"), 5, ca) is None
+    assert fetch(https_server.url("/huge"), 5, ca) is None
+    assert fetch(https_server.url("/to-https"), 5, ca) == CPANEL_CONCRETE.encode()
+    assert fetch(https_server.url("/to-http"), 5, ca) is None
+    assert fetch(https_server.url("/loop"), 5, ca) is None
     assert https_server.requests.count("/loop") == 4, "three redirects followed, no more"
     plain = f"http://127.0.0.1:{https_server.port}/mail/config-v1.1.xml"
     requests_before = len(https_server.requests)
-    assert autoconfig.fetch(plain, 5, ca) is None
+    assert fetch(plain, 5, ca) is None
     assert len(https_server.requests) == requests_before, "plain HTTP is never asked"
     started = time.monotonic()
-    assert autoconfig.fetch(https_server.url("/slow"), 0.5, ca) is None
+    assert fetch(https_server.url("/slow"), 0.5, ca) is None
     assert time.monotonic() - started < 2

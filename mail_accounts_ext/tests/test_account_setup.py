@@ -1,11 +1,13 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import socket
+from functools import partial
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..tools import autoconfig
 from ..wizards.mail_account_link import DEFAULT_LINK_MODELS, LINK_MODELS_PARAM
 from ..wizards.mail_account_setup import MailAccountSetup
 from .common import MailAccountsCommon, MailServersCase
@@ -69,6 +71,7 @@ class TestAccountSetup(MailServersCase):
         options = {
             "timeout": 3.0, "nameservers": [], "resolver": _unknown_name,
             "autoconfig_urls": (self.https.url("/{domain}/mail/config-v1.1.xml"),),
+            "fetch": partial(autoconfig.fetch, allow_private=True),
             "verify": self.servers.ca_file,
         }
         self.startPatcher(patch.object(MailAccountSetup, "_discovery_options",

@@ -35,10 +35,14 @@ authentication methods signs in with a password (this addon has no OAuth, Kerber
 or NTLM); a server that the provider restricts to its own network
 (``<restriction>client-IP-address</restriction>``) only when there is no other.
 
-Documents with a DTD are refused before parsing (no entity expansion of any kind).
+Documents with a DTD are refused before parsing (no entity expansion of any kind). The
+address is typed by any user and the request leaves from the Odoo server: hosts that
+resolve to loopback, private or link-local addresses are never asked.
 """
 
+import ipaddress
 import re
+import socket
 import xml.etree.ElementTree as ET
 from urllib.parse import quote, urlsplit
 
@@ -167,16 +171,35 @@ def urls(domain, address, templates=URL_TEMPLATES):
             for template in templates]
 
 
-def fetch(url, timeout, verify=True, max_redirects=3):
+def public_host(host, resolve=socket.getaddrinfo):
+    """Whether every address ``host`` resolves to is a public (global) one.
+
+    The address domain is typed by any user and the request leaves from the Odoo
+    server: it must not reach the server's own network (loopback, private ranges,
+    link-local cloud metadata...).
+    """
+    try:
+        infos = resolve(host, 443, type=socket.SOCK_STREAM)
+        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    except (OSError, ValueError, UnicodeError):
+        return False
+    return bool(addresses) and all(address.is_global for address in addresses)
+
+
+def fetch(url, timeout, verify=True, max_redirects=3, allow_private=False):
     """The body of ``url`` (HTTPS only, at most :data:`MAX_BYTES`), or None.
 
     ``verify``: True (the system's CAs) or the path of a CA bundle. Redirects are
-    followed (at most ``max_redirects``) only to HTTPS URLs.
+    followed (at most ``max_redirects``) only to HTTPS URLs. Hosts that resolve to
+    non-public addresses are not asked unless ``allow_private`` (tests on loopback).
     """
     import requests  # imported late: the rest of this module is standard library only
 
     for _hop in range(max_redirects + 1):
-        if urlsplit(url).scheme != "https":
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            return None
+        if not allow_private and not public_host(parts.hostname):
             return None
         try:
             with requests.get(url, timeout=timeout, verify=verify, stream=True,
