@@ -8,6 +8,8 @@ under ``.dev/`` in the repository (ignored by git):
                        runtime and test dependencies; Odoo itself is put on its
                        path with a ``.pth`` file (Odoo is found, never copied);
 - ``.dev/pg``          a private PostgreSQL cluster on a unix socket;
+- ``.dev/filestore``   Odoo's data dir: the files (attachments) of the cluster's
+                       databases, next to the cluster they belong to;
 - ``.dev/mail``        the demo mail servers (dovecot, aiosmtpd) of ``run``;
 - ``.dev/logs``        Odoo logs of the last test run;
 - ``.dev/test-summary.json``  counts of the last test run.
@@ -20,6 +22,8 @@ import argparse
 import ast
 import contextlib
 import hashlib
+import http.client
+import importlib.util
 import json
 import os
 import re
@@ -28,7 +32,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +44,9 @@ DEV = ROOT / ".dev"
 VENV = Path(os.environ.get("MAE_VENV") or DEV / "venv")
 PG_DIR = Path(os.environ.get("MAE_PG_DIR") or DEV / "pg")
 DB_PREFIX = os.environ.get("MAE_DB_PREFIX", "mae")
+# Odoo's data dir (filestores, sessions) lives next to the cluster whose databases own
+# the files: a worktree that shares a cluster shares its filestores too.
+DATA_DIR = Path(os.environ.get("MAE_DATA_DIR") or PG_DIR.parent / "filestore")
 PG_DATA = PG_DIR / "data"
 PG_SOCKET = PG_DIR / "run"
 PG_PORT = int(os.environ.get("MAE_PG_PORT", "54329"))
@@ -261,13 +270,59 @@ def db_exists(name):
     return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
 
 
+def filestore_path(db, data_dir=None):
+    """The filestore of database ``db`` (Odoo: ``<data dir>/filestore/<db>``)."""
+    return Path(data_dir or DATA_DIR) / "filestore" / db
+
+
+def find_filestore(db):
+    """The filestore of ``db``: in the data dir, else where an older devenv.py kept it.
+
+    Older versions kept it in the data dir of the checkout that built the database
+    (``.dev/filestore`` beside the cluster, or this checkout's) and left a template's
+    files under its build name ``<db>_build``.
+    """
+    places = []
+    for data_dir in (DATA_DIR, PG_DIR.parent / "filestore", DEV / "filestore"):
+        if data_dir not in places:
+            places.append(data_dir)
+    for name in (db, f"{db}_build"):
+        for data_dir in places:
+            path = filestore_path(name, data_dir)
+            if path.is_dir():
+                return path
+    return None
+
+
+def stored_file_count(db):
+    """How many attachments of ``db`` have their content in the filestore."""
+    out = psql("SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL", db=db)
+    return int(out or 0)
+
+
 def drop_db(name):
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(filestore_path(name), ignore_errors=True)
 
 
 def copy_db(template, name):
+    """A new database ``name`` copied from ``template``, with the template's files.
+
+    As Odoo's own database duplication: the filestore is copied with the database,
+    or the copy's attachments (avatars, assets...) would point at missing files.
+    """
     drop_db(name)
     psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    source = find_filestore(template)
+    target = filestore_path(name)
+    if source:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, target)
+    elif stored_file_count(name):
+        say(f"WARNING: the files of template {template} are missing (it was built by an "
+            f"older devenv.py): attachments of {name} point at nothing. Run "
+            f"'python3 dev/devenv.py drop-templates' once to rebuild the templates.")
+    return target
 
 
 # ---------------------------------------------------------------------------
@@ -284,7 +339,7 @@ def odoo_cmd(odoo_src, db, *args, http_port=None, addons_root=ROOT, subcommand=N
     cmd = [venv_python(), Path(odoo_src) / "odoo-bin", *([subcommand] if subcommand else []),
            f"--addons-path={Path(odoo_src) / 'addons'},{addons_root}",
            f"--db_host={PG_SOCKET}", f"--db_port={PG_PORT}", f"--db_user={DB_USER}",
-           "-d", db, "--db-filter", f"^{db}$", f"--data-dir={DEV / 'filestore'}"]
+           "-d", db, "--db-filter", f"^{db}$", f"--data-dir={DATA_DIR}"]
     if http_port:
         cmd += [f"--http-port={http_port}", "--http-interface=127.0.0.1"]
     else:
@@ -292,17 +347,73 @@ def odoo_cmd(odoo_src, db, *args, http_port=None, addons_root=ROOT, subcommand=N
     return cmd + list(args)
 
 
-def odoo_run(odoo_src, db, args, log_name, http_port=None, addons_root=ROOT):
-    """Run Odoo to completion; return (returncode, log text)."""
+def odoo_run(odoo_src, db, args, log_name, http_port=None, progress=None, addons_root=ROOT):
+    """Run Odoo to completion; return (returncode, log text).
+
+    ``progress``: what is being done, e.g. "building the template": the modules Odoo
+    loads are then reported every few seconds (see :func:`run_with_progress`).
+    ``addons_root``: the folder that holds the addon (the previous release's in an upgrade).
+    """
     LOGS.mkdir(parents=True, exist_ok=True)
     log_file = LOGS / f"{log_name}.log"
     cmd = odoo_cmd(odoo_src, db, *args, f"--logfile={log_file}", http_port=http_port,
                    addons_root=addons_root)
     if log_file.exists():
         log_file.unlink()
-    proc = run(cmd, check=False, env=pg_env())
+    if progress:
+        returncode = run_with_progress(cmd, log_file, progress, env=pg_env())
+    else:
+        returncode = run(cmd, check=False, env=pg_env()).returncode
     text = log_file.read_text(errors="replace") if log_file.exists() else ""
-    return proc.returncode, text
+    return returncode, text
+
+
+# Odoo logs "Loading module <name> (<index>/<count>)" (INFO) for each module it
+# installs or updates, once per pass over the module graph.
+LOADING_RE = re.compile(r" odoo\.modules\.loading: Loading module (\S+) \((\d+)/(\d+)\)")
+PROGRESS_EVERY = 5.0
+
+
+def loading_progress(log_text):
+    """``(modules loaded, last module, its index, graph size)`` from an Odoo log.
+
+    ``(0, None, 0, 0)`` before the first module.
+    """
+    matches = LOADING_RE.findall(log_text)
+    if not matches:
+        return 0, None, 0, 0
+    name, index, count = matches[-1]
+    return len({m[0] for m in matches}), name, int(index), int(count)
+
+
+def progress_line(what, log_text, seconds):
+    """The line printed while a long Odoo run is going on."""
+    loaded, name, index, count = loading_progress(log_text)
+    if not loaded:
+        return f"{what}: starting Odoo... ({seconds:.0f} s)"
+    return (f"{what}: still building... {loaded} modules loaded, now {name} "
+            f"({index}/{count}), {seconds:.0f} s")
+
+
+def run_with_progress(cmd, log_file, what, env=None, every=PROGRESS_EVERY, poll=0.5):
+    """Run ``cmd`` (which writes ``log_file``) and report its progress every ``every``
+    seconds with :func:`progress_line`; return its exit code."""
+    started = time.monotonic()
+    proc = subprocess.Popen([str(c) for c in cmd], env=env)
+    next_report = started + every
+    while True:
+        try:
+            returncode = proc.wait(timeout=poll)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        now = time.monotonic()
+        if returncode is not None:
+            say(f"{what}: done in {now - started:.0f} s")
+            return returncode
+        if now >= next_report:
+            text = Path(log_file).read_text(errors="replace") if Path(log_file).exists() else ""
+            say(progress_line(what, text, now - started))
+            next_report = now + every
 
 
 def template_name(odoo_src, demo):
@@ -315,16 +426,30 @@ def ensure_template(odoo_src, demo):
     name = template_name(odoo_src, demo)
     if db_exists(name):
         return name
-    say(f"building database template {name} ({DEPENDS}, demo={'yes' if demo else 'no'})")
-    args = ["-i", DEPENDS, "--stop-after-init", "--log-level=warn"]
+    say(f"building database template {name} ({DEPENDS}, demo={'yes' if demo else 'no'}); "
+        "this takes a minute or two, once")
+    args = ["-i", DEPENDS, "--stop-after-init", "--log-level=info"]
     if not demo:
         args.append("--without-demo=all")
-    rc, log = odoo_run(odoo_src, name + "_build", args, f"template-{'demo' if demo else 'nodemo'}")
+    build = f"{name}_build"
+    rc, log = odoo_run(odoo_src, build, args, f"template-{'demo' if demo else 'nodemo'}",
+                       progress="building the template")
     if rc != 0:
         print(log[-5000:])
         raise SystemExit(f"building the template database failed (rc={rc})")
-    psql(f'ALTER DATABASE "{name}_build" RENAME TO "{name}"')
+    psql(f'ALTER DATABASE "{build}" RENAME TO "{name}"')
+    shutil.rmtree(filestore_path(name), ignore_errors=True)
+    if filestore_path(build).is_dir():
+        filestore_path(build).rename(filestore_path(name))
     return name
+
+
+def drop_templates():
+    """Drop the template databases (and their files): the next run builds them again."""
+    names = psql("SELECT datname FROM pg_database WHERE datname LIKE 'mae\\_tpl\\_%'")
+    for name in filter(None, names.splitlines()):
+        say(f"dropping template {name}")
+        drop_db(name)
 
 
 # ---------------------------------------------------------------------------
@@ -607,6 +732,99 @@ DEMO_MAIL_USERS = [
 ]
 
 
+def wait_for_port(host, port, timeout, is_alive=lambda: True, every=0.2):
+    """True once something accepts TCP connections on ``host:port``; False when
+    ``is_alive()`` says the server died, or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return True
+        if not is_alive():
+            return False
+        time.sleep(every)
+    return False
+
+
+def wait_until_ready(url, is_alive, timeout=1800, every=1.0):
+    """True once ``url`` answers HTTP 200; False when ``is_alive()`` turns False
+    (the server exited) or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException), \
+                urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our URL
+            if response.status == 200:
+                return True
+        if not is_alive():
+            return False
+        time.sleep(every)
+    return False
+
+
+def ready_line(port):
+    return f"Ready: http://localhost:{port} \N{EM DASH} admin / admin"
+
+
+def announce_when_ready(port, proc):
+    """Print :func:`ready_line` once Odoo serves its login page (in a thread)."""
+    def watch():
+        url = f"http://127.0.0.1:{port}/web/login"
+        if wait_until_ready(url, lambda: proc.poll() is None):
+            print(f"\n{ready_line(port)}\n", flush=True)
+
+    thread = threading.Thread(target=watch, name="ready-line", daemon=True)
+    thread.start()
+    return thread
+
+
+def copy_missing_files(source, target):
+    """Copy the files of filestore ``source`` that ``target`` lacks; return how many.
+
+    Filestore files are named after their content's checksum, so a file of the same
+    name is the same file: nothing is ever overwritten. Odoo's ``checklist/`` (files
+    its garbage collector is to look at) is the target's own business.
+    """
+    copied = 0
+    for path in Path(source).rglob("*"):
+        relative = path.relative_to(source)
+        if not path.is_file() or relative.parts[0] == "checklist":
+            continue
+        dest = Path(target) / relative
+        if dest.exists():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+        copied += 1
+    return copied
+
+
+def dev_module(name):
+    """A module of dev/ (they are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def seed_demo_mailboxes(mail_dir, is_alive):
+    """Put the demo e-mails of ``dev/demo_mail.py`` into the demo mailboxes (once)."""
+    port = int(dict(item.split("=") for item in DEMO_MAIL_PORTS.split(","))["imap"])
+    if not wait_for_port("127.0.0.1", port, 60, is_alive):
+        say("WARNING: the demo mail servers did not start: mailboxes not seeded")
+        return
+    users = {}
+    for spec in DEMO_MAIL_USERS:
+        login, password, _email = spec.split(":")
+        users[login] = password
+    try:
+        added, kept = dev_module("demo_mail").seed(
+            "127.0.0.1", port, users, Path(mail_dir) / "demo-mail-seeded.json")
+    except Exception as error:  # pylint: disable=broad-except  # a demo nicety, never fatal
+        say(f"WARNING: seeding the demo mailboxes failed: {error}")
+        return
+    say(f"demo mailboxes: {added} e-mails added, {kept} already seeded "
+        f"({', '.join(sorted(users))})")
+
+
 def cmd_run(args):
     odoo_src, why = find_odoo()
     if not odoo_src:
@@ -635,19 +853,28 @@ def cmd_run(args):
                     "--base-dir", mail_dir, "--ports", DEMO_MAIL_PORTS]
         for user in DEMO_MAIL_USERS:
             mail_cmd += ["--user", user]
-        procs.append(subprocess.Popen([str(c) for c in mail_cmd], start_new_session=True))
+        mail_proc = subprocess.Popen([str(c) for c in mail_cmd], start_new_session=True)
+        procs.append(mail_proc)
+        seed_demo_mailboxes(mail_dir, lambda: mail_proc.poll() is None)
         if not db_exists(DEMO_DB):
             copy_db(ensure_template(odoo_src, demo=True), DEMO_DB)
             extra = ["-i", ADDON]
         else:
+            # A demo database copied by an older devenv.py lacks the template's files.
+            template = template_name(odoo_src, demo=True)
+            source = find_filestore(template) if db_exists(template) else None
+            if source and copy_missing_files(source, filestore_path(DEMO_DB)):
+                say(f"restored the template's files missing in {DEMO_DB}")
             extra = ["-u", ADDON]
-        say(f"starting Odoo on http://localhost:{args.port} (database {DEMO_DB}, admin/admin)")
+        say(f"starting Odoo on http://localhost:{args.port} (database {DEMO_DB}, admin/admin)"
+            + ("; installing the addon first" if extra[0] == "-i" else ""))
         cmd = odoo_cmd(odoo_src, DEMO_DB, *extra, http_port=None)
         cmd.remove("--no-http")
         cmd += [f"--http-port={args.port}"]
-        procs.append(subprocess.Popen([str(c) for c in cmd], env=pg_env(),
-                                      start_new_session=True))
-        procs[-1].wait()
+        odoo = subprocess.Popen([str(c) for c in cmd], env=pg_env(), start_new_session=True)
+        procs.append(odoo)
+        announce_when_ready(args.port, odoo)
+        odoo.wait()
     except KeyboardInterrupt:
         say("stopping")
     finally:
@@ -749,6 +976,8 @@ def main(argv=None):
     p_run.add_argument("--stop-db", action="store_true", help="stop PostgreSQL on exit")
     sub.add_parser("setup", help="only set up the environment")
     sub.add_parser("pg-stop", help="stop the private PostgreSQL cluster")
+    sub.add_parser("drop-templates",
+                   help="drop the template databases; the next run builds them again")
     sub.add_parser("i18n", help="regenerate the .pot and merge it into pl.po and uk.po")
     sub.add_parser("screenshots", help="run the tours and save the README screenshots")
     args = parser.parse_args(argv)
@@ -762,6 +991,10 @@ def main(argv=None):
         return cmd_screenshots(args)
     if args.command == "pg-stop":
         pg_stop()
+        return 0
+    if args.command == "drop-templates":
+        pg_start()
+        drop_templates()
         return 0
     return cmd_setup(args)
 

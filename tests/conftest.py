@@ -71,3 +71,24 @@ def oauth_mailservers(oauth_server):
         yield servers
     finally:
         servers.stop()
+
+
+@pytest.fixture(scope="session")
+def loopback_certs(tmp_path_factory):
+    """A private CA and a server certificate for 127.0.0.1 (the harness' own kind)."""
+    from mail_accounts_ext.tests import mailservers as harness
+
+    return harness._ensure_certs(str(tmp_path_factory.mktemp("certs")), "127.0.0.1")
+
+
+@pytest.fixture
+def https_server(loopback_certs):
+    """An HTTPS server on 127.0.0.1 serving ``routes``; its CA is ``ca_file``."""
+    from mail_accounts_ext.tests.https_server import HttpsServer
+
+    server = HttpsServer(loopback_certs["server_cert"], loopback_certs["server_key"])
+    server.ca_file = loopback_certs["ca_file"]
+    try:
+        yield server
+    finally:
+        server.close()

@@ -1,8 +1,14 @@
-"""The dev environment script: finding Odoo, and skipping its suite loudly without it."""
+"""The dev environment script: finding Odoo, skipping its suite loudly without it, progress
+while it builds databases, filestores copied with databases, the ready line."""
 
+import http.server
 import importlib.util
 import os
+import socket
 import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
@@ -115,3 +121,192 @@ def test_missing_mail_servers_fail_a_run_that_requires_them(monkeypatch):
         harness.check_available(Skip)
     monkeypatch.setattr(harness, "missing_requirements", lambda: [])
     assert harness.check_available(Skip) is None
+
+
+# -- progress while Odoo builds a database --------------------------------------------
+
+LOADING_LOG = (
+    "2026-01-01 10:00:00,000 1 INFO tpl odoo.modules.loading: loading 1 modules...\n"
+    "2026-01-01 10:00:00,100 1 INFO tpl odoo.modules.loading: Loading module base (1/1)\n"
+    "2026-01-01 10:00:09,000 1 INFO tpl odoo.modules.loading: loading 58 modules...\n"
+    "2026-01-01 10:00:09,100 1 INFO tpl odoo.modules.loading: Loading module web (2/58)\n"
+    "2026-01-01 10:00:12,000 1 INFO tpl odoo.modules.registry: module web: creating tables\n"
+    "2026-01-01 10:00:20,000 1 INFO tpl odoo.modules.loading: Loading module mail (14/58)\n"
+)
+
+
+def test_loading_progress(devenv):
+    assert devenv.loading_progress("") == (0, None, 0, 0)
+    assert devenv.loading_progress(LOADING_LOG) == (3, "mail", 14, 58)
+    line = devenv.progress_line("building the template", LOADING_LOG, 41.6)
+    assert line == ("building the template: still building... 3 modules loaded, "
+                    "now mail (14/58), 42 s")
+    assert "starting Odoo" in devenv.progress_line("building", "", 3)
+
+
+def test_run_with_progress_reports_while_running(devenv, tmp_path, capsys):
+    """A slow command writing an Odoo-like log: progress lines while it runs, then done."""
+    log = tmp_path / "build.log"
+    script = (
+        "import sys, time\n"
+        "lines = open(sys.argv[2]).read().splitlines(True)\n"
+        "with open(sys.argv[1], 'w') as log:\n"
+        "    for line in lines:\n"
+        "        log.write(line); log.flush(); time.sleep(0.25)\n"
+        "sys.exit(3)\n"
+    )
+    source = tmp_path / "source.log"
+    source.write_text(LOADING_LOG)
+    code = devenv.run_with_progress([sys.executable, "-c", script, log, source], log,
+                                    "building the template", every=0.3, poll=0.05)
+    assert code == 3
+    out = capsys.readouterr().out.splitlines()
+    progress = [line for line in out if "still building" in line]
+    assert progress, out
+    assert "now mail (14/58)" in progress[-1] or "now web (2/58)" in progress[-1]
+    assert out[-1].startswith("[devenv] building the template: done in")
+
+
+# -- databases copied with their files ----------------------------------------------------
+
+@pytest.fixture
+def fake_cluster(devenv, tmp_path, monkeypatch):
+    """devenv with its data dirs in tmp_path and psql recorded instead of run."""
+    calls = []
+    stored = {"count": "0"}
+
+    def psql(sql, db="postgres"):
+        calls.append(sql)
+        return stored["count"] if "ir_attachment" in sql else ""
+
+    monkeypatch.setattr(devenv, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(devenv, "PG_DIR", tmp_path / "cluster" / "pg")
+    monkeypatch.setattr(devenv, "DEV", tmp_path / "checkout")
+    monkeypatch.setattr(devenv, "psql", psql)
+    return devenv, calls, stored
+
+
+def _files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_copy_db_copies_the_filestore(fake_cluster):
+    devenv, calls, _stored = fake_cluster
+    template = devenv.filestore_path("tpl")
+    (template / "ab").mkdir(parents=True)
+    (template / "ab" / "ab12cd").write_bytes(b"avatar")
+    (template / "checklist").mkdir()
+    target = devenv.copy_db("tpl", "copy")
+    assert target == devenv.DATA_DIR / "filestore" / "copy"
+    assert _files(target) == ["ab/ab12cd"]
+    assert (target / "ab" / "ab12cd").read_bytes() == b"avatar"
+    assert calls[-1] == 'CREATE DATABASE "copy" TEMPLATE "tpl"'
+    # A new copy replaces the old one and its files; dropping removes them.
+    (target / "stale").write_text("from an earlier run")
+    devenv.copy_db("tpl", "copy")
+    assert _files(target) == ["ab/ab12cd"]
+    devenv.drop_db("copy")
+    assert not target.exists()
+    assert _files(template) == ["ab/ab12cd"], "the template keeps its files"
+
+
+def test_template_files_found_where_older_versions_left_them(fake_cluster):
+    """Built by an older devenv.py: in the cluster's checkout, under the build name."""
+    devenv, _calls, _stored = fake_cluster
+    legacy = devenv.filestore_path("tpl_build", devenv.PG_DIR.parent / "filestore")
+    (legacy / "0f").mkdir(parents=True)
+    (legacy / "0f" / "0f99").write_bytes(b"logo")
+    assert devenv.find_filestore("tpl") == legacy
+    assert _files(devenv.copy_db("tpl", "copy")) == ["0f/0f99"]
+
+
+def test_template_without_files_warns(fake_cluster, capsys):
+    devenv, _calls, stored = fake_cluster
+    stored["count"] = "152"
+    devenv.copy_db("tpl", "copy")
+    out = capsys.readouterr().out
+    assert "files of template tpl are missing" in out and "drop-templates" in out
+    stored["count"] = "0"
+    devenv.copy_db("tpl", "copy")
+    assert "missing" not in capsys.readouterr().out, "no files, nothing to say"
+
+
+def test_template_build_keeps_its_files(fake_cluster, monkeypatch):
+    devenv, calls, _stored = fake_cluster
+    monkeypatch.setattr(devenv, "db_exists", lambda name: False)
+    monkeypatch.setattr(devenv, "template_name", lambda src, demo: "tpl_demo")
+    seen = {}
+
+    def odoo_run(odoo_src, db, args, log_name, http_port=None, progress=None):
+        seen.update(db=db, args=args, progress=progress)
+        built = devenv.filestore_path(db) / "aa"
+        built.mkdir(parents=True)
+        (built / "aa11").write_bytes(b"image")
+        return 0, ""
+
+    monkeypatch.setattr(devenv, "odoo_run", odoo_run)
+    assert devenv.ensure_template("/odoo", demo=True) == "tpl_demo"
+    assert seen["db"] == "tpl_demo_build" and seen["progress"]
+    assert "--log-level=info" in seen["args"], "progress needs Odoo's module lines"
+    assert calls[-1] == 'ALTER DATABASE "tpl_demo_build" RENAME TO "tpl_demo"'
+    assert _files(devenv.filestore_path("tpl_demo")) == ["aa/aa11"]
+    assert not devenv.filestore_path("tpl_demo_build").exists()
+
+
+def test_copy_missing_files_never_overwrites(devenv, tmp_path):
+    source, target = tmp_path / "src", tmp_path / "dst"
+    (source / "ab").mkdir(parents=True)
+    (source / "ab" / "ab1").write_bytes(b"one")
+    (source / "cd").mkdir()
+    (source / "cd" / "cd2").write_bytes(b"two")
+    (source / "checklist" / "cd").mkdir(parents=True)
+    (source / "checklist" / "cd" / "cd2").write_bytes(b"")
+    (target / "ab").mkdir(parents=True)
+    (target / "ab" / "ab1").write_bytes(b"kept")
+    assert devenv.copy_missing_files(source, target) == 1
+    assert not (target / "checklist").exists(), "the garbage collector's own list"
+    assert (target / "ab" / "ab1").read_bytes() == b"kept"
+    assert (target / "cd" / "cd2").read_bytes() == b"two"
+    assert devenv.copy_missing_files(source, target) == 0
+
+
+# -- the ready line -------------------------------------------------------------------------
+
+class _SlowLogin(http.server.BaseHTTPRequestHandler):
+    """Answers 503 to the first requests (Odoo still loading), then 200."""
+
+    answers = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        status = self.answers.pop(0) if self.answers else 200
+        self.send_response(status if self.path == "/web/login" else 404)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_ready_once_the_login_page_answers(devenv):
+    _SlowLogin.answers = [503, 503]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/web/login"
+        assert devenv.wait_until_ready(url, lambda: True, timeout=10, every=0.05)
+        assert not _SlowLogin.answers, "it waited for the 200"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert devenv.ready_line(8069) == "Ready: http://localhost:8069 \N{EM DASH} admin / admin"
+
+
+def test_not_ready_when_odoo_exits(devenv):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    assert not devenv.wait_until_ready(f"http://127.0.0.1:{port}/web/login", lambda: False,
+                                       timeout=30, every=0.05)
+    assert not devenv.wait_for_port("127.0.0.1", port, 30, lambda: False, every=0.05)
+    assert time.monotonic() - started < 5

@@ -13,13 +13,15 @@ import socket
 import struct
 import threading
 import time
+from functools import partial
 
 import pytest
 
-from mail_accounts_ext.tools import discovery, dns, presets
+from mail_accounts_ext.tools import autoconfig, discovery, dns, presets
 from mail_accounts_ext.tools.discovery import Discovery, InvalidAddressError, discover
 
 MX, SRV = dns.TYPE_MX, dns.TYPE_SRV
+REAL_FETCH = autoconfig.fetch  # the autouse fixture below replaces it
 
 
 # --------------------------------------------------------------------------
@@ -234,6 +236,21 @@ TABLE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def published_configs(monkeypatch):
+    """No domain here publishes a configuration; never reach the Internet for one.
+
+    (``tests/test_autoconfig.py`` serves real ones over HTTPS on loopback.)
+    """
+    asked = []
+
+    def fetch(url, timeout, verify=True):
+        asked.append(url)
+
+    monkeypatch.setattr(autoconfig, "fetch", fetch)
+    return asked
+
+
 @pytest.fixture(scope="module")
 def server():
     srv = DnsServer(TABLE)
@@ -408,8 +425,9 @@ def _sleeping_resolver(_host):
         ("taras@i.ua", "i_ua"), ("taras@meta.ua", "meta_ua"),
     ],
 )
-def test_preset_from_address_domain(address, code):
+def test_preset_from_address_domain(address, code, published_configs):
     result = discover(address, resolver=_no_network, probe=_no_network, nameservers=[])
+    assert not published_configs
     assert isinstance(result, Discovery)
     assert (result.source, result.preset_code) == ("preset", code)
     preset = presets.get_preset(code)
@@ -426,9 +444,15 @@ def test_preset_with_display_name_and_case():
     assert result.settings["imap"] == {"host": "imap.wp.pl", "port": 993, "security": "ssl"}
 
 
-def test_mx_google(server):
+def test_mx_google(server, published_configs):
     result = discover("boss@google-hosted.example", nameservers=[server.address],
                       resolver=_no_network)
+    assert sorted(published_configs) == [
+        "https://autoconfig.google-hosted.example/mail/config-v1.1.xml"
+        "?emailaddress=boss@google-hosted.example",
+        "https://google-hosted.example/.well-known/autoconfig/mail/config-v1.1.xml"
+        "?emailaddress=boss@google-hosted.example",
+    ], "the published configuration is looked for first"
     assert (result.source, result.preset_code) == ("mx", "gmail")
     assert result.message == discovery.MSG_MX
     assert result.params == {"provider": "Gmail", "host": "aspmx.l.google.com"}
@@ -552,6 +576,93 @@ def test_shorter_timeout_is_honoured(silent):
                       resolver=_sleeping_resolver)
     assert result.source == "manual"
     assert time.monotonic() - start < 0.9
+
+
+# -- the domain's published configuration (HTTPS on loopback) -------------------------
+
+PUBLISHED = """<clientConfig version="1.1"><emailProvider id="hoster">
+<displayName>Hoster Panel</displayName>
+<incomingServer type="imap"><hostname>mail.hoster.example</hostname><port>993</port>
+<socketType>SSL</socketType><authentication>password-cleartext</authentication>
+<username>%EMAILADDRESS%</username></incomingServer>
+<outgoingServer type="smtp"><hostname>mail.hoster.example</hostname><port>587</port>
+<socketType>STARTTLS</socketType><username>%EMAILLOCALPART%</username></outgoingServer>
+</emailProvider></clientConfig>"""
+
+
+def _published(https_server):
+    """discover() options pointing both places of publication at the HTTPS server."""
+    return {
+        "autoconfig_urls": (
+            https_server.url("/autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={address}"),
+            https_server.url("/{domain}/.well-known/autoconfig/mail/config-v1.1.xml"),
+        ),
+        "fetch": partial(REAL_FETCH, allow_private=True),  # the server is on loopback
+        "verify": https_server.ca_file,
+    }
+
+
+def test_published_configuration_wins_over_mx(server, https_server):
+    """A Google-hosted domain whose panel publishes other servers: the panel is right."""
+    https_server.routes["/autoconfig.google-hosted.example/mail/config-v1.1.xml"] = (
+        200, PUBLISHED.encode())
+    result = discover("boss@google-hosted.example", nameservers=[server.address],
+                      resolver=_no_network, **_published(https_server))
+    assert (result.source, result.preset_code) == ("autoconfig", None)
+    assert result.message == discovery.MSG_AUTOCONFIG
+    assert result.params == {"domain": "google-hosted.example", "provider": "Hoster Panel"}
+    assert result.settings["imap"] == {"host": "mail.hoster.example", "port": 993,
+                                       "security": "ssl"}
+    assert result.settings["smtp"]["port"] == 587
+    assert (result.settings["login"], result.settings["smtp_login"]) == (
+        "boss@google-hosted.example", "boss")
+    assert ("/autoconfig.google-hosted.example/mail/config-v1.1.xml"
+            "?emailaddress=boss@google-hosted.example") in https_server.requests
+
+
+@pytest.mark.parametrize("first", [None, (404, b"no"), (200, b"<html>It works!</html>")])
+def test_well_known_place_when_the_first_has_nothing(server, https_server, first):
+    if first:
+        https_server.routes["/autoconfig.srvmail.example/mail/config-v1.1.xml"] = first
+    https_server.routes["/srvmail.example/.well-known/autoconfig/mail/config-v1.1.xml"] = (
+        200, PUBLISHED.encode())
+    result = discover("sam@srvmail.example", nameservers=[server.address],
+                      resolver=_no_network, **_published(https_server))
+    assert result.source == "autoconfig"
+    assert result.settings["imap"]["host"] == "mail.hoster.example"
+
+
+def test_first_place_wins_when_both_publish(server, https_server):
+    other = PUBLISHED.replace("mail.hoster.example", "other.hoster.example")
+    https_server.routes["/autoconfig.srvmail.example/mail/config-v1.1.xml"] = (
+        200, PUBLISHED.encode())
+    https_server.routes["/srvmail.example/.well-known/autoconfig/mail/config-v1.1.xml"] = (
+        200, other.encode())
+    result = discover("sam@srvmail.example", nameservers=[server.address],
+                      resolver=_no_network, **_published(https_server))
+    assert result.settings["imap"]["host"] == "mail.hoster.example"
+
+
+@pytest.mark.parametrize("trouble", ["slow", "untrusted"])
+def test_mx_when_the_publication_is_slow_or_untrusted(server, https_server, trouble):
+    route = "/autoconfig.google-hosted.example/mail/config-v1.1.xml"
+    options = _published(https_server)
+    if trouble == "slow":
+        https_server.routes[route] = lambda handler: time.sleep(5) or (200, PUBLISHED.encode())
+    else:
+        https_server.routes[route] = (200, PUBLISHED.encode())
+        options["verify"] = True  # the system's CAs: the private CA is unknown
+    started = time.monotonic()
+    result = discover("boss@google-hosted.example", timeout=2.0, nameservers=[server.address],
+                      resolver=_no_network, **options)
+    assert (result.source, result.preset_code) == ("mx", "gmail")
+    assert time.monotonic() - started < 2.2
+
+
+def test_no_publication_looked_for_without_places(server, published_configs):
+    result = discover("boss@google-hosted.example", nameservers=[server.address],
+                      resolver=_no_network, autoconfig_urls=())
+    assert result.source == "mx" and not published_configs
 
 
 @pytest.mark.parametrize(

@@ -300,7 +300,31 @@ def test_kind(error, protocol, stage, kind):
 
 def test_case_table_is_large_enough():
     assert len(CASES) >= 40
-    assert {case[4] for case in CASES} >= set(errors.KINDS)
+    # dns_unavailable needs known_host: test_dns_of_a_known_provider_host below.
+    assert {case[4] for case in CASES} >= set(errors.KINDS) - {"dns_unavailable"}
+
+
+@pytest.mark.parametrize("error", [
+    socket.gaierror(-2, "Name or service not known"),
+    socket.gaierror(-3, "Temporary failure in name resolution"),
+    socket.gaierror(-5, "No address associated with hostname"),
+    "[Errno -3] Temporary failure in name resolution",
+])
+def test_dns_of_a_known_provider_host(error):
+    """imap.gmail.com exists: failing to look it up means this machine has no DNS."""
+    known = explain(error, protocol="imap", stage="connect", host="imap.gmail.com",
+                    port=993, known_host=True)
+    assert known.kind == "dns_unavailable" and known.temporary
+    text = format_plain(known)
+    assert "imap.gmail.com" in text and "no working name resolution (DNS)" in text
+    assert "not the problem" in text
+    # Any other host: the name may simply be mistyped.
+    other = explain(error, protocol="imap", stage="connect", host="imap.gmial.com", port=993)
+    assert other.kind == "dns_failed"
+    # Other failures of a known host keep their own explanation.
+    refused = explain(ConnectionRefusedError(111, "Connection refused"), protocol="imap",
+                      stage="connect", host="imap.gmail.com", known_host=True)
+    assert refused.kind == "connection_refused"
 
 
 # (id, error, protocol, stage, expected temporary flag)

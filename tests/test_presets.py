@@ -288,3 +288,15 @@ def test_invalid_definitions_are_rejected():
     with pytest.raises(ValueError):
         Preset(code="x", name="X", login="number")
 
+
+
+def test_known_hosts_and_matching_servers():
+    assert presets.is_known_host("imap.gmail.com")
+    assert presets.is_known_host("SMTP.Gmail.com.")
+    assert not presets.is_known_host("imap.gmial.com")
+    assert not presets.is_known_host("")
+    gmail = presets.get_preset("gmail")
+    assert presets.matches_servers(gmail, "imap.gmail.com", "smtp.gmail.com")
+    assert presets.matches_servers(gmail, "pop.gmail.com", "")
+    assert not presets.matches_servers(gmail, "mail.firma.example", "smtp.gmail.com")
+    assert not presets.matches_servers(gmail, "", False)

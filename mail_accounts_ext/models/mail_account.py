@@ -556,7 +556,8 @@ class MailAccount(models.Model):
                                         protocol=label))
                 continue
             explanation = errors.explain(result.error, protocol=result.protocol,
-                                         stage=result.stage, host=host, port=port)
+                                         stage=result.stage, host=host, port=port,
+                                         known_host=presets.is_known_host(host))
             failures.append((result.protocol, explanation))
             lines.append(self.env._("%(protocol)s: %(explanation)s", protocol=label,
                                     explanation=self._explain_text(explanation)))

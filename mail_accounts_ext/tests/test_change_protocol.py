@@ -281,3 +281,39 @@ class TestChangeProtocol(MailboxCase):
         account, _address = self._new_mailbox(self.user_owner, "switch.fresh", protocol="pop3")
         with self.assertRaises(UserError):
             account.with_user(self.user_owner).action_change_protocol()
+
+    def test_owner_without_an_email_address(self):
+        """The user's own profile has no address: the switch does not need one."""
+        user = new_test_user(self.env, login="mae_no_email", email=False, name="Olena Bez Pošty",
+                             groups="base.group_user,project.group_project_user")
+        self.assertFalse(user.partner_id.email)
+        account, address = self._pop3_with_drafts("switch.noemail", 2, user=user)
+        wizard = self._switch(account, user=user)
+        self.assertEqual(wizard.step, "copy")
+        new = wizard.new_account_id
+        self.assertEqual((new.email, new.incoming_protocol), (address, "imap"))
+        self.assertFalse(account.active)
+        for record in (account, new):
+            note = record.message_ids.filtered(lambda m: "archived" in (m.body or ""))
+            self.assertEqual(len(note), 1, record.name)
+            self.assertEqual(note.author_id, user.partner_id)
+            self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+        wizard.with_user(user).action_copy()
+        self.assertEqual(len(self.servers.messages(address, "Drafts")), 2)
+
+    def test_provider_of_other_servers_not_proposed(self):
+        """An account saved as "Gmail" that uses other servers (a Gmail address changed to
+        another domain by older versions): its other protocol is not Gmail's."""
+        self.roles_account.sudo().preset = "gmail"
+        values = self.env["mail.account.change.protocol"]._settings_for_other_protocol(
+            self.roles_account)
+        self.assertNotIn("incoming_host", values, "the old account's server stays")
+        self.assertEqual(values["incoming_port"], 143, "IMAP's port for its STARTTLS")
+        self.assertNotIn("Gmail", values["discovery_message"])
+        self._open_wizard(self.roles_account)  # checks the host: the old server
+        # A real Gmail account does get Gmail's server of the other protocol.
+        gmail = self.env["mail.account"].new({
+            "preset": "gmail", "incoming_protocol": "imap", "incoming_host": "imap.gmail.com",
+            "incoming_security": "ssl", "smtp_host": "smtp.gmail.com"})
+        values = self.env["mail.account.change.protocol"]._settings_for_other_protocol(gmail)
+        self.assertEqual((values["incoming_host"], values["incoming_port"]), ("pop.gmail.com", 995))

@@ -67,7 +67,11 @@ class TestTours(TourScreenshotsMixin, HttpCase):
         account = self.env["mail.account"].search([("owner_id", "=", operator.id)])
         self.assertEqual(len(account), 1, "only the passing test saved an account")
         self.assertEqual(account.email, email)
-        self.assertEqual(account.preset, "wp")
+        self.assertEqual(account.incoming_login, "tour.operator", "WP's user name, kept")
+        # The servers typed after "Manual settings" are not WP's: the account does not
+        # claim to be a WP one (Change protocol would propose WP's servers).
+        self.assertFalse(account.preset)
+        self.assertEqual(account.sender_name, "Tour Owner")
         self.assertEqual(account.state, "tested")
 
 

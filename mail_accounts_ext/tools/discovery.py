@@ -4,15 +4,20 @@
 :func:`discover` tries, in this order, sharing one deadline:
 
 1. ``preset``: a known provider for the address domain (no network);
-2. ``mx``: the domain's MX hosts belong to a known provider (e.g. a company
+2. ``autoconfig``: the configuration the domain publishes for mail programs, as
+   Thunderbird reads it (``https://autoconfig.<domain>/mail/config-v1.1.xml``, then
+   ``https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml``, see
+   :mod:`autoconfig`); hosting panels publish it for their customers' domains.
+   It is fetched while the MX records are looked up, and wins over them;
+3. ``mx``: the domain's MX hosts belong to a known provider (e.g. a company
    domain hosted by Google or Microsoft);
-3. ``srv``: DNS service records (RFC 6186, RFC 8314): ``_imaps._tcp``,
+4. ``srv``: DNS service records (RFC 6186, RFC 8314): ``_imaps._tcp``,
    ``_imap._tcp``, ``_pop3s._tcp``, ``_pop3._tcp``, ``_submissions._tcp``,
    ``_submission._tcp``; a target of ``"."`` means "not offered";
-4. ``guess``: the usual names ``imap.``/``pop.``/``pop3.``/``smtp.``/``mail.``
+5. ``guess``: the usual names ``imap.``/``pop.``/``pop3.``/``smtp.``/``mail.``
    + domain, only those that resolve (and, given a ``probe``, accept a TCP
    connection on the chosen port);
-5. ``manual``: nothing found, the user enters the servers.
+6. ``manual``: nothing found, the user enters the servers.
 
 The result's ``settings`` is the dict described in ``presets`` (see
 :func:`presets.settings_from_preset`); ``message`` is an untranslated ``_lt``
@@ -20,8 +25,8 @@ template to be translated by the caller with ``params``.
 
 The whole call returns within ``timeout`` seconds, also without any network or
 with a hanging resolver: every step gets a share of the remaining time, and the
-blocking calls (DNS, ``getaddrinfo``, probes) run in daemon threads that are
-simply abandoned at the deadline.
+blocking calls (DNS, ``getaddrinfo``, HTTPS, probes) run in daemon threads that
+are simply abandoned at the deadline.
 """
 
 import socket
@@ -31,12 +36,16 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from functools import partial
 
-from . import dns, presets
+from . import autoconfig, dns, presets
 from .translation import _lt
 
-SOURCES = ("preset", "mx", "srv", "guess", "manual")
+SOURCES = ("preset", "autoconfig", "mx", "srv", "guess", "manual")
 
 MSG_PRESET = _lt("Settings for %(provider)s found from the address domain.")
+MSG_AUTOCONFIG = _lt(
+    "Settings found in the configuration that %(domain)s publishes for mail programs "
+    "(%(provider)s)."
+)
 MSG_MX = _lt("Settings for %(provider)s found from the domain's mail exchanger (%(host)s).")
 MSG_SRV = _lt("Settings found from the DNS service records of %(domain)s.")
 MSG_GUESS = _lt("Guessed the usual server names for %(domain)s; please check them.")
@@ -64,6 +73,7 @@ GUESS_PREFIXES = {
 }
 
 # Share of the total timeout each network step may use at most.
+_AUTOCONFIG_SHARE = 0.5
 _MX_SHARE = 0.35
 _SRV_SHARE = 0.35
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -142,6 +152,9 @@ def discover(
     probe=None,
     clock=time.monotonic,
     nameservers=None,
+    autoconfig_urls=autoconfig.URL_TEMPLATES,
+    fetch=None,
+    verify=True,
 ):
     """Find settings for ``address`` within ``timeout`` seconds (see module doc).
 
@@ -149,6 +162,10 @@ def discover(
     OSError (or returns falsy) otherwise; default ``socket.getaddrinfo``.
     ``probe(host, port, timeout) -> bool``: optional TCP check of guessed servers.
     ``nameservers``: passed to :mod:`dns` (None: ``/etc/resolv.conf``).
+    ``autoconfig_urls``: templates of the published configuration's places
+    (``{domain}``, ``{address}``); empty: not looked for. ``fetch(url, timeout,
+    verify) -> bytes or None`` downloads one (default :func:`autoconfig.fetch`),
+    ``verify`` is True or the CA bundle that HTTPS certificates must chain to.
     Raises :class:`InvalidAddressError` (a ValueError) for unusable input.
     """
     addr, _local, domain = parse_address(address)
@@ -172,7 +189,17 @@ def discover(
             presets.settings_from_preset(preset, addr), preset.code,
         )
 
+    # The published configuration is fetched while the MX records are looked up.
+    published = _Background(partial(
+        _from_autoconfig, domain, addr, autoconfig_urls, fetch or autoconfig.fetch, verify,
+        budget(_AUTOCONFIG_SHARE)))
     found = _from_mx(domain, budget(_MX_SHARE), nameservers)
+    config = published.result(budget(_AUTOCONFIG_SHARE))
+    if config:
+        settings, provider = config
+        return result("autoconfig", MSG_AUTOCONFIG, {"domain": domain, "provider": provider},
+                      settings)
+
     if found:
         preset, host = found
         return result(
@@ -237,6 +264,44 @@ def _run_parallel(calls, seconds):
 
 
 _FAILED = object()
+
+
+class _Background:
+    """Run ``call`` in a daemon thread now; :meth:`result` waits a bounded time."""
+
+    def __init__(self, call):
+        self._value = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, args=(call,), daemon=True).start()
+
+    def _run(self, call):
+        try:
+            self._value = call()
+        except Exception:  # any failure just means "not found"
+            self._value = None
+        finally:
+            self._done.set()
+
+    def result(self, seconds):
+        """The call's value, or None if it failed or is still running after ``seconds``."""
+        return self._value if self._done.wait(max(0.0, seconds)) else None
+
+
+def _from_autoconfig(domain, addr, templates, fetch, verify, seconds):
+    """``(settings, provider name)`` from the domain's published configuration."""
+    if seconds <= 0 or not templates:
+        return None
+    places = autoconfig.urls(domain, addr, templates)
+    bodies = _run_parallel({url: partial(fetch, url, seconds, verify) for url in places},
+                           seconds)
+    for url in places:
+        if not bodies.get(url):
+            continue
+        try:
+            return autoconfig.parse(bodies[url], addr)
+        except autoconfig.AutoconfigError:
+            continue
+    return None
 
 
 def _from_mx(domain, seconds, nameservers):

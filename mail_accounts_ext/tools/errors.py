@@ -1261,7 +1261,21 @@ UNKNOWN_REMEDY = _lt(
     "password)."
 )
 
-KINDS = tuple(dict.fromkeys([rule.kind for rule in RULES] + ["unknown"]))
+# A name that exists for sure (a known provider's server) could not be looked up:
+# the DNS of the machine running Odoo is broken, not the user's settings.
+DNS_UNAVAILABLE_MESSAGE = _lt(
+    "This Odoo server could not look up %(host)s, the %(protocol)s server of a "
+    "well-known provider, which does exist: this Odoo server has no working name "
+    "resolution (DNS)."
+)
+DNS_UNAVAILABLE_REMEDY = _lt(
+    "The account settings are not the problem. Ask the administrator of this Odoo "
+    "server to fix its DNS settings (name servers) or its Internet access, then test "
+    "again."
+)
+
+KINDS = tuple(dict.fromkeys(
+    [rule.kind for rule in RULES] + ["dns_unavailable", "unknown"]))
 
 SERVER_SAID = _lt("(Server said: %(server_text)s)")
 
@@ -1467,7 +1481,8 @@ def match_rule(signal):
     return None
 
 
-def explain(error, *, protocol=None, stage=None, host=None, port=None, oauth=False):
+def explain(error, *, protocol=None, stage=None, host=None, port=None, oauth=False,
+            known_host=False):
     """Explain ``error`` (an exception, an SMTP ``(code, text)`` reply or server text).
 
     ``protocol`` is ``"smtp"``, ``"imap"`` or ``"pop3"`` (guessed from the exception
@@ -1476,10 +1491,23 @@ def explain(error, *, protocol=None, stage=None, host=None, port=None, oauth=Fal
     ``"append"``, ``"send"``). ``host`` / ``port`` only go into ``params``.
     ``oauth``: the account signs in with an OAuth 2.0 token (also known from a
     ``TokenRefused`` exception), so a refused sign-in is about the token.
+    ``known_host``: ``host`` is a server of a known provider (it exists), so a name
+    that cannot be looked up means this machine has no DNS (``dns_unavailable``).
     """
     signal = _signal(error, protocol, stage, oauth)
     rule = match_rule(signal)
     params = _params(signal.protocol, host, port)
+    if known_host and host and rule is not None and rule.kind == "dns_failed":
+        return Explanation(
+            kind="dns_unavailable",
+            server_text=signal.server_text,
+            message=DNS_UNAVAILABLE_MESSAGE,
+            remedy=DNS_UNAVAILABLE_REMEDY,
+            params=params,
+            temporary=True,
+            code=signal.code,
+            enhanced_code=signal.enhanced_code,
+        )
     if rule is None:
         return Explanation(
             kind="unknown",

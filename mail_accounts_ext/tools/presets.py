@@ -350,6 +350,12 @@ PRESETS = (
 
 _BY_CODE = {preset.code: preset for preset in PRESETS}
 _BY_DOMAIN = {domain: preset for preset in PRESETS for domain in preset.domains}
+_KNOWN_HOSTS = frozenset(
+    server.host
+    for preset in PRESETS
+    for server in (preset.imap, preset.pop3, preset.smtp)
+    if server
+)
 # Longest suffix first, so "olc.protection.outlook.com" wins over "outlook.com".
 _MX_SUFFIXES = sorted(
     ((suffix, preset) for preset in PRESETS for suffix in preset.mx_suffixes),
@@ -359,6 +365,18 @@ _MX_SUFFIXES = sorted(
 
 def _normalize_host(name: str) -> str:
     return (name or "").strip().rstrip(".").lower()
+
+
+def is_known_host(host: str) -> bool:
+    """Whether ``host`` is a server name of a preset (a name that surely exists)."""
+    return _normalize_host(host) in _KNOWN_HOSTS
+
+
+def matches_servers(preset: Preset, *hosts: str) -> bool:
+    """Whether every non-empty host of ``hosts`` is one of ``preset``'s servers."""
+    own = {server.host for server in (preset.imap, preset.pop3, preset.smtp) if server}
+    names = [_normalize_host(host) for host in hosts if host]
+    return bool(names) and all(name in own for name in names)
 
 
 def get_preset(code: str) -> Preset | None:

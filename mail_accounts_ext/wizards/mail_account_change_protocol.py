@@ -77,6 +77,9 @@ class MailAccountChangeProtocol(models.TransientModel):
         protocol = "pop3" if account.incoming_protocol == "imap" else "imap"
         values = {"incoming_protocol": protocol}
         preset = presets.get_preset(account.preset) if account.preset else None
+        if preset and not presets.matches_servers(preset, account.incoming_host,
+                                                  account.smtp_host):
+            preset = None  # the account does not use this provider's servers
         server = preset and getattr(preset, protocol, None)
         if server:
             values.update(incoming_host=server.host, incoming_port=server.port,
@@ -136,7 +139,9 @@ class MailAccountChangeProtocol(models.TransientModel):
         summary = "\n".join(lines)
         body = Markup("<br/>").join(html_escape(line) for line in lines)
         for account in (old, new):
-            account.message_post(body=body, subtype_xmlid="mail.mt_note")
+            # A log note, by the user: message_post would require an e-mail address on
+            # the user's own profile, which has nothing to do with this account.
+            account._message_log(body=body)
         vals = {"new_account_id": new.id, "summary": summary, "step": "done",
                 "incoming_password": False, "smtp_password": False}
         if new.incoming_protocol == "imap":

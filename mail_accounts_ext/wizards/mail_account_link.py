@@ -5,6 +5,13 @@ from odoo.exceptions import UserError
 
 # Document models that make no sense as a target for an e-mail of the mailbox.
 EXCLUDED_MODELS = {"mail.account", "mail.thread", "mail.thread.blacklist", "res.users"}
+# The documents users link mail to, in this order, when the system parameter below
+# is not set; models of modules that are not installed are left out.
+LINK_MODELS_PARAM = "mail_accounts_ext.link_models"
+DEFAULT_LINK_MODELS = (
+    "res.partner", "crm.lead", "sale.order", "purchase.order", "account.move",
+    "project.project", "project.task", "hr.employee",
+)
 
 
 class MailAccountLink(models.TransientModel):
@@ -29,17 +36,46 @@ class MailAccountLink(models.TransientModel):
 
     @api.model
     def _selection_target_model(self):
-        models_ = self.env["ir.model"].sudo().search(
-            [("is_mail_thread", "=", True), ("transient", "=", False),
-             ("model", "not in", list(EXCLUDED_MODELS))], order="name")
-        return [(model.model, model.name) for model in models_
-                if model.model in self.env and self.env[model.model].has_access("read")]
+        """The business documents e-mails can be linked to (see :meth:`_link_models`)
+        that the user may read, in the configured order."""
+        return [(name, self._link_model_label(name)) for name in self._link_models()
+                if self.env[name].has_access("read")]
+
+    @api.model
+    def _link_model_names(self):
+        """The configured model names (system parameter, else the defaults), as written."""
+        value = self.env["ir.config_parameter"].sudo().get_param(LINK_MODELS_PARAM)
+        if not value:
+            return list(DEFAULT_LINK_MODELS)
+        return list(dict.fromkeys(name.strip() for name in value.replace("\n", ",").split(",")
+                                  if name.strip()))
+
+    @api.model
+    def _link_models(self):
+        """The configured models that are installed documents with a chatter."""
+        thread = self.pool["mail.thread"]
+        return [
+            name for name in self._link_model_names()
+            if name in self.env and name not in EXCLUDED_MODELS
+            and not self.env[name]._transient and not self.env[name]._abstract
+            and isinstance(self.env[name], thread)
+        ]
+
+    @api.model
+    def _link_model_label(self, name):
+        if name == "account.move":
+            return self.env._("Invoice or Bill")
+        return self.env["ir.model"]._get(name).name or name
 
     def action_link(self):
         self.ensure_one()
         record = self.record_ref
         if not record or not record.exists():
             raise UserError(self.env._("Choose the document to post the e-mails to."))
+        if record._name not in self._link_models():
+            raise UserError(self.env._(
+                "E-mails cannot be linked to %(kind)s: choose one of the documents offered.",
+                kind=self.env["ir.model"]._get(record._name).name or record._name))
         record.check_access("read")
         self.message_ids.check_access("read")
         for message in self.message_ids:

@@ -1,13 +1,18 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize
 
-from ..models.mail_account import PROTOCOL_SELECTION, SECURITY_SELECTION
-from ..tools import discovery, presets, protocol_lock
+from ..models.mail_account import CA_FILE_PARAM, PROTOCOL_SELECTION, SECURITY_SELECTION
+from ..tools import discovery, presets, protocol_lock, setup_form
 
-DISCOVERY_TIMEOUT = 2.0
+DISCOVERY_TIMEOUT = 3.0
+# Discovery results whose servers are shown only after "Manual settings"; guessed
+# server names are shown at once, to be checked.
+FOUND_SOURCES = ("preset", "autoconfig", "mx", "srv")
 
 
 class MailAccountSetup(models.TransientModel):
@@ -20,7 +25,7 @@ class MailAccountSetup(models.TransientModel):
     protocol_locked = fields.Boolean(related="account_id.protocol_locked")
     name = fields.Char(string="Account Name")
     email = fields.Char(string="E-mail Address", required=True)
-    sender_name = fields.Char()
+    sender_name = fields.Char(help="The name recipients see next to the address.")
     account_type = fields.Selection(
         [("personal", "Personal"), ("company", "Company")], string="Type",
         required=True, default="personal",
@@ -33,10 +38,26 @@ class MailAccountSetup(models.TransientModel):
         "res.company", required=True, default=lambda self: self.env.company,
         domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
     )
-    can_manage_company = fields.Boolean(compute="_compute_can_manage_company")
+    # The default too: the form's first onchange takes defaults and never computes a
+    # field that depends on no other field (the owner would stay read-only).
+    can_manage_company = fields.Boolean(
+        compute="_compute_can_manage_company",
+        default=lambda self: self.env.user.has_group("base.group_system"),
+    )
     preset = fields.Selection(selection=lambda self: presets.selection(), string="Provider")
     discovery_message = fields.Char(readonly=True)
     provider_notes = fields.Text(readonly=True)
+    auto_values = fields.Char(
+        help="Technical: what was filled in automatically from the address (JSON), so "
+        "that a new address replaces it and keeps what was typed by hand.",
+    )
+    settings_found = fields.Boolean(
+        help="The servers come from the provider or from discovery: shown on demand.",
+    )
+    manual_settings = fields.Boolean(
+        help="Show and change the servers, ports and user names.",
+    )
+    server_summary = fields.Char(compute="_compute_server_summary", string="Servers")
     incoming_protocol = fields.Selection(PROTOCOL_SELECTION, required=True, default="imap")
     incoming_host = fields.Char(string="Incoming Server")
     incoming_port = fields.Integer(default=993)
@@ -66,77 +87,189 @@ class MailAccountSetup(models.TransientModel):
     )
     test_message = fields.Text(string="Test Result", readonly=True)
 
+    # ------------------------------------------------------------------
+    # DEFAULTS
+    # ------------------------------------------------------------------
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "sender_name" in fields_list and not values.get("sender_name"):
+            values["sender_name"] = self._default_sender_name(
+                values.get("account_type"), values.get("owner_id"), values.get("company_id"))
+            if "auto_values" in fields_list:
+                values["auto_values"] = json.dumps({"sender_name": values["sender_name"]})
+        return values
+
+    @api.model
+    def _default_sender_name(self, account_type, owner_id, company_id):
+        """The name recipients see: the owner's, the company's for a company account."""
+        if account_type == "company":
+            return self.env["res.company"].browse(company_id or self.env.company.id).name
+        owner = self.env["res.users"].browse(owner_id) if owner_id else self.env.user
+        return owner.name or False
+
+    # ------------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------------
     @api.depends_context("uid")
     def _compute_can_manage_company(self):
         self.can_manage_company = self.env.user.has_group("base.group_system")
+
+    @api.depends("incoming_protocol", "incoming_host", "incoming_port", "incoming_security",
+                 "smtp_host", "smtp_port", "smtp_security")
+    def _compute_server_summary(self):
+        labels = dict(self._fields["incoming_security"]._description_selection(self.env))
+        for wizard in self:
+            parts = [
+                self.env._("%(protocol)s: %(host)s, port %(port)s (%(security)s)",
+                           protocol=protocol, host=host, port=port,
+                           security=labels.get(security, security))
+                for protocol, host, port, security in (
+                    ((wizard.incoming_protocol or "").upper(), wizard.incoming_host,
+                     wizard.incoming_port, wizard.incoming_security),
+                    ("SMTP", wizard.smtp_host, wizard.smtp_port, wizard.smtp_security),
+                )
+                if host
+            ]
+            wizard.server_summary = " · ".join(parts) or False
 
     # ------------------------------------------------------------------
     # ONCHANGES: presets and discovery fill the settings
     # ------------------------------------------------------------------
     @api.onchange("email")
     def _onchange_email(self):
+        """A new address: everything derived from the old one follows the new one."""
         address = email_normalize(self.email or "")
         if not address:
             return
-        if not self.name:
-            self.name = address
+        auto = self._auto()
+        if not self.name or self.name == auto.get("name"):
+            self.name = auto["name"] = address
+            self.auto_values = json.dumps(auto)
         if self.account_id and self.account_id.email == self.email:
             return
         try:
-            found = discovery.discover(address, timeout=DISCOVERY_TIMEOUT)
+            found = discovery.discover(address, **self._discovery_options())
         except ValueError:
             return
         self.discovery_message = self.account_id._translate_template(found.message, found.params)
-        if found.preset_code:
-            self.preset = found.preset_code
-        if found.source != "manual":
-            self._apply_settings(found.settings, address)
+        known = found.source != "manual"
+        values, auto = setup_form.address_changed(
+            self._form_values(), auto, found.address or address,
+            found.settings if known else None, found.preset_code, self.protocol_locked)
+        if known:
+            auto["servers"] = self._offered_servers(found.settings)
+        elif values.get("preset"):  # the provider the user picked, for the new address
+            auto["servers"] = self._offered_servers(presets.settings_from_preset(
+                presets.get_preset(values["preset"]), address))
+        else:
+            auto.pop("servers", None)
+        self._write_form(values, auto)
+        self.settings_found = found.source in FOUND_SOURCES or bool(values.get("preset"))
 
     @api.onchange("preset")
     def _onchange_preset(self):
+        """A provider the user picks fills its servers for the address."""
         address = email_normalize(self.email or "") or ""
-        settings = self.env["mail.account"]._preset_settings(self.preset, address)
-        if settings:
-            self._apply_settings(settings, address)
+        auto = self._auto()
+        values, auto = setup_form.preset_chosen(self._form_values(), auto, address,
+                                                self.preset, self.protocol_locked)
+        if values:
+            preset = presets.get_preset(self.preset)
+            auto["servers"] = self._offered_servers(presets.settings_from_preset(preset, address))
+            self._write_form(values, auto)
+            self.settings_found = True
 
     @api.onchange("incoming_protocol", "incoming_security")
     def _onchange_incoming_security(self):
-        preset = presets.get_preset(self.preset) if self.preset else None
-        server = preset and getattr(preset, self.incoming_protocol or "", None)
-        if server and server.security == self.incoming_security:
-            self.incoming_host, self.incoming_port = server.host, server.port
+        current, auto = self._form_values(), self._auto()
+        keys = ("incoming_protocol", "incoming_host", "incoming_port", "incoming_security")
+        if setup_form.kept_automatic(current, auto, keys):
+            return  # just filled in from the address or the provider
+        server = (auto.get("servers") or {}).get(self.incoming_protocol or "")
+        if server and (server["security"] == self.incoming_security
+                       or self.incoming_protocol != auto.get("incoming_protocol")):
+            self.incoming_host, self.incoming_port, self.incoming_security = (
+                server["host"], server["port"], server["security"])
+            written = keys
         elif self.incoming_protocol and self.incoming_security:
             self.incoming_port = presets.default_port(self.incoming_protocol,
                                                       self.incoming_security)
+            written = ("incoming_protocol", "incoming_port", "incoming_security")
+        else:
+            return
+        auto.update({key: self[key] for key in written})
+        self.auto_values = json.dumps(auto)
 
     @api.onchange("smtp_security")
     def _onchange_smtp_security(self):
-        if self.smtp_security:
+        current, auto = self._form_values(), self._auto()
+        if self.smtp_security and not setup_form.kept_automatic(
+                current, auto, ("smtp_host", "smtp_port", "smtp_security")):
             self.smtp_port = presets.default_port("smtp", self.smtp_security)
 
-    def _apply_settings(self, settings, address):
-        """Fill the form from a presets/discovery settings dict."""
-        protocol = self.incoming_protocol or "imap"
-        if not settings.get(protocol):
-            protocol = "imap" if settings.get("imap") else "pop3"
-        incoming = settings.get(protocol)
-        if incoming and not (self.protocol_locked and protocol != self.incoming_protocol):
-            self.incoming_protocol = protocol
-            self.incoming_host = incoming["host"]
-            self.incoming_port = incoming["port"]
-            self.incoming_security = incoming["security"]
-        smtp = settings.get("smtp")
-        if smtp:
-            self.smtp_host, self.smtp_port, self.smtp_security = (
-                smtp["host"], smtp["port"], smtp["security"])
-        self.incoming_login = settings.get("login") or address
-        self.smtp_login = settings.get("smtp_login") or self.incoming_login
-        if settings.get("rate_limit_per_minute"):
-            self.rate_limit_per_minute = settings["rate_limit_per_minute"]
+    @api.onchange("account_type", "owner_id", "company_id")
+    def _onchange_sender_name(self):
+        """The default sender name follows the owner (or company) until typed by hand."""
+        auto = self._auto()
+        if self.sender_name and self.sender_name != auto.get("sender_name"):
+            return
+        self.sender_name = auto["sender_name"] = self._default_sender_name(
+            self.account_type, self.owner_id.id, self.company_id.id)
+        self.auto_values = json.dumps(auto)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "sender_name" not in vals:
+                # The defaults do not see the owner given here: an administrator's wizard
+                # for someone else's account defaults to that person's name.
+                defaults = self.default_get(["account_type", "owner_id", "company_id"])
+                vals["sender_name"] = self._default_sender_name(
+                    vals.get("account_type", defaults.get("account_type")),
+                    vals.get("owner_id", defaults.get("owner_id")),
+                    vals.get("company_id", defaults.get("company_id")))
+                vals.setdefault("auto_values", json.dumps({"sender_name": vals["sender_name"]}))
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # FORM HELPERS
+    # ------------------------------------------------------------------
+    def _discovery_options(self):
+        """Keyword arguments of :func:`discovery.discover` (tests point them at loopback)."""
+        return {"timeout": DISCOVERY_TIMEOUT,
+                "verify": self.env["ir.config_parameter"].sudo().get_param(CA_FILE_PARAM)
+                or True}
+
+    def _auto(self):
+        try:
+            auto = json.loads(self.auto_values or "{}")
+        except ValueError:
+            auto = {}
+        return auto if isinstance(auto, dict) else {}
+
+    def _form_values(self):
+        keys = ("incoming_protocol", *setup_form.DERIVED_KEYS)
+        return {key: self[key] for key in keys}
+
+    @api.model
+    def _offered_servers(self, settings):
+        return {kind: settings[kind] for kind in ("imap", "pop3", "smtp") if settings.get(kind)}
+
+    def _write_form(self, values, auto):
+        """Write values from :mod:`setup_form` and remember them as automatic."""
+        for key, value in values.items():
+            if key != "notes":
+                self[key] = value
         translate = self.env["mail.account"]._translate_template
         self.provider_notes = "\n".join(
-            translate(note, {}) for note in settings.get("notes") or ()
-        ) or False
+            translate(note, {}) for note in values.get("notes") or ()) or False
+        auto.update({key: self[key] for key in ("incoming_protocol", "incoming_security",
+                                                "smtp_security") if key in values})
+        self.auto_values = json.dumps(auto)
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -271,13 +404,21 @@ class MailAccountSetup(models.TransientModel):
             **settings,
             "name": self.name or settings["email"],
             "sender_name": self.sender_name,
-            "preset": self.preset,
+            "preset": self._tested_preset(settings),
             "rate_limit_per_minute": self.rate_limit_per_minute,
             "tested_fingerprint": self.env["mail.account"]._sign_settings(settings),
             "last_test_date": fields.Datetime.now(),
             "last_test_ok": True,
             "last_test_message": result["message"],
         }
+
+    def _tested_preset(self, settings):
+        """The provider the account says it uses: only when it really uses its servers."""
+        preset = presets.get_preset(self.preset) if self.preset else None
+        if preset and presets.matches_servers(preset, settings["incoming_host"],
+                                              settings["smtp_host"]):
+            return preset.code
+        return False
 
     def _create_account(self, values):
         """Create a new account from tested values (the access was checked before)."""

@@ -74,17 +74,37 @@ registry.category("web_tour.tours").add("mail_accounts_ext_account_setup", {
             },
         },
         {
-            content: "The provider's servers are filled in from the address",
-            trigger: ".modal .o_field_widget[name=incoming_host] input:value(imap.wp.pl)",
+            content: "The provider's servers are filled in from the address, shown in short",
+            trigger: ".modal .o_field_widget[name=server_summary]:contains(imap.wp.pl)",
         },
         {
             trigger: ".modal .o_field_widget[name=preset] select:has(option:selected:contains(WP))",
         },
+        {
+            content: "The sender name is the user's",
+            trigger: ".modal .o_field_widget[name=sender_name] input:value(Tour Owner)",
+        },
+        {
+            content: "The server fields wait behind Manual settings",
+            trigger: ".modal:not(:has(.o_field_widget[name=incoming_host]))",
+        },
         screenshot("account_setup_preset"),
+        {
+            content: "Manual settings: here, the local test servers",
+            trigger: ".modal .o_field_widget[name=manual_settings] input",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=incoming_host] input:value(imap.wp.pl)",
+        },
         ...setServers("wrong"),
         {
             content: "The test failed: the wizard stays open and explains why",
             trigger: ".modal .alert-danger:contains(password)",
+        },
+        {
+            content: "The provider's notes are still there",
+            trigger: ".modal .alert-warning .o_field_widget[name=provider_notes]:contains(IMAP/POP3)",
         },
         screenshot("account_setup_test_failed"),
         ...setServers("password"),
