@@ -151,9 +151,14 @@ class TestSendExactlyOnce(TransactionCase):
         results = []
         for process in workers:
             out, err = process.communicate(timeout=WORKER_TIMEOUT)
-            self.assertEqual(process.returncode, 0, err[-3000:])
-            results.append((json.loads(out.strip().splitlines()[-1]), err))
+            lines = out.strip().splitlines()
+            result = json.loads(lines[-1]) if process.returncode == 0 and lines else None
+            results.append((result, err))
         return results
+
+    def assertWorkersDone(self, results):
+        for result, err in results:
+            self.assertIsNotNone(result, f"a worker crashed: {err[-3000:]}")
 
     def assertQuietLogs(self, logs):
         """No errors, tracebacks, serialization failures nor missing Sent copies."""
@@ -184,6 +189,7 @@ class TestSendExactlyOnce(TransactionCase):
         self.assertFalse(twice, f"{len(twice)} mails delivered more than once")
         self.assertEqual(set(deliveries), set(message_ids.values()))
         self.assertEqual(sum(deliveries.values()), self.MAILS)
+        self.assertWorkersDone(results)
         self.assertQuietLogs([err for _result, err in results])
         self.assertTrue(all(result["outgoing"] == 0 for result, _err in results))
         # sent and auto-deleted: nothing left in the queue, nothing failed
@@ -201,7 +207,8 @@ class TestSendExactlyOnce(TransactionCase):
 
         # The copies reached the IMAP Sent folders once each (what the sends could not
         # upload, the next sync does).
-        (sync, err), = self._run([self._start("sync", account_ids)])
+        (sync, err), = results = self._run([self._start("sync", account_ids)])
+        self.assertWorkersDone(results)
         self.assertEqual(sync["rounds"], 2, err[-3000:])
         self.assertQuietLogs([err])
         uploaded = Counter()
