@@ -716,6 +716,9 @@ class MailBatchLine(models.Model):
                     "%(user)s may no longer send from the e-mail account %(account)s.",
                     user=batch.user_id.name, account=line.account_id.display_name))
                 return False
+            if not mail._mail_account_claim():
+                # someone sends the mail right now (e.g. Send now): the next run knows
+                return False
             line.write({"state": bt.SENDING, "claim_date": fields.Datetime.now()})
         return True
 

@@ -204,17 +204,22 @@ class MailMail(models.Model):
         ``FOR UPDATE SKIP LOCKED``: a mail another transaction is sending is skipped, not
         waited for. Under REPEATABLE READ, a mail changed by a transaction committed since
         this one began (sent by another worker) cannot be locked: skipped too. The lock
-        lasts until this transaction ends, which records what became of the mail.
+        lasts until this transaction ends, which records what became of the mail. A mail
+        a *Print & e-mail* batch is sending (its line committed *sending* before the SMTP
+        transaction) is the batch's.
 
         :returns: whether this transaction may send the mail
         """
         self.ensure_one()
         self.flush_recordset()
+        self.env["mail.batch.line"].flush_model(["mail_mail_id", "state"])
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(SQL(
                     "SELECT id FROM mail_mail WHERE id = %s AND state = 'outgoing' "
-                    "FOR UPDATE SKIP LOCKED", self.id,
+                    "AND NOT EXISTS (SELECT 1 FROM mail_batch_line WHERE mail_mail_id = %s "
+                    "AND state = %s) FOR UPDATE OF mail_mail SKIP LOCKED",
+                    self.id, self.id, bt.SENDING,
                 ), log_exceptions=False)
                 claimed = bool(self.env.cr.fetchall())
         except SerializationFailure:
