@@ -24,6 +24,7 @@
         "views/mail_batch_profile_views.xml",
         "views/mail_account_message_views.xml",
         "views/mail_account_copy_job_views.xml",
+        "views/mail_mail_views.xml",
         "views/project_project_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",

@@ -281,8 +281,35 @@ CASES = [
      "recipient_rejected"),
     ("recipients-refused-generic", smtplib.SMTPRecipientsRefused({
         "x@example.org": (554, b"Rejected")}), "smtp", None, "recipient_rejected"),
+    # ---- refused at the end of DATA: the content, its size, a recipient
+    ("smtp-550-571-spam", smtplib.SMTPDataError(550, b"5.7.1 Message rejected as spam"),
+     "smtp", "data", "message_rejected"),
+    ("smtp-554-560-spam", smtplib.SMTPDataError(554, b"5.6.0 Message rejected as spam"),
+     "smtp", "data", "message_rejected"),
+    ("smtp-554-content-policy", smtplib.SMTPDataError(
+        554, b"5.7.0 Message rejected due to content restrictions"), "smtp", "data",
+     "message_rejected"),
+    ("gmail-550-571-unsolicited", smtplib.SMTPDataError(
+        550, b"5.7.1 [203.0.113.5] Our system has detected that this message is likely "
+             b"unsolicited mail. To reduce the amount of spam sent to Gmail, this message "
+             b"has been blocked."), "smtp", "data", "message_rejected"),
+    ("m365-550-571-unnamed", smtplib.SMTPDataError(550, b"5.7.1 Service unavailable"),
+     "smtp", "data", "message_rejected"),
+    ("smtp-552-at-data-rfc-text", smtplib.SMTPDataError(
+        552, b"Requested mail action aborted: exceeded storage allocation"), "smtp", "data",
+     "message_too_large"),
+    ("smtp-552-at-data-quota", smtplib.SMTPDataError(552, b"5.2.2 Mailbox full"), "smtp",
+     "data", "mailbox_full"),
+    ("smtp-550-511-at-data", smtplib.SMTPDataError(
+        550, b"5.1.1 <nobody@example.org>: Recipient address rejected: User unknown"),
+     "smtp", "data", "recipient_rejected"),
+    ("smtp-451-at-data-spam-later", smtplib.SMTPDataError(
+        451, b"4.7.1 Spam suspected, please try again later"), "smtp", "data", "temporary"),
+    ("smtp-550-571-sender-at-data", smtplib.SMTPDataError(
+        550, b"5.7.1 Sender address rejected: not owned by user me@example.com"), "smtp",
+     "data", "sender_not_allowed"),
     # ---- unknown
-    ("unknown-smtp-554-spam", smtplib.SMTPDataError(554, b"5.6.0 Message rejected as spam"),
+    ("unknown-smtp-554-530", smtplib.SMTPDataError(554, b"5.3.0 Other mail system problem"),
      "smtp", "data", "unknown"),
     ("unknown-imap-illegal-state", IMAP_ERROR(
         "command SELECT illegal in state NONAUTH, only allowed in states AUTH, SELECTED"),
@@ -442,11 +469,11 @@ def test_every_explanation_renders(case):
 
 
 def test_unknown_keeps_server_text_and_generic_message():
-    explanation = explain((554, "5.6.0 Message rejected as spam"), protocol="smtp")
+    explanation = explain((554, "5.3.0 Other mail system problem"), protocol="smtp")
     assert explanation.kind == "unknown"
     assert explanation.message == errors.UNKNOWN_MESSAGE
     assert explanation.remedy == errors.UNKNOWN_REMEDY
-    assert "554 5.6.0 Message rejected as spam" in format_plain(explanation)
+    assert "554 5.3.0 Other mail system problem" in format_plain(explanation)
 
 
 @pytest.mark.parametrize(

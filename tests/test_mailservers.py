@@ -287,6 +287,32 @@ def test_smtp_reject_next(mailservers, user, stage, exception):
     assert len(mailservers.smtp_received) == before + 1
 
 
+@pytest.mark.parametrize("stage, delivered, client_stage",
+                         [("mail", False, "sender"), ("data", True, "data_sent")])
+def test_smtp_drop_next(mailservers, user, stage, delivered, client_stage):
+    """A lost connection, seen by the addon's own client (``transaction_stage``): at MAIL
+    FROM nothing was handed over; after DATA the server kept the message."""
+    from mail_accounts_ext.tools import connection
+
+    before = len(mailservers.smtp_received)
+    mailservers.smtp_drop_next(1, stage=stage)
+    client = connection.open_smtp(mailservers.host, mailservers.smtp_port, "starttls",
+                                  user, "pw-" + user, timeout=10,
+                                  ssl_context=mailservers.ssl_context())
+    try:
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            client.sendmail(user + "@example.com", ["x@example.org"], _message(stage))
+        assert client.transaction_stage == client_stage
+    finally:
+        client.close()
+    assert len(mailservers.smtp_received) == before + delivered
+    with _smtp(mailservers, user, "pw-" + user) as client:  # the next one passes
+        client.sendmail(user + "@example.com", ["x@example.org"], _message(stage))
+    assert len(mailservers.smtp_received) == before + delivered + 1
+    with pytest.raises(ValueError):
+        mailservers.smtp_drop_next(1, stage="rcpt")
+
+
 def test_smtp_reject_validation(mailservers):
     with pytest.raises(ValueError):
         mailservers.smtp_reject_next(1, 250, "ok")

@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import contextlib
 import logging
-import smtplib
 
 from odoo import api, fields, models
 
@@ -15,7 +14,16 @@ _logger = logging.getLogger(__name__)
 
 
 class MailAccountDeliveryException(MailDeliveryException):
-    """Sending through an e-mail account failed; the text explains why and what to do."""
+    """Sending through an e-mail account failed; the text explains why and what to do.
+
+    ``outcome`` says what it means for the message (``tools.delivery``: temporary,
+    permanent or uncertain), ``error`` is what the connection raised.
+    """
+
+    def __init__(self, text, outcome=None, error=None):
+        super().__init__(text)
+        self.outcome = outcome
+        self.error = error
 
 
 class IrMailServer(models.Model):
@@ -66,7 +74,8 @@ class IrMailServer(models.Model):
         try:
             return account._smtp_session(smtp_from=smtp_from)
         except OSError as error:  # socket, TLS and SMTP errors (SMTPException is one)
-            raise MailAccountDeliveryException(account._explain_send_failure(error)) from error
+            text, outcome = account._send_failure(error)
+            raise MailAccountDeliveryException(text, outcome, error) from error
 
     @api.model
     def send_email(self, message, mail_server_id=None, smtp_server=None, smtp_port=None,
@@ -74,7 +83,13 @@ class IrMailServer(models.Model):
                    smtp_ssl_certificate=None, smtp_ssl_private_key=None, smtp_debug=False,
                    smtp_session=None):
         """Mail of an e-mail account really leaves through the account's SMTP server
-        (in tests too), is kept in the account's Sent folder, and a refusal is explained."""
+        (in tests too), a refusal is explained and classified, and the message is kept
+        in the account's Sent folder once the sending is committed.
+
+        With a session of ``mail.mail._mail_account_send``, what happened is reported
+        to it (``session.mail_account_results``): it decides what the mail becomes and
+        keeps the Sent copies. Nothing else is written in the sending transaction.
+        """
         account = self._mail_account_of(mail_server_id)
         if not account:
             return super().send_email(
@@ -91,17 +106,19 @@ class IrMailServer(models.Model):
             server = self.with_context(send_validated_to=list(validated) + bcc)
         smtp = smtp_session or self.connect(mail_server_id=mail_server_id,
                                             smtp_from=message["From"])
+        results = getattr(smtp, "mail_account_results", None)
         try:
             smtp_from, smtp_to_list, message = server._prepare_email_message(message, smtp)
             message_id = message["Message-Id"]
+            smtp.transaction_stage = None
             try:
                 smtp.send_message(message, smtp_from, smtp_to_list)
-            except smtplib.SMTPServerDisconnected as error:
-                account._explain_send_failure(error, stage="send")
-                raise  # core stops the whole batch on it: keep it as it is
             except Exception as error:  # noqa: BLE001 - every refusal is explained
-                raise MailAccountDeliveryException(
-                    account._explain_send_failure(error, stage="send")) from error
+                stage = getattr(smtp, "transaction_stage", None)
+                text, outcome = account._send_failure(error, stage=stage)
+                if results is not None:
+                    results.append(SendResult(outcome=outcome, error=error, text=text))
+                raise MailAccountDeliveryException(text, outcome, error) from error
             if not smtp_session:
                 smtp.quit()
         finally:
@@ -109,9 +126,27 @@ class IrMailServer(models.Model):
                 with contextlib.suppress(Exception):
                     smtp.close()
         account._record_send_result(True)
-        try:
-            with self.env.cr.savepoint():
-                self.env["mail.account.message"]._register_sent(account.sudo(), raw, message_id)
-        except Exception:  # noqa: BLE001 - the mail left; only its Sent copy is missing
-            _logger.info("e-mail %s sent, but its copy in Sent failed", message_id, exc_info=True)
+        if results is not None:
+            results.append(SendResult(raw=raw, message_id=message_id))
+        else:
+            account._keep_sent_copy(raw, message_id)
+            account._push_sent_copies()
         return message_id
+
+
+class SendResult:
+    """One message handed to an account's server by ``send_email``: delivered (``raw``,
+    ``message_id``) or failed (``outcome``, ``error``, ``text``)."""
+
+    __slots__ = ("error", "message_id", "outcome", "raw", "text")
+
+    def __init__(self, raw=None, message_id=None, outcome=None, error=None, text=None):
+        self.raw = raw
+        self.message_id = message_id
+        self.outcome = outcome
+        self.error = error
+        self.text = text
+
+    @property
+    def delivered(self):
+        return self.outcome is None

@@ -10,15 +10,18 @@ import time
 from datetime import timedelta
 
 import psycopg2
-from psycopg2.errors import LockNotAvailable
+from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
-from odoo import api, fields, models, modules
+from odoo import SUPERUSER_ID, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
+from odoo.modules.registry import Registry
 from odoo.tools import email_normalize, formataddr
 from odoo.tools.sql import SQL
 
 from ..tools import (
+    batch,
     connection,
+    delivery,
     errors,
     imap_sync,
     pop3_fetch,
@@ -42,6 +45,8 @@ PROBE_TIMEOUT = 15
 SERVER_FIELDS = set(protocol_lock.CONNECTION_FIELDS) | {"active", "name", "sender_name"}
 # Reservations of the sending limit: one advisory lock per account (class, account id).
 SEND_LOCK_CLASS = 0x6D616531
+# Copies of sent mail stored in Sent: one at a time per account (class, account id).
+SENT_COPY_LOCK_CLASS = 0x6D616532
 # How long a short transaction of the accounts waits for a lock before giving up.
 OWN_TRANSACTION_LOCK_TIMEOUT = "5s"
 # How long send timestamps are kept (only the last minute counts).
@@ -58,8 +63,17 @@ FOLDER_LABELS = {"inbox": "Inbox", "drafts": "Drafts", "sent": "Sent", "trash": 
                  "junk": "Junk"}
 
 
-def _testing():
-    return bool(modules.module.current_test)
+def can_commit():
+    """Whether this code may commit its transaction: not while tests run.
+
+    The addon's one answer to "may this code commit?" (as core's
+    ``account.move.send._can_commit``). Inside tests (committing is forbidden) a
+    savepoint of the test cursor plays each unit of work. Both of Odoo's test flags
+    count: ``current_test`` (switched off around real SMTP sends by the tests' own
+    ``real_smtp()``) and the test thread's ``testing`` (also set while demo data loads).
+    """
+    return not (modules.module.current_test
+                or getattr(threading.current_thread(), "testing", False))
 
 
 class MailAccount(models.Model):
@@ -817,7 +831,7 @@ class MailAccount(models.Model):
         holder committed. While tests run, a savepoint of the test cursor stands in for
         it (as ``mail.mail.send_after_commit`` sends on the test cursor).
         """
-        if getattr(threading.current_thread(), "testing", False):
+        if not can_commit():
             cr = self.env.cr
             with cr.savepoint(flush=False):
                 cr.execute("SET LOCAL lock_timeout = %s", [OWN_TRANSACTION_LOCK_TIMEOUT])
@@ -904,9 +918,21 @@ class MailAccount(models.Model):
         :param error: what ``smtplib``/``ssl``/``socket`` raised
         :returns: the text for the mail's and the notifications' failure reason
         """
+        return self._send_failure(error, stage=stage)[0]
+
+    def _send_failure(self, error, stage=None):
+        """A failed send through this account: explained, recorded, classified.
+
+        :param error: what ``smtplib``/``ssl``/``socket`` raised
+        :param stage: where the SMTP transaction stood (the session's
+            ``transaction_stage``, or a stage of ``tools.errors``)
+        :returns: ``(text, outcome)``: the text for the mail's and the notifications'
+            failure reason (in the sender's language), and what the failure means for
+            the message (``tools.delivery``: temporary, permanent or uncertain)
+        """
         self.ensure_one()
         account = self.sudo()
-        explanation = errors.explain(error, protocol="smtp", stage=stage,
+        explanation = errors.explain(error, protocol="smtp", stage=batch.explain_stage(stage),
                                      host=account.smtp_host, port=account.smtp_port)
         text = self.env._(
             "Sending through the e-mail account %(account)s (%(server)s) failed. "
@@ -915,7 +941,97 @@ class MailAccount(models.Model):
             explanation=self._explain_text(explanation),
         )
         self._record_send_result(False, text)
-        return text
+        return text, delivery.outcome(error, stage, explanation.temporary)
+
+    # -- after the sending is committed: the copy in Sent ----------------------------
+    def _keep_sent_copy(self, raw, message_id):
+        """Keep a message that left through this account in its Sent folder.
+
+        Never in the transaction that sends: a failure there (a conflict with a
+        concurrent fetch, the IMAP server) would roll back the *sent* state of mail that
+        already left, and the mail would be sent again. The copy is registered in a unit
+        of work of its own once the sending is committed (in tests: a savepoint, now);
+        its upload to the IMAP Sent folder follows (:meth:`_push_sent_copies`), else the
+        next sync uploads it.
+        """
+        self.ensure_one()
+        if not can_commit():
+            self._register_sent_copies([(self.id, raw, message_id)])
+            return
+        cr = self.env.cr
+        pending = cr.postcommit.data.setdefault("mail_accounts_ext.sent_copies", [])
+        if not pending:
+            dbname = cr.dbname
+
+            @cr.postcommit.add
+            def register_sent_copies():
+                with Registry(dbname).cursor() as new_cr:
+                    env = api.Environment(new_cr, SUPERUSER_ID, {})
+                    env["mail.account"]._register_sent_copies(pending)
+
+        pending.append((self.id, raw, message_id))
+
+    @api.model
+    def _register_sent_copies(self, copies):
+        """Store ``[(account id, raw, message_id)]`` in the accounts' Sent folders.
+
+        Outside tests each copy is a transaction of its own: READ COMMITTED and
+        serialized per account (the folder's counters are one row that every copy
+        updates), tried once more after a conflict with another transaction (e.g. a
+        fetch of the account).
+        """
+        Message = self.env["mail.account.message"]
+        cr = self.env.cr
+        for account_id, raw, message_id in copies:
+            for attempt in range(2):
+                try:
+                    if can_commit():
+                        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                                   [SENT_COPY_LOCK_CLASS, account_id])
+                    with cr.savepoint():
+                        account = self.sudo().browse(account_id).exists()
+                        if account:
+                            Message._register_sent(account, raw, message_id)
+                    if can_commit():
+                        cr.commit()  # pylint: disable=invalid-commit
+                    break
+                except (SerializationFailure, DeadlockDetected):
+                    if can_commit():
+                        cr.rollback()  # pylint: disable=invalid-commit
+                    if attempt:
+                        _logger.warning("e-mail %s sent, but its copy in Sent failed "
+                                        "(concurrent update)", message_id)
+                except Exception:  # noqa: BLE001 - the mail left; only its copy is missing
+                    if can_commit():
+                        cr.rollback()  # pylint: disable=invalid-commit
+                    _logger.warning("e-mail %s sent, but its copy in Sent failed", message_id,
+                                    exc_info=True)
+                    break
+
+    def _push_sent_copies(self):
+        """Upload what these accounts keep to send to IMAP (the Sent copies) once the
+        current transaction is committed, in a unit of work of its own (in tests: now);
+        what fails is uploaded by the next sync."""
+        accounts = self.sudo().filtered(lambda account: account.incoming_protocol == "imap")
+        if not accounts:
+            return
+        if not can_commit():
+            accounts._push_changes_quietly()
+            return
+        cr = self.env.cr
+        pending = cr.postcommit.data.setdefault("mail_accounts_ext.push_accounts", set())
+        if not pending:
+            dbname = cr.dbname
+
+            @cr.postcommit.add
+            def push_sent_copies():
+                with Registry(dbname).cursor() as new_cr:
+                    env = api.Environment(new_cr, SUPERUSER_ID, {})
+                    env["mail.account"].browse(sorted(pending))._push_changes_quietly(
+                        commit=True)
+
+        pending.update(accounts.ids)
 
     # -- mailbox: who may use an account ------------------------------------------
     def _may_use(self, user=None):
@@ -1038,7 +1154,7 @@ class MailAccount(models.Model):
     @contextlib.contextmanager
     def _unit_of_work(self):
         """One chunk of a fetch: committed at once (in tests: a savepoint)."""
-        if _testing():
+        if not can_commit():
             with self.env.cr.savepoint():
                 yield
         else:
@@ -1079,17 +1195,17 @@ class MailAccount(models.Model):
                         message += " " + self.env._(
                             "%(count)s more come with the next fetches.", count=report.remaining)
             except Exception as error:
-                if not _testing():
+                if can_commit():
                     self.env.cr.rollback()  # pylint: disable=invalid-commit
                 text = self._fetch_error_text(error)
                 _logger.info("fetching e-mail account %s failed: %s", self.id, text,
                              exc_info=True)
                 self._mark_fetched(False, text)
-                if not _testing():
+                if can_commit():
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 return {"ok": False, "message": text, "report": None}
             self._mark_fetched(True, message)
-            if not _testing():
+            if can_commit():
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             return {"ok": True, "message": message, "report": report}
 
@@ -1132,8 +1248,13 @@ class MailAccount(models.Model):
                    AND delete_on_server)""", id=self.id))
         return self.env.cr.fetchone()[0]
 
-    def _push_changes_quietly(self):
-        """Push local changes of IMAP accounts now; on any problem the next sync does it."""
+    def _push_changes_quietly(self, commit=False):
+        """Push local changes of IMAP accounts now; on any problem the next sync does it.
+
+        :param commit: commit what was pushed before the account's fetch lock is released
+            (in a unit of work of its own, outside tests), so that no other worker
+            uploads the same changes again
+        """
         for account in self.sudo():
             if account.incoming_protocol != "imap" or account.state not in ("tested", "in_use") \
                     or not account._has_pending_changes():
@@ -1154,6 +1275,8 @@ class MailAccount(models.Model):
                 except Exception:
                     _logger.info("e-mail account %s: changes left for the next sync",
                                  account.id, exc_info=True)
+                if commit and can_commit():
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
 
     # -- mailbox: sending -----------------------------------------------------------
     def _smtp_session(self, smtp_from=None):

@@ -23,13 +23,14 @@ import uuid
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, api, fields, models, modules
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, email_domain_extract, email_normalize
 from odoo.tools.safe_eval import safe_eval, time
 
 from ..tools import batch as bt
 from ..tools import errors
+from .mail_account import can_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -185,11 +186,6 @@ class MailBatchLine(models.Model):
     # ------------------------------------------------------------------
     # STEPS (each committed on its own)
     # ------------------------------------------------------------------
-    @api.model
-    def _mae_can_commit(self):
-        """Like core's ``account.move.send._can_commit``: not inside a test."""
-        return not modules.module.current_test
-
     @contextlib.contextmanager
     def _mae_step(self):
         """One committed step of the state machine.
@@ -200,7 +196,7 @@ class MailBatchLine(models.Model):
         between two steps leaves exactly what a crash would leave.
         """
         cr = self.env.cr
-        if not self._mae_can_commit():
+        if not can_commit():
             with cr.savepoint():
                 yield
             return
@@ -678,8 +674,9 @@ class MailBatchLine(models.Model):
                 done += 1
         finally:
             self._mae_close_session(session)
-        # the Sent copies reach the account's IMAP Sent folder now (else at its next sync)
-        account._push_changes_quietly()
+        # the Sent copies reach the account's IMAP Sent folder after the last step is
+        # committed (else at its next sync)
+        account._push_sent_copies()
         return done
 
     def _mae_reserve(self, account):
@@ -718,6 +715,9 @@ class MailBatchLine(models.Model):
                 line._mae_fail(self.env._(
                     "%(user)s may no longer send from the e-mail account %(account)s.",
                     user=batch.user_id.name, account=line.account_id.display_name))
+                return False
+            if not mail._mail_account_claim():
+                # someone sends the mail right now (e.g. Send now): the next run knows
                 return False
             line.write({"state": bt.SENDING, "claim_date": fields.Datetime.now()})
         return True
@@ -816,7 +816,8 @@ class MailBatchLine(models.Model):
             if account:
                 account._record_send_result(True)
                 if result.raw:
-                    self._mae_register_sent(account, result.raw, message_id)
+                    # kept once this step is committed, in a unit of work of its own
+                    account._keep_sent_copy(result.raw, message_id)
             record = self.env[self.res_model].browse(self.res_id)
             if hasattr(record, "_mae_batch_sent"):
                 record.sudo()._mae_batch_sent(self.report_id)
@@ -827,16 +828,6 @@ class MailBatchLine(models.Model):
             mail._mae_mark_failed(reason, result.partners)
         self.write({"state": bt.FAILED, "error": reason, "uncertain": uncertain,
                     "claim_token": False})
-
-    def _mae_register_sent(self, account, raw, message_id):
-        """Keep the mail in the account's Sent folder, as every mail through an account
-        (the mailbox's ``_register_sent``); a failure there never fails the sending."""
-        try:
-            with self.env.cr.savepoint():
-                self.env["mail.account.message"]._register_sent(account, raw, message_id)
-        except Exception:  # noqa: BLE001 - the mail left; only its Sent copy is missing
-            _logger.info("Batch line %s sent, but its copy in Sent failed", self.id,
-                         exc_info=True)
 
     @api.model
     def _mae_uncertain_text(self):

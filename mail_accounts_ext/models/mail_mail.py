@@ -1,13 +1,22 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import logging
 from collections import defaultdict
 
-from odoo import api, fields, models
+from psycopg2.errors import SerializationFailure
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL, format_datetime
 from odoo.tools.mail import email_split_and_format
 
+from odoo.addons.base.models.ir_mail_server import MailDeliveryException
+
 from ..tools import batch as bt
+from ..tools import delivery
+from .ir_mail_server import MailAccountDeliveryException, SendResult
+from .mail_account import can_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -17,6 +26,12 @@ class MailMail(models.Model):
 
     mail_batch_line_ids = fields.One2many(
         "mail.batch.line", "mail_mail_id", string="Batch Lines", groups="base.group_system",
+    )
+    mail_account_try_count = fields.Integer(
+        string="Tries", copy=False, readonly=True,
+        help="Tries that failed temporarily (the server asked to try later, or the "
+        "connection failed before the message was handed over); the mail is tried again "
+        "later, a few times, then it fails.",
     )
 
     # ------------------------------------------------------------------
@@ -31,29 +46,39 @@ class MailMail(models.Model):
             raise AccessError(forbidden[0]._mail_account_refusal())
         return mails
 
+    def write(self, vals):
+        """A mail queued again by someone (Retry, Send again) gets all its tries back."""
+        if vals.get("state") == "outgoing" and "mail_account_try_count" not in vals:
+            vals = dict(vals, mail_account_try_count=0)
+        return super().write(vals)
+
     # ------------------------------------------------------------------
     # SENDING
     # ------------------------------------------------------------------
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
-        """Mail through e-mail accounts: the sender's rights, the limit, the language.
+        """Mail through e-mail accounts is sent exactly once (``_mail_account_send``);
+        the rest as core sends it.
 
-        Before core sends: mail whose sender may no longer use the account fails
-        (it never leaves through that server); mail over the account's sending limit
-        stays outgoing with a later ``scheduled_date`` (the mail queue sends it then);
-        the rest is sent in its sender's language, the language of the failure
-        reasons it may get.
+        Every path that sends (composer, chatter, templates, the mailbox, retries, the
+        mail queue, ``send_after_commit``) ends here, so the rules hold for all of them,
+        also when several of them run at once.
         """
-        accounts = self.sudo().mail_server_id.mail_account_id
-        mails = self - self._mail_account_fail_forbidden()
-        mails -= mails._mail_account_hold_over_limit()
-        for lang, batch in mails._mail_account_by_lang().items():
-            batch = batch.with_context(lang=lang) if lang else batch
-            super(MailMail, batch).send(
+        mails = self.exists()  # e.g. sent and deleted by the mail queue meanwhile
+        through_accounts = mails.filtered(lambda mail: mail._mail_account())
+        others = mails - through_accounts
+        if others:
+            super(MailMail, others).send(
                 auto_commit=auto_commit, raise_exception=raise_exception,
                 post_send_callback=post_send_callback,
             )
-        # Then append the copies of what left through e-mail accounts to IMAP Sent.
-        accounts._push_changes_quietly()
+        for lang, batch in through_accounts._mail_account_by_lang().items():
+            batch = batch.with_context(lang=lang) if lang else batch
+            for server_id, alias_domain_id, smtp_from, batch_ids in \
+                    batch._split_by_mail_configuration():
+                batch.browse(batch_ids)._mail_account_send(
+                    server_id, alias_domain_id, smtp_from, auto_commit=auto_commit,
+                    raise_exception=raise_exception, post_send_callback=post_send_callback,
+                )
         return True
 
     @api.model
@@ -68,13 +93,8 @@ class MailMail(models.Model):
             ids=ids, batch_size=batch_size)
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
-        """Give the notifications the explained reason of a failed connection.
-
-        When connecting to the server fails, core writes the reason on the mails
-        but gives the notifications (the chatter's failure dialog) only its type.
-        """
+        """Mailbox e-mails whose sending failed say so (and can be sent again)."""
         if failure_type:
-            # Mailbox e-mails whose sending failed say so (and can be sent again).
             messages = self.env["mail.account.message"].sudo().search(
                 [("mail_mail_id", "in", self.ids), ("state", "=", "outgoing")])
             for message in messages:
@@ -82,23 +102,234 @@ class MailMail(models.Model):
                     "state": "exception",
                     "failure_reason": failure_reason or message.mail_mail_id.failure_reason,
                 })
-        if failure_type != "mail_smtp" or failure_reason:
-            return super()._postprocess_sent_message(
-                success_pids, failure_reason=failure_reason, failure_type=failure_type)
-        explained = self.filtered(
-            lambda mail: mail.failure_reason and mail.sudo().mail_server_id.mail_account_id
-        )
-        by_reason = defaultdict(lambda: self.browse())
-        for mail in explained:
-            by_reason[mail.failure_reason] |= mail
-        for reason, mails in by_reason.items():
-            super(MailMail, mails)._postprocess_sent_message(
-                success_pids, failure_reason=reason, failure_type=failure_type)
-        rest = self - explained
-        if rest:
-            super(MailMail, rest)._postprocess_sent_message(
-                success_pids, failure_reason=failure_reason, failure_type=failure_type)
-        return True
+        return super()._postprocess_sent_message(
+            success_pids, failure_reason=failure_reason, failure_type=failure_type)
+
+    # ------------------------------------------------------------------
+    # SENDING THROUGH AN E-MAIL ACCOUNT
+    # ------------------------------------------------------------------
+    def _mail_account_send(self, server_id, alias_domain_id, smtp_from, auto_commit=False,
+                           raise_exception=False, post_send_callback=None):
+        """Send these mails (one account server, one sender) exactly once.
+
+        Core's ``send`` for one sending configuration, made safe for several senders at
+        once (the mail queue, ``send_after_commit``, a second worker), one mail at a time:
+
+        1. the mail is *claimed*: its row is locked in the sending transaction while it
+           is still outgoing (``_mail_account_claim``); a mail another transaction holds,
+           sent or changed in the meantime is left alone;
+        2. the sender's right to use the account and the account's sending limit are
+           checked (room is taken for the whole group first, ``_mail_account_plan``);
+        3. core's ``_send`` sends it through one SMTP session shared by the group
+           (the account's client, ``ir.mail_server.connect``), records it and updates
+           the notifications;
+        4. ``_mail_account_after_send`` keeps the Sent copies for after the commit and
+           turns a temporary refusal into a later try, a connection lost after the whole
+           message into *maybe delivered*.
+
+        Each mail is a savepoint; with ``auto_commit`` (the mail queue) it is committed
+        before the next one, so a mail is *sent* in the database before anything else
+        (the Sent copy, its IMAP upload) is done for it, and that work, done in units of
+        its own, can never roll back a sent mail.
+        """
+        IrMailServer = self.env["ir.mail_server"]
+        server = IrMailServer.sudo().browse(server_id)
+        account = server.mail_account_id
+        plan = self._mail_account_plan(account)
+        session = connect_error = failed = None
+        triggered = False
+        try:
+            for index, mail in enumerate(self):
+                with self._mail_account_unit(auto_commit):
+                    if not mail._mail_account_claim():
+                        continue
+                    if mail._mail_account_fail_forbidden():
+                        continue
+                    if plan is not None and index >= plan.granted:
+                        mail._mail_account_hold(account, plan.retry_at, trigger=not triggered)
+                        triggered = True
+                        continue
+                    if session is None and connect_error is None:
+                        try:
+                            session = IrMailServer.connect(mail_server_id=server_id,
+                                                           smtp_from=smtp_from)
+                        except MailAccountDeliveryException as error:
+                            connect_error = error
+                    if connect_error is not None:
+                        result = SendResult(outcome=connect_error.outcome,
+                                            error=connect_error.error,
+                                            text=connect_error.args[0])
+                        mail._mail_account_fail(result.text)
+                        mail._mail_account_after_send(account, [result], server)
+                        failed = failed or result
+                        continue
+                    session.mail_account_results = results = []
+                    mail._send(
+                        auto_commit=False, raise_exception=False, smtp_session=session,
+                        alias_domain_id=alias_domain_id, mail_server=server,
+                        post_send_callback=post_send_callback,
+                    )
+                    failure = mail._mail_account_after_send(account, results, server)
+                    failed = failed or failure
+                    if delivery.session_broken(session):
+                        self._mail_account_close(session)
+                        session = None
+                if raise_exception and failed:
+                    break
+        finally:
+            self._mail_account_close(session)
+        account._push_sent_copies()
+        if raise_exception and failed:
+            raise MailDeliveryException(failed.text or self.env._("Unable to send the e-mail."))
+
+    @contextlib.contextmanager
+    def _mail_account_unit(self, auto_commit):
+        """One mail's work: a savepoint, committed after it with ``auto_commit``."""
+        with self.env.cr.savepoint():
+            yield
+        if auto_commit and can_commit():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _mail_account_close(self, session):
+        if session is not None:
+            with contextlib.suppress(Exception):
+                session.quit()
+            with contextlib.suppress(Exception):
+                session.close()
+
+    def _mail_account_claim(self):
+        """Lock this mail for the sending transaction if it is still outgoing.
+
+        ``FOR UPDATE SKIP LOCKED``: a mail another transaction is sending is skipped, not
+        waited for. Under REPEATABLE READ, a mail changed by a transaction committed since
+        this one began (sent by another worker) cannot be locked: skipped too. The lock
+        lasts until this transaction ends, which records what became of the mail. A mail
+        a *Print & e-mail* batch is sending (its line committed *sending* before the SMTP
+        transaction) is the batch's.
+
+        :returns: whether this transaction may send the mail
+        """
+        self.ensure_one()
+        self.flush_recordset()
+        self.env["mail.batch.line"].flush_model(["mail_mail_id", "state"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM mail_mail WHERE id = %s AND state = 'outgoing' "
+                    "AND NOT EXISTS (SELECT 1 FROM mail_batch_line WHERE mail_mail_id = %s "
+                    "AND state = %s) FOR UPDATE OF mail_mail SKIP LOCKED",
+                    self.id, self.id, bt.SENDING,
+                ), log_exceptions=False)
+                claimed = bool(self.env.cr.fetchall())
+        except SerializationFailure:
+            claimed = False
+        self.invalidate_recordset()
+        return claimed
+
+    def _mail_account_fail(self, reason):
+        """Fail this mail with ``reason`` before anything was sent (as core does when it
+        cannot connect): the chatter shows the red envelope with the reason."""
+        self.write({"state": "exception", "failure_type": "mail_smtp", "failure_reason": reason})
+        self._postprocess_sent_message(success_pids=[], failure_reason=reason,
+                                       failure_type="mail_smtp")
+
+    def _mail_account_after_send(self, account, results, server):
+        """What core's ``_send`` recorded, completed for mail through ``account``.
+
+        :param results: what ``ir.mail_server.send_email`` reported, one per message
+            handed over (``SendResult``), in the order of ``_prepare_outgoing_list``
+        :returns: the failure (a ``SendResult``) or ``None``
+        """
+        self.ensure_one()
+        copies = {}
+        for result in results:
+            if result.delivered and result.message_id not in copies:
+                copies[result.message_id] = result.raw
+        for message_id, raw in copies.items():
+            account._keep_sent_copy(raw, message_id)
+        failure = next((result for result in results
+                        if result.outcome is not None), None)
+        if failure is None:
+            return None
+        if failure.outcome == delivery.UNCERTAIN:
+            # as a batch line: never sent again without a person deciding so
+            self._mail_account_set_reason(account._translate_template(bt.UNCERTAIN_MESSAGE, {}))
+        elif failure.outcome == delivery.TEMPORARY:
+            self._mail_account_retry_later(failure, results, server)
+        return failure
+
+    def _mail_account_retry_later(self, failure, results, server):
+        """A temporary failure: outgoing again, for a later try (or failed for good after
+        ``tools.delivery.MAX_TRIES`` tries). What already reached some recipients is not
+        sent to them again."""
+        self.ensure_one()
+        mail = self.sudo()
+        tries = mail.mail_account_try_count + 1
+        Account = self.env["mail.account"]
+        retry_at = delivery.next_try(tries, fields.Datetime.now())
+        if retry_at is None:
+            mail.mail_account_try_count = tries
+            self._mail_account_set_reason(Account._translate_template(
+                delivery.GAVE_UP, {"tries": tries, "explanation": failure.text}))
+            return
+        reason = Account._translate_template(delivery.waiting_template(failure.error), {
+            "date": self._mail_account_format_date(retry_at), "tries": tries,
+            "max_tries": delivery.MAX_TRIES, "explanation": failure.text,
+        })
+        mail._mail_account_drop_reached(results, server)
+        mail.write({"state": "outgoing", "scheduled_date": retry_at, "failure_type": False,
+                    "failure_reason": reason, "mail_account_try_count": tries})
+        self._mail_account_set_reason(reason, waiting=True)
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(retry_at)
+        _logger.info("E-mail %s: the server refused it temporarily (try %s), next try at %s",
+                     self.id, tries, retry_at)
+
+    def _mail_account_drop_reached(self, results, server):
+        """Take the recipients a failed try already reached off this mail (their
+        notification is *sent*), so that the next try does not send to them again."""
+        self.ensure_one()
+        if not any(result.delivered for result in results):
+            return
+        emails = self._prepare_outgoing_list(mail_server=server)
+        values = {}
+        for email, result in zip(emails, results, strict=False):
+            if not result.delivered:
+                continue
+            if email["partner_id"]:
+                values.setdefault("recipient_ids", []).append(
+                    Command.unlink(email["partner_id"].id))
+            else:  # the plain To (and Cc) addresses
+                values.update(email_to=False, email_cc=False)
+        self.write(values)
+
+    def _mail_account_set_reason(self, reason, waiting=False):
+        """Show ``reason`` on this mail, its e-mail notifications and its mailbox copy.
+
+        :param waiting: the mail waits for a later try (notifications *ready*, mailbox
+            e-mail *sending*); else it failed (as core left it)
+        """
+        self.ensure_one()
+        self.sudo().failure_reason = reason
+        notifications = self.env["mail.notification"].sudo().search([
+            ("mail_mail_id", "=", self.id), ("notification_type", "=", "email"),
+            ("notification_status", "not in", ("sent", "canceled")),
+        ])
+        values = {"failure_reason": reason}
+        if waiting:
+            values.update(notification_status="ready", failure_type=False)
+        notifications.write(values)
+        messages = self.env["mail.account.message"].sudo().search(
+            [("mail_mail_id", "=", self.id), ("state", "in", ("outgoing", "exception"))])
+        messages.write({"failure_reason": reason,
+                        "state": "outgoing" if waiting else "exception"})
+        notifications.mail_message_id._notify_message_notification_update()
+
+    def _mail_account_format_date(self, moment):
+        """``moment`` (UTC) as the sender reads it: their language and time zone."""
+        self.ensure_one()
+        tz = self._mail_account_senders()[:1].tz or self.env.user.tz or "UTC"
+        return format_datetime(self.env, moment, tz=tz, dt_format="short")
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
@@ -167,34 +398,28 @@ class MailMail(models.Model):
         mail = self.sudo()
         return max(1, len(mail.recipient_ids) + bool(mail.email_to or mail.email_cc))
 
-    def _mail_account_hold_over_limit(self):
-        """Keep for later the outgoing mails over their account's sending limit.
+    def _mail_account_plan(self, account):
+        """Room under ``account``'s sending limit for these mails, taken at once
+        (``mail.account._reserve_sending``); ``None`` when the account has no limit.
 
-        They stay outgoing with ``scheduled_date`` set to when the account has room
-        again, and the mail queue is triggered for that moment.
-
-        :returns: the mails held back
+        :returns: :class:`tools.ratelimit.Plan`: the first ``granted`` mails may leave
         """
-        by_account = defaultdict(lambda: self.browse())
-        for mail in self.filtered(lambda mail: mail.state == "outgoing"):
-            account = mail._mail_account()
-            if account.rate_limit_per_minute > 0:
-                by_account[account] |= mail
-        held = self.browse()
-        for account, mails in by_account.items():
-            mails = mails.sorted("id")
-            plan = account._reserve_sending(
-                [mail._mail_account_message_count() for mail in mails]
-            )
-            later = mails[plan.granted:]
-            if not later:
-                continue
-            later.write({"scheduled_date": plan.retry_at})
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(plan.retry_at)
-            _logger.info("E-mail account %s: %s e-mails wait for its sending limit until %s",
-                         account.id, len(later), plan.retry_at)
-            held |= later
-        return held
+        if account.rate_limit_per_minute <= 0:
+            return None
+        return account._reserve_sending([mail._mail_account_message_count() for mail in self])
+
+    def _mail_account_hold(self, account, retry_at, trigger=True):
+        """Keep this mail for when ``account``'s sending limit has room again
+        (``retry_at``): outgoing, with the reason on the mail and in the chatter."""
+        self.ensure_one()
+        self.sudo().scheduled_date = retry_at
+        self._mail_account_set_reason(account._translate_template(delivery.WAITING_LIMIT, {
+            "account": account.display_name, "date": self._mail_account_format_date(retry_at),
+        }), waiting=True)
+        if trigger:
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(retry_at)
+            _logger.info("E-mail account %s: e-mails wait for its sending limit until %s",
+                         account.id, retry_at)
 
     def _mail_account_by_lang(self):
         """{language: mails}: account mails by their sender's language (``False``:

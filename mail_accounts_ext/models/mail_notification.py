@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
+from odoo.addons.mail.tools.discuss import Store
+
 
 class MailNotification(models.Model):
     _inherit = "mail.notification"
@@ -20,3 +22,13 @@ class MailNotification(models.Model):
                 or not server.mail_account_id):
             return label
         return self.env._("%(failure)s: %(reason)s", failure=label, reason=self.failure_reason)
+
+    def _to_store(self, store: Store, /):
+        """E-mails that wait (a server that asked to try later, an account's sending
+        limit) say why and until when in the chatter's message status popover."""
+        result = super()._to_store(store)
+        for notification in self:
+            waiting = notification.notification_status == "ready" and \
+                notification.notification_type == "email" and notification.failure_reason
+            store.add(notification, {"waiting_reason": waiting or False})
+        return result

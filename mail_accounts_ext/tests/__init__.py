@@ -10,6 +10,8 @@ from . import test_sender_composer
 from . import test_sender_volume
 from . import test_sender_rate_limit
 from . import test_sender_failure
+from . import test_send_retry
+from . import test_send_exactly_once
 from . import test_mailbox_imap
 from . import test_mailbox_pop3
 from . import test_mailbox_delete

@@ -85,6 +85,7 @@ _logger = logging.getLogger(__name__)
 PORT_NAMES = ("imap", "imaps", "pop3", "pop3s", "smtp", "smtps")
 OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 SMTP_REJECT_STAGES = ("auth", "mail", "rcpt", "data")
+SMTP_DROP_STAGES = ("mail", "data")
 START_TIMEOUT = 15.0
 DOVECOT_STOP_GRACE = 0.3
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
@@ -849,7 +850,17 @@ class _SmtpHandler:
         login = getattr(data, "login", None)
         return login.decode("utf-8", "replace").lower() if login is not None else None
 
+    @staticmethod
+    def _hang_up(server):
+        """Close the connection without a reply (a crash, a lost network)."""
+        transport = server.transport
+        if transport is not None:
+            transport.abort()
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.servers._take_drop("mail"):
+            self._hang_up(server)
+            return "421 4.3.0 connection dropped"  # never reaches the client
         reply = self.servers._take_reject("mail")
         if reply:
             return reply
@@ -899,6 +910,9 @@ class _SmtpHandler:
             await loop.run_in_executor(None, self.servers._deliver_local, targets, received.data)
         with self.servers._lock:
             self.servers._smtp_received.append(received)
+        if self.servers._take_drop("data"):
+            # accepted, then the connection is lost before the client hears the 250
+            self._hang_up(server)
         return "250 OK"
 
 
@@ -1006,6 +1020,7 @@ class MailServers:
         self._users = {}  # login (lower case) -> {"password", "email"}
         self._smtp_received = []
         self._rejects = []  # [stage, remaining, reply]
+        self._drops = collections.Counter()  # stage -> connections still to drop there
         self._sender_policy = None
         self._smtp_plaintext_auth = False
         self._pending_local = []  # (login, data) not delivered while Dovecot was down
@@ -1370,6 +1385,7 @@ class MailServers:
         with self._lock:
             self._smtp_received.clear()
             self._rejects.clear()
+            self._drops.clear()
             self._sender_policy = None
 
     def wait_smtp(self, count=1, timeout=5.0):
@@ -1406,6 +1422,27 @@ class MailServers:
                     self._rejects = [rule for rule in self._rejects if rule[1] > 0]
                     return reply
         return None
+
+    def smtp_drop_next(self, n, *, stage="data"):
+        """Make the next ``n`` transactions reaching ``stage`` lose their connection.
+
+        ``stage`` "mail": the server hangs up at MAIL FROM (nothing was handed over);
+        "data": the server receives and keeps the whole message (it counts in
+        :attr:`smtp_received`), then hangs up before its 250 reaches the client, which
+        cannot know whether the message was accepted.  Calls add up; n=0 does nothing.
+        """
+        if stage not in SMTP_DROP_STAGES:
+            raise ValueError(f"stage must be one of {SMTP_DROP_STAGES}")
+        if n > 0:
+            with self._lock:
+                self._drops[stage] += int(n)
+
+    def _take_drop(self, stage):
+        with self._lock:
+            if self._drops[stage] > 0:
+                self._drops[stage] -= 1
+                return True
+        return False
 
     def smtp_sender_policy(self, func):
         """Install ``func(login, mail_from) -> None | (code, text)`` (None removes it).

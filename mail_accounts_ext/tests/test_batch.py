@@ -307,6 +307,25 @@ class TestBatchSend(BatchCommon):
         self.assertEqual(uncertain.state, "sent")
         self.assertEqual(len(self.servers.smtp_received), 7)
 
+    def test_send_now_leaves_a_mail_the_batch_is_sending(self):
+        """A mail whose line is *sending* belongs to the batch: Send now and the mail
+        queue leave it alone (the batch decides: sent, or maybe delivered)."""
+        batch = self._start(self.user_billing, self.invoices[:1])
+        with self._crash_at("delivered", 1):
+            self._run_until_crash()
+        line = batch.line_ids
+        self.assertEqual(line.state, "sending")
+        mail = line.sudo().mail_mail_id
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(len(self.servers.smtp_received), 1)
+        mail.send()  # an administrator's Send now
+        self.env["mail.mail"].process_email_queue()
+        self.assertEqual(len(self.servers.smtp_received), 1, "not sent a second time")
+        self._age_claims()
+        self._run_cron()
+        self.assertEqual((line.state, line.uncertain), ("failed", True))
+        self._assert_each_once(batch, 1)
+
     def test_account_deleted_before_sending(self):
         """Documents queued for an account deleted meanwhile fail: they never leave
         through another server under that account's address."""

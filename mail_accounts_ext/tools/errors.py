@@ -262,6 +262,9 @@ _FOREIGN_BANNERS = {
 }
 
 
+_QUOTA_WORDS = ("quota", "mailbox full", "mailbox is full", "mailbox size")
+
+
 def _foreign_banner(signal):
     """The text is the greeting of another protocol than the one spoken."""
     if signal.code not in (None, -1):
@@ -1001,6 +1004,20 @@ RULES = OAUTH_RULES + (
         enhanced=("5.2.2", "4.2.2"),
     ),
     Rule(
+        "message_too_large",
+        _lt("The message is larger than the receiving server accepts."),
+        _lt(
+            "Remove or shrink attachments (or share them as links) and send the "
+            "message again."
+        ),
+        # RFC 5321: 552 at the end of DATA, "exceeded storage allocation": the message
+        # itself is too big (a full mailbox says so, or 5.2.2, matched above and here)
+        codes=("552",),
+        stages=("data",),
+        test=lambda s: not any(word in s.text for word in _QUOTA_WORDS),
+        temporary=False,
+    ),
+    Rule(
         "mailbox_full",
         _lt("The mailbox is full (its storage quota is used up)."),
         _lt(
@@ -1239,6 +1256,45 @@ RULES = OAUTH_RULES + (
         ),
         stages=("recipient",),
         codes=("5xx",),
+        temporary=False,
+    ),
+    # ---- the message itself refused at the end of DATA (content, spam, policy)
+    Rule(
+        "message_rejected",
+        _lt(
+            "The %(protocol)s server refused the message itself: its spam or content "
+            "filter or a policy of the provider rejected it."
+        ),
+        _lt(
+            "Read the server's answer below. Remove what looks like spam (many links, "
+            "shortened links, a large image without text, attachments such as .exe, .js "
+            "or password-protected archives), check that the sender address belongs to "
+            "this account, then send it again. If it is refused again, send the server's "
+            "answer to your e-mail provider: they can tell which rule rejected it."
+        ),
+        keywords=("spam", "junk", "content", "policy", "virus", "malware", "phishing",
+                  "blocked", "blacklist", "blocklist", "denylist", "reputation", "dmarc",
+                  "spf", "dkim", "suspicious", "bulk", "rejected", "not accepted"),
+        stages=("data",),
+        test=_permanent_reply,
+        temporary=False,
+    ),
+    Rule(
+        "message_rejected",
+        _lt(
+            "The %(protocol)s server refused the message itself: its spam or content "
+            "filter or a policy of the provider rejected it."
+        ),
+        _lt(
+            "Read the server's answer below. Remove what looks like spam (many links, "
+            "shortened links, a large image without text, attachments such as .exe, .js "
+            "or password-protected archives), check that the sender address belongs to "
+            "this account, then send it again. If it is refused again, send the server's "
+            "answer to your e-mail provider: they can tell which rule rejected it."
+        ),
+        # 5.7.x at DATA: security or policy status (5.7.60 "send as" is matched above)
+        enhanced=("5.7",),
+        stages=("data",),
         temporary=False,
     ),
     # ---- a greeting that was not 220 (and not explained above)
