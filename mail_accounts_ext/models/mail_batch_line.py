@@ -69,6 +69,7 @@ class Transmission:
 
 class MailBatchLine(models.Model):
     _name = "mail.batch.line"
+    _inherit = ["mail.account.write.guard"]
     _description = "Print & E-mail Batch Line"
     _order = "batch_id desc, id"
     _rec_name = "res_name"
@@ -152,10 +153,15 @@ class MailBatchLine(models.Model):
     # ------------------------------------------------------------------
     def write(self, vals):
         """Lines only move along the state machine of ``tools/batch.py``."""
+        self._check_writable_fields(vals)  # users get the refusal, not a transition error
         if "state" in vals:
             for line in self:
                 bt.check_move(line.state, vals["state"])
         return super().write(vals)
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env["mail.batch"]._write_guard_hint()
 
     # ------------------------------------------------------------------
     # ACTIONS

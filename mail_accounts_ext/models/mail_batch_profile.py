@@ -11,10 +11,17 @@ from ..tools import batch as batch_tools
 
 BINDING_XMLID_PREFIX = "mail_batch_send_action_"
 RECIPIENT_FIELD_TYPES = ("many2one", "char")
+# The configuration administrators edit in the profile form.
+ADMIN_WRITABLE_FIELDS = frozenset({
+    "name", "active", "sequence", "model_id", "report_id", "mail_template_id",
+    "recipient_path", "domain", "check_method", "use_document_date", "print_delay",
+    "email_layout_xmlid", "group_ids", "manager_group_ids",
+})
 
 
 class MailBatchProfile(models.Model):
     _name = "mail.batch.profile"
+    _inherit = ["mail.account.write.guard"]
     _description = "Print & E-mail Profile"
     _order = "sequence, id"
 
@@ -152,6 +159,10 @@ class MailBatchProfile(models.Model):
         result = super().unlink()
         self._sync_binding_actions()
         return result
+
+    @api.model
+    def _admin_writable_fields(self):
+        return ADMIN_WRITABLE_FIELDS
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS

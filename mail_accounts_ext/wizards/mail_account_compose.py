@@ -231,10 +231,7 @@ class MailAccountCompose(models.TransientModel):
 
     def _check_account(self):
         account = self.account_id
-        account._check_may_use()
-        if not account.active:
-            raise UserError(self.env._("The account %(account)s is archived.",
-                                       account=account.name))
+        account._check_may_use()  # archived accounts included
         if self.draft_id:
             self.draft_id.check_access("write")
         if self.parent_id:
