@@ -20,6 +20,7 @@ from odoo.tools.sql import SQL
 from ..tools import (
     connection,
     errors,
+    headers,
     imap_sync,
     pop3_fetch,
     presets,
@@ -65,6 +66,8 @@ USER_WRITABLE_FIELDS = frozenset({
 # Who owns an account and who may see it: administrators only.
 OWNERSHIP_FIELDS = frozenset({"owner_id", "account_type", "company_id"})
 ADMIN_WRITABLE_FIELDS = OWNERSHIP_FIELDS | {"is_company_default"}
+# Texts written into the From (and Reply-To) of every mail of the account.
+HEADER_TEXT_FIELDS = ("name", "sender_name", "email")
 FOLDER_LABELS = {"inbox": "Inbox", "drafts": "Drafts", "sent": "Sent", "trash": "Deleted Items",
                  "junk": "Junk"}
 
@@ -314,6 +317,16 @@ class MailAccount(models.Model):
                     self.env._("%(email)s is not a valid e-mail address.", email=account.email)
                 )
 
+    @api.constrains(*HEADER_TEXT_FIELDS)
+    def _check_header_texts(self):
+        """Names and the address go into the headers of every mail: no line breaks or
+        other control characters (they would break every mail of the account)."""
+        for account in self:
+            error = account._header_text_error({name: account[name]
+                                                for name in HEADER_TEXT_FIELDS})
+            if error:
+                raise ValidationError(error)
+
     @api.constrains("is_default", "is_company_default", "owner_id", "company_id", "active")
     def _check_single_default(self):
         for account in self.filtered(lambda a: a.active and a.is_default):
@@ -537,6 +550,17 @@ class MailAccount(models.Model):
         """Render an ``_lt`` text of the plain-Python modules in the user's language."""
         # The template is an ``_lt("...")`` literal of ``tools/``, in the .pot.
         return self.env._(template, **params)  # pylint: disable=translation-contains-variable
+
+    @api.model
+    def _header_text_error(self, values):
+        """The translated refusal of the first value of ``values`` (``{field: text}``)
+        holding control characters, else None."""
+        for name, text in values.items():
+            error = headers.control_character_error(
+                text, self._fields[name]._description_string(self.env))
+            if error:
+                return self._translate_template(*error)
+        return None
 
     def _connection_settings(self):
         """The settings a connection test depends on (needs the passwords: sudo)."""
@@ -1225,6 +1249,8 @@ class MailAccount(models.Model):
         # What core's connect() sets, read by _prepare_email_message.
         client.from_filter = account.mail_server_id.from_filter
         client.smtp_from = smtp_from or account._email_from()
+        # Read by ir.mail_server._prepare_email_message: addresses as this server takes them.
+        client.mail_account_id = account.id
         return client
 
 

@@ -102,11 +102,10 @@ def ascii_domain(domain):
     try:
         return idna.encode(domain, uts46=True).decode("ascii")  # IDNA 2008, case mapped
     except idna.IDNAError:
-        pass
-    try:
-        return domain.encode("idna").decode("ascii")  # IDNA 2003 (Python's codec)
-    except UnicodeError as error:
-        raise ValueError(f"no IDNA form for {domain!r}") from error
+        try:
+            return domain.encode("idna").decode("ascii")  # IDNA 2003 (Python's codec)
+        except UnicodeError as error:
+            raise ValueError(f"no IDNA form for {domain!r}") from error
 
 
 def smtp_address(address, smtputf8=False):
