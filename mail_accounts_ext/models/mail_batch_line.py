@@ -44,6 +44,7 @@ STATE_SELECTION = [
 ]
 SKIP_SELECTION = [
     (bt.NO_EMAIL, "No e-mail address"),
+    (bt.INVALID_EMAIL, "Invalid e-mail address"),
     (bt.NOTHING_TO_SEND, "Nothing to send"),
     (bt.ALREADY_SENT, "Already sent"),
     (bt.NOT_APPLICABLE, "Not applicable"),

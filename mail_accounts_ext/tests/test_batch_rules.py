@@ -1,7 +1,7 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""*Print & e-mail* as its users and an attacker would use it over RPC: which fields of
-batches, lines, profiles and copy jobs anybody may write."""
+"""*Print & e-mail* as its users and an attacker would use it over RPC: why documents are
+skipped, and which fields of batches, lines, profiles and copy jobs anybody may write."""
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -21,6 +21,34 @@ class TestBatchRules(WriteRulesMixin, BatchCommon):
             cls.env, login="mae_batch_rules_system", name="Batch Rules Administrator",
             groups="base.group_user,base.group_system", email="batch.system@example.com")
         cls.invoices = cls._invoices(cls._customers(2, prefix="Rules Customer"))
+        cls.bad_partner = cls.env["res.partner"].create({"name": "Bad Address Ltd",
+                                                         "email": "not-an-address"})
+        cls.silent_partner = cls.env["res.partner"].create({"name": "Silent Ltd"})
+        cls.bad_invoice = cls._mae_invoice(cls.bad_partner, cls.usd, 10.0, "2026-02-01",
+                                           "2026-03-01")
+        cls.silent_invoice = cls._mae_invoice(cls.silent_partner, cls.usd, 11.0,
+                                              "2026-02-01", "2026-03-01")
+
+    def test_invalid_email_is_its_own_skip_reason(self):
+        """``not-an-address`` is not a missing address: the dry run and the log say
+        "invalid e-mail address"."""
+        records = self.invoices | self.bad_invoice | self.silent_invoice
+        wizard = self._wizard(self.user_billing, records)
+        wizard.action_check()
+        self.assertEqual((wizard.ready_count, wizard.no_email_count,
+                          wizard.invalid_email_count), (2, 1, 1))
+        self.assertIn("Invalid e-mail address", wizard.check_details)
+        self.assertIn(self.bad_invoice.display_name, wizard.check_details)
+        batch = self._start(self.user_billing, records)
+        self._run_cron()
+        reasons = {line.res_id: line.skip_reason for line in batch.line_ids}
+        self.assertEqual(reasons[self.bad_invoice.id], "invalid_email")
+        self.assertEqual(reasons[self.silent_invoice.id], "no_email")
+        labels = dict(self.env["mail.batch.line"]._fields["skip_reason"]._description_selection(
+            self.env))
+        self.assertEqual(labels["invalid_email"], "Invalid e-mail address")
+        self.assertEqual(batch.sent_count, 2)
+        self.assertEqual(len(self.servers.smtp_received), 2)
 
     def test_batch_records_written_by_the_runner_only(self):
         batch = self._start(self.user_billing, self.invoices)
