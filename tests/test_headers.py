@@ -17,6 +17,7 @@ from mail_accounts_ext.tools.headers import (
     control_character_error,
     control_characters,
     needs_smtputf8,
+    plain_addresses,
     smtp_address,
 )
 
@@ -164,6 +165,20 @@ def test_needs_smtputf8(addresses, needed):
 )
 def test_address_header(value, smtputf8, header, addresses):
     assert address_header(value, smtputf8) == (header, addresses)
+
+
+@pytest.mark.parametrize(
+    "value, addresses",
+    [
+        ('"Dave" <dave@bücher.example>, ann@example.com',
+         ["dave@bücher.example", "ann@example.com"]),
+        ("undisclosed-recipients:;", []),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_plain_addresses(value, addresses):
+    assert plain_addresses(value) == addresses
 
 
 def test_address_header_refuses_non_ascii_local_part_without_smtputf8():

@@ -169,6 +169,6 @@ class IrMailServer(models.Model):
                 continue
             converted, found = headers.address_header(str(value), smtputf8)
             addresses += found
-            if converted != str(value):
+            if found != headers.plain_addresses(str(value)):  # else left as written
                 message.replace_header(name, converted)
         return addresses

@@ -133,6 +133,12 @@ def needs_smtputf8(addresses):
     return any(not address.rpartition("@")[0].isascii() for address in addresses)
 
 
+def plain_addresses(value):
+    """The addresses (``local@domain``) of an address-list header value, as written."""
+    return [address for _name, address in email.utils.getaddresses([value or ""])
+            if "@" in address]
+
+
 def _format(name, address):
     """``"Name" <address>`` (quoted as needed, non-ASCII kept), or ``address`` alone."""
     local, _at, domain = address.rpartition("@")
