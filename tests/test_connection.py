@@ -5,6 +5,7 @@ never speaks, a minimal scripted server for capabilities Dovecot always has).
 """
 
 import contextlib
+import email.policy
 import imaplib
 import os
 import poplib
@@ -14,6 +15,7 @@ import ssl
 import threading
 import time
 import uuid
+from email.message import EmailMessage
 
 import pytest
 
@@ -561,3 +563,95 @@ def test_open_clients_raise_original_errors(mailservers, account, silent_port):
 def test_module_constants():
     assert connection.SECURITIES == ("ssl", "starttls", "none")
     assert set(connection.STAGES) == {"connect", "tls", "auth", "sender", "list", "stat"}
+
+
+# --------------------------------------------------------------------------- IDNA
+
+
+def _sender_spy(servers):
+    seen = []
+
+    def policy(login, mail_from):
+        seen.append(mail_from)
+
+    servers.smtp_sender_policy(policy)
+    return seen
+
+
+@pytest.mark.parametrize("smtputf8", [True, False])
+def test_smtp_probe_sends_idna_domain(mailservers, account, smtputf8):
+    """MAIL FROM carries the domain in its IDNA form, with or without SMTPUTF8."""
+    seen = _sender_spy(mailservers)
+    mailservers.smtp_offer_smtputf8(smtputf8)
+    try:
+        result = probe_smtp(mailservers.host, mailservers.smtp_port, "starttls",
+                            account.login, account.password, "dave@bücher.example",
+                            ssl_context=mailservers.ssl_context())
+    finally:
+        mailservers.smtp_offer_smtputf8(True)
+        mailservers.smtp_sender_policy(None)
+    assert result.ok, result
+    assert seen == ["dave@xn--bcher-kva.example"]
+
+
+def test_smtp_probe_non_ascii_local_part_needs_smtputf8(mailservers, account):
+    seen = _sender_spy(mailservers)
+    try:
+        result = probe_smtp(mailservers.host, mailservers.smtp_port, "starttls",
+                            account.login, account.password, "jörg@bücher.example",
+                            ssl_context=mailservers.ssl_context())
+        assert result.ok, result
+        assert seen == ["jörg@xn--bcher-kva.example"]
+        mailservers.smtp_offer_smtputf8(False)
+        result = probe_smtp(mailservers.host, mailservers.smtp_port, "starttls",
+                            account.login, account.password, "jörg@bücher.example",
+                            ssl_context=mailservers.ssl_context())
+        assert (result.ok, result.stage) == (False, "sender")
+        assert isinstance(result.error, smtplib.SMTPNotSupportedError)
+    finally:
+        mailservers.smtp_offer_smtputf8(True)
+        mailservers.smtp_sender_policy(None)
+
+
+def _utf8_message(account):
+    message = EmailMessage(policy=email.policy.SMTP.clone(utf8=True))
+    message["From"] = account.email
+    message["To"] = "ann@example.org"
+    message["Reply-To"] = "Jörg <jörg@xn--bcher-kva.example>"
+    message["Subject"] = "utf-8 headers"
+    message.set_content("hello")
+    return message
+
+
+def test_smtp_utf8_headers_sent_with_smtputf8(mailservers, account):
+    """A message with a UTF-8 address in a header only (ASCII envelope) goes out with
+    SMTPUTF8: its headers as UTF-8, never as encoded words inside an address."""
+    before = len(mailservers.smtp_received)
+    client = open_smtp(mailservers.host, mailservers.smtp_port, "starttls", account.login,
+                       account.password, ssl_context=mailservers.ssl_context())
+    try:
+        client.send_message(_utf8_message(account), account.email, ["ann@example.org"])
+        client.quit()
+    finally:
+        client.close()
+    received = mailservers.wait_smtp(before + 1)[-1]
+    assert received.rcpt_tos == ["ann@example.org"]
+    assert "Reply-To: Jörg <jörg@xn--bcher-kva.example>".encode() in received.data
+
+
+def test_smtp_utf8_headers_refused_without_smtputf8(mailservers, account):
+    before = len(mailservers.smtp_received)
+    mailservers.smtp_offer_smtputf8(False)
+    try:
+        client = open_smtp(mailservers.host, mailservers.smtp_port, "starttls",
+                           account.login, account.password,
+                           ssl_context=mailservers.ssl_context())
+        try:
+            with pytest.raises(smtplib.SMTPNotSupportedError):
+                client.send_message(_utf8_message(account), account.email,
+                                    ["ann@example.org"])
+        finally:
+            client.close()
+    finally:
+        mailservers.smtp_offer_smtputf8(True)
+    assert len(mailservers.smtp_received) == before

@@ -248,6 +248,20 @@ def test_smtp_login_mechanism(mailservers, user):
         client.close()
 
 
+def test_smtp_smtputf8_switch(mailservers, user):
+    """SMTPUTF8 is offered by default; switched off, new sessions do not advertise it."""
+    with _smtp(mailservers, user, "pw-" + user) as client:
+        assert client.has_extn("smtputf8")
+    mailservers.smtp_offer_smtputf8(False)
+    try:
+        with _smtp(mailservers, user, "pw-" + user) as client:
+            assert not client.has_extn("smtputf8")
+            with pytest.raises(smtplib.SMTPNotSupportedError):
+                client.mail("jörg@example.org", ["SMTPUTF8"])
+    finally:
+        mailservers.smtp_offer_smtputf8(True)
+
+
 def test_smtp_plaintext_auth_switch(mailservers, user):
     mailservers.smtp_allow_plaintext_auth(True)
     try:

@@ -2,6 +2,7 @@ from . import account_move
 from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server
+from . import mail_account_write_guard
 from . import mail_account
 from . import mail_account_deletion
 from . import mail_account_folder

@@ -10,7 +10,13 @@ from odoo.addons.base.models.ir_mail_server import (
     extract_rfc2822_addresses,
 )
 
+from ..tools import headers
+
 _logger = logging.getLogger(__name__)
+
+# Address headers written as the account's server takes them (Bcc and X-Forge-To are
+# read by core's _prepare_email_message, which removes them or puts them in To).
+ADDRESS_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc", "X-Forge-To")
 
 
 class MailAccountDeliveryException(MailDeliveryException):
@@ -132,6 +138,57 @@ class IrMailServer(models.Model):
             account._keep_sent_copy(raw, message_id)
             account._push_sent_copies()
         return message_id
+
+    def _prepare_email_message(self, message, smtp_session):
+        """Addresses as an account's server takes them, in the headers and the envelope.
+
+        International domains travel in their IDNA form (``dave@bücher.example`` as
+        ``dave@xn--bcher-kva.example``), whatever the server; a non-ASCII local part
+        needs a server that offers SMTPUTF8 (then the message goes out as UTF-8),
+        otherwise the mail is refused with an explanation. The headers are converted
+        before core reads the envelope from them, and again after it (core may put
+        the session's From back); mail of other servers is left to core.
+        """
+        account = self.env["mail.account"].sudo().browse(
+            getattr(smtp_session, "mail_account_id", None) or ())
+        if not account:
+            return super()._prepare_email_message(message, smtp_session)
+        smtputf8 = bool(smtp_session.has_extn("smtputf8"))
+        try:
+            self._mae_convert_address_headers(message, smtputf8)
+            server = self
+            validated = self.env.context.get("send_validated_to")
+            if validated:  # core keeps the recipients found in this list only
+                server = self.with_context(send_validated_to=list(validated) + [
+                    headers.smtp_address(address, smtputf8=True) for address in validated])
+            smtp_from, smtp_to_list, message = super(
+                IrMailServer, server)._prepare_email_message(message, smtp_session)
+            addresses = self._mae_convert_address_headers(message, smtputf8)
+            smtp_from = headers.smtp_address(smtp_from, smtputf8)
+            smtp_to_list = [headers.smtp_address(address, smtputf8) for address in smtp_to_list]
+        except headers.AddressError as error:
+            raise MailAccountDeliveryException(account._translate_template(
+                error.message,
+                dict(error.params, server=f"{account.smtp_host}:{account.smtp_port}"),
+            )) from error
+        if headers.needs_smtputf8(addresses):
+            message.policy = message.policy.clone(utf8=True)  # sent with SMTPUTF8
+        return smtp_from, smtp_to_list, message
+
+    @api.model
+    def _mae_convert_address_headers(self, message, smtputf8):
+        """Rewrite the address headers of ``message`` (:func:`tools.headers.address_header`);
+        returns the addresses they hold."""
+        addresses = []
+        for name in ADDRESS_HEADERS:
+            value = message[name]
+            if value is None:
+                continue
+            converted, found = headers.address_header(str(value), smtputf8)
+            addresses += found
+            if found != headers.plain_addresses(str(value)):  # else left as written
+                message.replace_header(name, converted)
+        return addresses
 
 
 class SendResult:

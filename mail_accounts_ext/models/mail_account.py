@@ -23,6 +23,7 @@ from ..tools import (
     connection,
     delivery,
     errors,
+    headers,
     imap_sync,
     pop3_fetch,
     presets,
@@ -59,6 +60,19 @@ CRON_BUDGET = 240  # seconds per cron run; the cron runs again at once for the r
 # pg_try_advisory_lock(FETCH_LOCK, account id): one fetch per account at a time, held
 # across the commits of a long fetch (session lock).
 FETCH_LOCK = 0x4D414531
+# What the owner of an account may change directly (RPC included): presentation and
+# options. Everything else changes through the flows that own it (setup wizard,
+# Test again, fetch, sending, Change protocol), which write with sudo() after their checks.
+USER_WRITABLE_FIELDS = frozenset({
+    "name", "sender_name", "active", "user_ids", "is_default", "reply_to_account",
+    "delete_on_server", "rate_limit_per_minute", "project_ids", "default_project_ids",
+    "sync_days", "sync_max_messages", "save_sent_copy",
+})
+# Who owns an account and who may see it: administrators only.
+OWNERSHIP_FIELDS = frozenset({"owner_id", "account_type", "company_id"})
+ADMIN_WRITABLE_FIELDS = OWNERSHIP_FIELDS | {"is_company_default"}
+# Texts written into the From (and Reply-To) of every mail of the account.
+HEADER_TEXT_FIELDS = ("name", "sender_name", "email")
 FOLDER_LABELS = {"inbox": "Inbox", "drafts": "Drafts", "sent": "Sent", "trash": "Deleted Items",
                  "junk": "Junk"}
 
@@ -79,7 +93,7 @@ def can_commit():
 class MailAccount(models.Model):
     _name = "mail.account"
     _description = "E-mail Account"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.account.write.guard"]
     _order = "account_type desc, name, id"
     _check_company_auto = True
 
@@ -317,6 +331,16 @@ class MailAccount(models.Model):
                     self.env._("%(email)s is not a valid e-mail address.", email=account.email)
                 )
 
+    @api.constrains(*HEADER_TEXT_FIELDS)
+    def _check_header_texts(self):
+        """Names and the address go into the headers of every mail: no line breaks or
+        other control characters (they would break every mail of the account)."""
+        for account in self:
+            error = account._header_text_error({name: account[name]
+                                                for name in HEADER_TEXT_FIELDS})
+            if error:
+                raise ValidationError(error)
+
     @api.constrains("is_default", "is_company_default", "owner_id", "company_id", "active")
     def _check_single_default(self):
         for account in self.filtered(lambda a: a.active and a.is_default):
@@ -383,7 +407,13 @@ class MailAccount(models.Model):
                 if message:
                     template, params = message
                     raise UserError(self._translate_template(template, params))
+        ownership = OWNERSHIP_FIELDS & set(vals)
+        if ownership:
+            self._check_writable_fields(ownership)  # administrators only
+            vals = self._ownership_values(vals)
         result = super().write(vals)
+        if ownership:
+            self._check_ownership_rules()
         if set(vals) & set(protocol_lock.CONNECTION_FIELDS) or "tested_fingerprint" in vals:
             self._check_tested()
         if set(vals) & SERVER_FIELDS:
@@ -397,6 +427,7 @@ class MailAccount(models.Model):
         return result
 
     def unlink(self):
+        self.check_access("unlink")  # before removing anything with sudo below
         servers = self.sudo().mail_server_id
         messages = self.env["mail.account.message"].sudo().search([("account_id", "in", self.ids)])
         self.env["ir.attachment"].sudo().search([
@@ -404,6 +435,40 @@ class MailAccount(models.Model):
         result = super().unlink()
         servers.unlink()
         return result
+
+    @api.model
+    def _user_writable_fields(self):
+        return USER_WRITABLE_FIELDS
+
+    @api.model
+    def _admin_writable_fields(self):
+        return ADMIN_WRITABLE_FIELDS
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._(
+            "Connection settings change through \"Change settings\" (tested before they "
+            "are saved) or \"Change protocol\"; the test, fetch and sending results are "
+            "recorded by \"Test again\", \"Fetch now\" and by sending.")
+
+    @api.model
+    def _ownership_values(self, vals):
+        """``vals`` completed for a change of type: a company account has no owner and
+        is nobody's personal default; a personal one is not the company's default."""
+        vals = dict(vals)
+        if vals.get("account_type") == "company":
+            vals.setdefault("owner_id", False)
+            vals["is_default"] = False
+        elif vals.get("account_type") == "personal":
+            vals["is_company_default"] = False
+        return vals
+
+    def _check_ownership_rules(self):
+        """After a change of owner, type or company: the account must still be one the
+        administrator may manage (record rules, e.g. companies), and the sender rules
+        hold (owner in the company, one default per person and project: the
+        constraints, run by the write)."""
+        self.check_access("write")
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -421,9 +486,10 @@ class MailAccount(models.Model):
         return self.env["mail.account.change.protocol"]._action_open(account=self)
 
     def action_test_connection(self):
-        """Test the stored settings again and record the result."""
+        """Test the stored settings again and record the result (who may change the
+        account only: read-only supervisors change nothing)."""
         self.ensure_one()
-        self.check_access("read")
+        self.check_access("write")
         result = self.sudo()._run_connection_test(self.sudo()._connection_settings())
         self.sudo().write({
             "last_test_date": fields.Datetime.now(),
@@ -498,6 +564,17 @@ class MailAccount(models.Model):
         """Render an ``_lt`` text of the plain-Python modules in the user's language."""
         # The template is an ``_lt("...")`` literal of ``tools/``, in the .pot.
         return self.env._(template, **params)  # pylint: disable=translation-contains-variable
+
+    @api.model
+    def _header_text_error(self, values):
+        """The translated refusal of the first value of ``values`` (``{field: text}``)
+        holding control characters, else None."""
+        for name, text in values.items():
+            error = headers.control_character_error(
+                text, self._fields[name]._description_string(self.env))
+            if error:
+                return self._translate_template(*error)
+        return None
 
     def _connection_settings(self):
         """The settings a connection test depends on (needs the passwords: sudo)."""
@@ -602,9 +679,9 @@ class MailAccount(models.Model):
                 "sequence": 1000,
                 "mail_account_id": account.id,
             }
-            if account.mail_server_id:
+            if account.mail_server_id.mail_account_id == account:
                 account.mail_server_id.write(values)
-            else:
+            else:  # none yet (never another account's: its settings are not ours)
                 server = servers.create(values)
                 account.write({"mail_server_id": server.id})
 
@@ -1043,6 +1120,11 @@ class MailAccount(models.Model):
     def _check_may_use(self):
         self.check_access("read")
         for account in self:
+            if not account.active:
+                raise UserError(self.env._(
+                    "The e-mail account %(account)s is archived: it neither fetches nor "
+                    "sends. Restore it (Action > Unarchive) to use it again.",
+                    account=account.name))
             if not account._may_use():
                 raise UserError(self.env._(
                     "You may read the e-mails of %(account)s but not use the account.",
@@ -1291,6 +1373,8 @@ class MailAccount(models.Model):
         # What core's connect() sets, read by _prepare_email_message.
         client.from_filter = account.mail_server_id.from_filter
         client.smtp_from = smtp_from or account._email_from()
+        # Read by ir.mail_server._prepare_email_message: addresses as this server takes them.
+        client.mail_account_id = account.id
         return client
 
 

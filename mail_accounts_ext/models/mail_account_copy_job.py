@@ -31,6 +31,7 @@ class MailAccountCopyJob(models.Model):
     """
 
     _name = "mail.account.copy.job"
+    _inherit = ["mail.account.write.guard"]
     _description = "Copy of stored e-mails to an IMAP folder"
     _order = "id desc"
 
@@ -103,6 +104,15 @@ class MailAccountCopyJob(models.Model):
                 pending=job.count_pending, total=job.count_total, folder=job.target_folder,
                 account=job.target_account_id.sudo().display_name,
             )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._(
+            "Copies of e-mails change through their action (Retry) and their processing "
+            "in the background.")
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -316,6 +326,7 @@ class _Session:
 
 class MailAccountCopyJobLine(models.Model):
     _name = "mail.account.copy.job.line"
+    _inherit = ["mail.account.write.guard"]
     _description = "E-mail of a copy job"
     _order = "id"
 
@@ -329,3 +340,7 @@ class MailAccountCopyJobLine(models.Model):
     state = fields.Selection(LINE_STATES, default="pending", required=True, readonly=True,
                              index=True)
     error = fields.Text(string="Reason", readonly=True)
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env["mail.account.copy.job"]._write_guard_hint()

@@ -1,6 +1,6 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools.sql import create_index
 
 from .mail_account_folder import BigInteger
@@ -16,6 +16,7 @@ class MailAccountDeletion(models.Model):
     """
 
     _name = "mail.account.deletion"
+    _inherit = ["mail.account.write.guard"]
     _description = "Deleted e-mail (server reference)"
     _order = "id"
 
@@ -28,6 +29,10 @@ class MailAccountDeletion(models.Model):
     pop_uidl = fields.Char()
     message_id = fields.Char()
     delete_on_server = fields.Boolean()
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._("Only the synchronisation with the mail server writes them.")
 
     def init(self):
         create_index(self.env.cr, "mail_account_deletion_folder_uid_idx", self._table,

@@ -19,6 +19,7 @@ class BigInteger(fields.Integer):
 
 class MailAccountFolder(models.Model):
     _name = "mail.account.folder"
+    _inherit = ["mail.account.write.guard"]
     _description = "E-mail Folder"
     _order = "account_id, sequence, name, id"
     _parent_store = True
@@ -95,6 +96,13 @@ class MailAccountFolder(models.Model):
             if with_counts and folder.unread_count:
                 label = f"{label} ({folder.unread_count})"
             folder.display_name = label
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._("Folders follow the mail server: they change with each fetch.")
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS

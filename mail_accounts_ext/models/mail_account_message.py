@@ -31,6 +31,7 @@ def _replace_cids(html, urls):
 
 class MailAccountMessage(models.Model):
     _name = "mail.account.message"
+    _inherit = ["mail.account.write.guard"]
     _description = "E-mail"
     _order = "date desc, id desc"
     _rec_name = "subject"
@@ -169,18 +170,24 @@ class MailAccountMessage(models.Model):
     # CRUD
     # ------------------------------------------------------------------
     def write(self, vals):
-        if not self.env.su and set(vals) - USER_WRITABLE_FIELDS:
-            raise AccessError(self.env._(
-                "E-mails cannot be edited; use the mailbox actions (reply, forward, delete, "
-                "mark as read) instead."
-            ))
-        if "is_seen" in vals and "seen_dirty" not in vals:
-            vals = dict(vals, seen_dirty=True)
         counted = ("is_seen" in vals or "folder_id" in vals) and self.folder_id
         result = super().write(vals)
+        if "is_seen" in vals and "seen_dirty" not in vals:
+            self.sudo().write({"seen_dirty": True})  # the next sync pushes the flag
         if counted:
             (counted | self.folder_id)._update_counts()
         return result
+
+    @api.model
+    def _user_writable_fields(self):
+        return USER_WRITABLE_FIELDS
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._(
+            "E-mails cannot be edited; use the mailbox actions (reply, forward, delete, "
+            "mark as read) instead."
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_outside_deleted_items(self):
@@ -264,7 +271,7 @@ class MailAccountMessage(models.Model):
         return self._action_compose("draft")
 
     def action_link_document(self):
-        self.check_access("read")
+        self.check_access("write")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Link to a document"),

@@ -1,6 +1,6 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools.sql import create_index
 
 
@@ -12,6 +12,7 @@ class MailAccountSendLog(models.Model):
     """
 
     _name = "mail.account.send.log"
+    _inherit = ["mail.account.write.guard"]
     _description = "E-mail Account Sending Log"
     _order = "sent_at desc, id desc"
     _log_access = False
@@ -22,6 +23,10 @@ class MailAccountSendLog(models.Model):
         string="Messages", required=True, default=1,
         help="Messages counted against the sending limit at that moment.",
     )
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._("Only sending through the account writes them.")
 
     def init(self):
         create_index(self.env.cr, "mail_account_send_log_account_sent_at_idx", self._table,

@@ -21,7 +21,7 @@ DEFAULT_JOB_COUNT = 20
 class MailBatch(models.Model):
     _name = "mail.batch"
     _description = "Print & E-mail Batch"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.account.write.guard"]
     _order = "id desc"
     _mail_post_access = "read"
 
@@ -100,6 +100,12 @@ class MailBatch(models.Model):
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("mail.batch") or "/"
         return super().create(vals_list)
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env._(
+            "Print & e-mail batches change through their actions (Retry failed, Send "
+            "again) and their processing in the background.")
 
     # ------------------------------------------------------------------
     # ACTIONS

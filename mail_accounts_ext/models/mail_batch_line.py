@@ -45,6 +45,7 @@ STATE_SELECTION = [
 ]
 SKIP_SELECTION = [
     (bt.NO_EMAIL, "No e-mail address"),
+    (bt.INVALID_EMAIL, "Invalid e-mail address"),
     (bt.NOTHING_TO_SEND, "Nothing to send"),
     (bt.ALREADY_SENT, "Already sent"),
     (bt.NOT_APPLICABLE, "Not applicable"),
@@ -70,6 +71,7 @@ class Transmission:
 
 class MailBatchLine(models.Model):
     _name = "mail.batch.line"
+    _inherit = ["mail.account.write.guard"]
     _description = "Print & E-mail Batch Line"
     _order = "batch_id desc, id"
     _rec_name = "res_name"
@@ -153,10 +155,15 @@ class MailBatchLine(models.Model):
     # ------------------------------------------------------------------
     def write(self, vals):
         """Lines only move along the state machine of ``tools/batch.py``."""
+        self._check_writable_fields(vals)  # users get the refusal, not a transition error
         if "state" in vals:
             for line in self:
                 bt.check_move(line.state, vals["state"])
         return super().write(vals)
+
+    @api.model
+    def _write_guard_hint(self):
+        return self.env["mail.batch"]._write_guard_hint()
 
     # ------------------------------------------------------------------
     # ACTIONS

@@ -11,10 +11,17 @@ from ..tools import batch as batch_tools
 
 BINDING_XMLID_PREFIX = "mail_batch_send_action_"
 RECIPIENT_FIELD_TYPES = ("many2one", "char")
+# The configuration administrators edit in the profile form.
+ADMIN_WRITABLE_FIELDS = frozenset({
+    "name", "active", "sequence", "model_id", "report_id", "mail_template_id",
+    "recipient_path", "domain", "check_method", "use_document_date", "print_delay",
+    "email_layout_xmlid", "group_ids", "manager_group_ids",
+})
 
 
 class MailBatchProfile(models.Model):
     _name = "mail.batch.profile"
+    _inherit = ["mail.account.write.guard"]
     _description = "Print & E-mail Profile"
     _order = "sequence, id"
 
@@ -153,6 +160,10 @@ class MailBatchProfile(models.Model):
         self._sync_binding_actions()
         return result
 
+    @api.model
+    def _admin_writable_fields(self):
+        return ADMIN_WRITABLE_FIELDS
+
     # ------------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------------
@@ -249,8 +260,9 @@ class MailBatchProfile(models.Model):
                 groups=", ".join(self.group_ids.mapped("full_name"))))
 
     def _recipient(self, record):
-        """``(partner, email)`` of a document: the contact to notify (maybe empty) and the
-        normalized address (False when missing or invalid)."""
+        """``(partner, email, problem)`` of a document: the contact to notify (maybe
+        empty), the normalized address (False when missing or invalid) and, without an
+        address, why (``NO_EMAIL``: none given, ``INVALID_EMAIL``: not an address)."""
         self.ensure_one()
         field = self._recipient_field()
         if field is None:
@@ -258,14 +270,22 @@ class MailBatchProfile(models.Model):
         else:
             value = record.sudo().mapped(self.recipient_path)
             if field.type == "char":
-                email = email_normalize(value[0] if value else "")
+                given = value[0] if value else ""
+                email = email_normalize(given or "")
                 if not email:
-                    return self.env["res.partner"], False
+                    return self.env["res.partner"], False, self._address_problem(given)
                 partner = record.sudo()._mail_find_partner_from_emails(
                     [email], records=record.sudo(), force_create=True)[0]
-                return partner.sudo(False), email
+                return partner.sudo(False), email, False
             partner = value[:1]
-        return partner, email_normalize(partner.email or "") if partner else False
+        given = partner.email if partner else ""
+        email = email_normalize(given or "")
+        return partner, email, False if email else self._address_problem(given)
+
+    @api.model
+    def _address_problem(self, given):
+        """Why no address could be used: none given, or not an e-mail address."""
+        return batch_tools.INVALID_EMAIL if (given or "").strip() else batch_tools.NO_EMAIL
 
     def _document_key(self, date):
         """What tells two documents of the same record apart: the date, when asked
@@ -293,13 +313,14 @@ class MailBatchProfile(models.Model):
             ]).mapped("res_id"))
         check = self.check_method
         for record in records:
-            partner, email = self._recipient(record) if record in applicable else (False, False)
+            partner, email, problem = (self._recipient(record) if record in applicable
+                                       else (False, False, False))
             entry = {"state": batch_tools.PENDING, "skip_reason": False,
                      "partner": partner or self.env["res.partner"], "email": email}
             if record not in applicable:
                 entry.update(state=batch_tools.SKIPPED, skip_reason=batch_tools.NOT_APPLICABLE)
             elif not email:
-                entry.update(state=batch_tools.SKIPPED, skip_reason=batch_tools.NO_EMAIL)
+                entry.update(state=batch_tools.SKIPPED, skip_reason=problem)
             elif record.id in sent_before:
                 entry.update(state=batch_tools.SKIPPED, skip_reason=batch_tools.ALREADY_SENT)
             elif check and not getattr(record, check)(report.report_name, date=date,

@@ -22,3 +22,6 @@ from . import test_mailbox_access
 from . import test_batch
 from . import test_batch_pdf
 from . import test_change_protocol
+from . import test_write_rules
+from . import test_header_safety
+from . import test_batch_rules

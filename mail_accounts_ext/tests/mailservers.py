@@ -927,7 +927,7 @@ def _make_controller(servers, port, implicit_tls):
                 "ident": "ESMTP mailservers test server",
                 "auth_required": True,
                 "authenticator": servers._smtp_handler.authenticator,
-                "enable_SMTPUTF8": True,
+                "enable_SMTPUTF8": servers._smtp_utf8,
                 "auth_exclude_mechanism": [
                     name for name in OAUTH_MECHANISMS if name not in servers._oauth_mechanisms
                 ],
@@ -1023,6 +1023,7 @@ class MailServers:
         self._drops = collections.Counter()  # stage -> connections still to drop there
         self._sender_policy = None
         self._smtp_plaintext_auth = False
+        self._smtp_utf8 = True
         self._pending_local = []  # (login, data) not delivered while Dovecot was down
         self._smtp_handler = _SmtpHandler(self)
         self._controllers = []
@@ -1467,6 +1468,11 @@ class MailServers:
     def smtp_allow_plaintext_auth(self, allowed=True):
         """Allow AUTH on smtp_port without STARTTLS (new connections only)."""
         self._smtp_plaintext_auth = bool(allowed)
+
+    def smtp_offer_smtputf8(self, offered=True):
+        """Offer SMTPUTF8 (internationalised addresses) or not (new connections only);
+        offered by default."""
+        self._smtp_utf8 = bool(offered)
 
     # -- users -----------------------------------------------------------------
 

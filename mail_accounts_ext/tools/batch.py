@@ -62,10 +62,11 @@ TRANSITIONS = {
 }
 
 NO_EMAIL = "no_email"
+INVALID_EMAIL = "invalid_email"
 NOTHING_TO_SEND = "nothing_to_send"
 ALREADY_SENT = "already_sent"
 NOT_APPLICABLE = "not_applicable"
-SKIP_REASONS = (NO_EMAIL, NOTHING_TO_SEND, ALREADY_SENT, NOT_APPLICABLE)
+SKIP_REASONS = (NO_EMAIL, INVALID_EMAIL, NOTHING_TO_SEND, ALREADY_SENT, NOT_APPLICABLE)
 
 # Outcome of an SMTP transaction that raised.
 NOT_DELIVERED = "not_delivered"

@@ -46,6 +46,8 @@ import ssl
 from base64 import b64decode, b64encode
 from dataclasses import dataclass, field
 
+from . import headers
+
 PROTOCOLS = ("smtp", "imap", "pop3")
 SECURITIES = ("ssl", "starttls", "none")
 STAGES = ("connect", "tls", "auth", "sender", "list", "stat")
@@ -267,6 +269,16 @@ class _SaslExchange:
         return _error_answer(self.mechanism)
 
 
+def _envelope_address(address):
+    """``address`` with its domain in the IDNA form (``headers.ascii_domain``); an
+    address whose domain has none is left as it is, for the server to judge."""
+    local, at, domain = address.rpartition("@")
+    try:
+        return f"{local}{at}{headers.ascii_domain(domain)}" if at else address
+    except ValueError:
+        return address
+
+
 # --------------------------------------------------------------------------- SMTP
 
 
@@ -295,6 +307,23 @@ class _SMTP(smtplib.SMTP):
         return _connect_socket(
             host, port, timeout, self._implicit_context, self._steps, self.source_address
         )
+
+    def send_message(self, msg, from_addr=None, to_addrs=None, mail_options=(),
+                     rcpt_options=()):
+        """A message whose policy is UTF-8 (``utf8=True``: non-ASCII addresses in its
+        headers) is sent with SMTPUTF8 even when its envelope is ASCII; smtplib only
+        asks for it when the envelope is not."""
+        envelope = [from_addr or "", *([to_addrs] if isinstance(to_addrs, str)
+                                       else to_addrs or [])]
+        if getattr(msg.policy, "utf8", False) and _is_ascii(*envelope) \
+                and not any(option.upper() == "SMTPUTF8" for option in mail_options):
+            self.ehlo_or_helo_if_needed()
+            if not self.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError(
+                    "The message has internationalised addresses, but the server does "
+                    "not advertise the required SMTPUTF8 capability")
+            mail_options = (*mail_options, "SMTPUTF8", "BODY=8BITMIME")
+        return super().send_message(msg, from_addr, to_addrs, mail_options, rcpt_options)
 
     def mail(self, sender, options=()):
         self.transaction_stage = "sender"
@@ -463,6 +492,9 @@ def probe_smtp(
             host, port, security, login, password, timeout, ssl_context, steps, local_hostname
         )
         steps.enter("sender")
+        # As the mail will leave: the domain in its IDNA form; SMTPUTF8 only for a
+        # non-ASCII local part (refused by smtplib when the server lacks it).
+        address = _envelope_address(address)
         options = [] if address.isascii() else ["SMTPUTF8"]
         code, reply = client.mail(address, options)
         if not 200 <= code < 300:

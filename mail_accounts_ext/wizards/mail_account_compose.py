@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize, format_datetime, formataddr
 
-from ..tools import parse
+from ..tools import headers, parse
 
 PREFIXES = {"reply": "Re:", "forward": "Fwd:"}
 _PREFIX_RE = re.compile(r"^\s*((re|fw|fwd|aw|odp|pd|wg|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -97,7 +97,7 @@ class MailAccountCompose(models.TransientModel):
             "email_from": account._email_from(),
             "email_to": ", ".join(to_list),
             "email_cc": ", ".join(cc_list) or False,
-            "subject": self.subject or "",
+            "subject": self._subject(),
             "body_html": self.body or "",
             "mail_server_id": account.sudo().mail_server_id.id,
             "references": self.references or False,
@@ -231,10 +231,7 @@ class MailAccountCompose(models.TransientModel):
 
     def _check_account(self):
         account = self.account_id
-        account._check_may_use()
-        if not account.active:
-            raise UserError(self.env._("The account %(account)s is archived.",
-                                       account=account.name))
+        account._check_may_use()  # archived accounts included
         if self.draft_id:
             self.draft_id.check_access("write")
         if self.parent_id:
@@ -243,6 +240,11 @@ class MailAccountCompose(models.TransientModel):
         # may read can leave with the e-mail.
         self.attachment_ids.check("read")  # ir.attachment: access of the records they belong to
         return account
+
+    def _subject(self):
+        """The subject as it goes into the header: a pasted line break or tab becomes a
+        space (Python refuses line breaks in headers, and mail would not leave)."""
+        return headers.clean_text(self.subject or "")
 
     def _recipients(self, required):
         """Formatted To, Cc, Bcc lists; invalid addresses are refused."""
@@ -267,7 +269,7 @@ class MailAccountCompose(models.TransientModel):
     def _write_message(self, account, values):
         """Create the mailbox message (or update the draft being edited)."""
         values = dict(
-            values, account_id=account.id, subject=self.subject or False,
+            values, account_id=account.id, subject=self._subject() or False,
             email_from=account._email_from(), email_to=self.email_to or False,
             email_cc=self.email_cc or False, email_bcc=self.email_bcc or False,
             body_html=self.body or False, in_reply_to=self.in_reply_to or False,
@@ -312,7 +314,7 @@ class MailAccountCompose(models.TransientModel):
     def _draft_raw(self, account, message, attachments, to_list, cc_list, bcc_list):
         headers = {"In-Reply-To": self.in_reply_to} if self.in_reply_to else {}
         built = self.env["ir.mail_server"].build_email(
-            email_from=account._email_from(), email_to=to_list, subject=self.subject or "",
+            email_from=account._email_from(), email_to=to_list, subject=self._subject(),
             body=self.body or "", email_cc=cc_list, email_bcc=bcc_list,
             reply_to=message.reply_to or False,
             attachments=[(a.name, a.raw, a.mimetype) for a in attachments.sudo()],

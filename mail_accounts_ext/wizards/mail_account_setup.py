@@ -348,6 +348,10 @@ class MailAccountSetup(models.TransientModel):
             raise UserError(
                 self.env._("%(email)s is not a valid e-mail address.", email=self.email)
             )
+        error = self.env["mail.account"]._header_text_error(
+            {"name": self.name, "sender_name": self.sender_name, "email": self.email})
+        if error:
+            raise UserError(error)
 
     def action_test_and_save(self):
         """Really connect (SMTP + IMAP/POP3); only a passing test saves the account."""

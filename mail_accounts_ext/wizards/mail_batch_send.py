@@ -53,6 +53,7 @@ class MailBatchSend(models.TransientModel):
     checked = fields.Boolean(readonly=True)
     ready_count = fields.Integer(string="Ready", readonly=True)
     no_email_count = fields.Integer(string="Missing e-mail", readonly=True)
+    invalid_email_count = fields.Integer(string="Invalid e-mail", readonly=True)
     already_sent_count = fields.Integer(string="Already sent", readonly=True)
     nothing_to_send_count = fields.Integer(string="Nothing to send", readonly=True)
     not_applicable_count = fields.Integer(string="Not applicable", readonly=True)
@@ -120,6 +121,7 @@ class MailBatchSend(models.TransientModel):
             "checked": True,
             "ready_count": len(by_reason.get("ready", [])),
             "no_email_count": len(by_reason.get(bt.NO_EMAIL, [])),
+            "invalid_email_count": len(by_reason.get(bt.INVALID_EMAIL, [])),
             "already_sent_count": len(by_reason.get(bt.ALREADY_SENT, [])),
             "nothing_to_send_count": len(by_reason.get(bt.NOTHING_TO_SEND, [])),
             "not_applicable_count": len(by_reason.get(bt.NOT_APPLICABLE, [])),
@@ -218,6 +220,7 @@ class MailBatchSend(models.TransientModel):
     def _details(self, records, by_reason):
         labels = {
             bt.NO_EMAIL: self.env._("Missing e-mail"),
+            bt.INVALID_EMAIL: self.env._("Invalid e-mail address"),
             bt.ALREADY_SENT: self.env._("Already sent"),
             bt.NOTHING_TO_SEND: self.env._("Nothing to send"),
             bt.NOT_APPLICABLE: self.env._("Not applicable"),
