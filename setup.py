@@ -42,6 +42,8 @@ def _package_data():
 
 MANIFEST = _manifest()
 ADDON_VERSION = MANIFEST["version"]
+# The manifest's Python dependencies are PyPI requirements (Odoo 18 checks them so).
+INSTALL_REQUIRES = MANIFEST.get("external_dependencies", {}).get("python", [])
 
 setup(
     name="odoo-addon-" + ADDON,
@@ -51,6 +53,7 @@ setup(
     author=MANIFEST["author"],
     url=MANIFEST["website"],
     python_requires=">=3.10",
+    install_requires=INSTALL_REQUIRES,
     packages=_packages(),
     package_dir={
         pkg: os.path.join(*pkg.split(".")[2:]) for pkg in _packages()
