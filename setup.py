@@ -28,20 +28,26 @@ def _packages():
 
 
 def _package_data():
-    """Every non-Python file of the addon (views, security, i18n, static, ...)."""
+    """Every file of the addon that is not a module of a package: views, security,
+    i18n, static, ..., and the scripts in ``migrations/<version>/`` (folders Odoo reads
+    by path, not packages)."""
     files = []
     root = os.path.join(HERE, ADDON)
     for dirpath, _dirnames, filenames in os.walk(root):
         if "__pycache__" in dirpath:
             continue
+        package = "__init__.py" in filenames
         for name in filenames:
-            if not name.endswith((".py", ".pyc")):
-                files.append(os.path.relpath(os.path.join(dirpath, name), root))
+            if name.endswith(".pyc") or (package and name.endswith(".py")):
+                continue
+            files.append(os.path.relpath(os.path.join(dirpath, name), root))
     return sorted(files)
 
 
 MANIFEST = _manifest()
 ADDON_VERSION = MANIFEST["version"]
+# The manifest's Python dependencies are PyPI requirements (Odoo 18 checks them so).
+INSTALL_REQUIRES = MANIFEST.get("external_dependencies", {}).get("python", [])
 
 setup(
     name="odoo-addon-" + ADDON,
@@ -51,6 +57,7 @@ setup(
     author=MANIFEST["author"],
     url=MANIFEST["website"],
     python_requires=">=3.10",
+    install_requires=INSTALL_REQUIRES,
     packages=_packages(),
     package_dir={
         pkg: os.path.join(*pkg.split(".")[2:]) for pkg in _packages()

@@ -69,6 +69,9 @@ ODOO_REQUIREMENTS = [
     "python-stdnum", "pytz", "pyusb", "qrcode", "reportlab>=4,<4.3", "requests", "rjsmin",
     "urllib3<2.3", "vobject", "Werkzeug>=3.0,<3.1", "xlrd", "XlsxWriter", "xlwt", "zeep",
 ]
+# What the addon itself needs at run time: its manifest's external_dependencies
+# (tests/test_packaging.py checks that the two agree, and with setup.py).
+ADDON_REQUIREMENTS = ["dnspython>=2.6.1"]
 # Tests, lint and the demo/test mail servers (oauthlib: the loopback OAuth 2.0 server
 # of tests/oauth_server.py; test-only, never a runtime dependency of the addon).
 DEV_REQUIREMENTS = [
@@ -176,7 +179,8 @@ def venv_python():
 
 def setup_venv(odoo_src):
     stamp = VENV / ".requirements"
-    wanted = "\n".join(ODOO_REQUIREMENTS + DEV_REQUIREMENTS + [sys.version])
+    requirements = ODOO_REQUIREMENTS + ADDON_REQUIREMENTS + DEV_REQUIREMENTS
+    wanted = "\n".join(requirements + [sys.version])
     digest = hashlib.sha256(wanted.encode()).hexdigest()
     if not venv_python().exists():
         say(f"creating virtualenv {VENV}")
@@ -184,7 +188,7 @@ def setup_venv(odoo_src):
     if not stamp.exists() or stamp.read_text() != digest:
         say("installing Python dependencies (first run only)")
         run([venv_python(), "-m", "pip", "install", "-q", "--upgrade", "pip"])
-        run([venv_python(), "-m", "pip", "install", "-q", *ODOO_REQUIREMENTS, *DEV_REQUIREMENTS])
+        run([venv_python(), "-m", "pip", "install", "-q", *requirements])
         stamp.write_text(digest)
     site = subprocess.run(
         [venv_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

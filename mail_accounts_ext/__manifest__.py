@@ -10,6 +10,8 @@
     "author": "mail_accounts_ext contributors",
     "license": "LGPL-3",
     "depends": ["mail", "project", "account", "hr"],
+    # PyPI names (Odoo 18 looks them up with importlib.metadata); setup.py installs them.
+    "external_dependencies": {"python": ["dnspython>=2.6.1"]},
     "data": [
         "security/mail_accounts_ext_security.xml",
         "security/ir.model.access.csv",

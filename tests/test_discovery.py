@@ -17,10 +17,10 @@ from functools import partial
 
 import pytest
 
-from mail_accounts_ext.tools import autoconfig, discovery, dns, presets
+from mail_accounts_ext.tools import autoconfig, discovery, dns_lookup, presets
 from mail_accounts_ext.tools.discovery import Discovery, InvalidAddressError, discover
 
-MX, SRV = dns.TYPE_MX, dns.TYPE_SRV
+MX, SRV = dns_lookup.TYPE_MX, dns_lookup.TYPE_SRV
 REAL_FETCH = autoconfig.fetch  # the autouse fixture below replaces it
 
 
@@ -80,8 +80,9 @@ class DnsServer:
 
     spec: a list of records (MX ``(preference, host)``, SRV ``(priority,
     weight, port, target)``), ``"nxdomain"``, ``"servfail"``, ``"silent"``,
-    ``("truncated", records)`` (UDP answer with TC set, full answer over TCP) or
-    a callable ``(query_id, name, qtype) -> bytes`` sending raw bytes.
+    ``("truncated", records)`` (UDP answer with TC set, full answer over TCP;
+    records may be a callable too) or a callable ``(query_id, name, qtype)``
+    returning raw bytes, or over UDP a list of datagrams sent one after another.
     Unknown names get an empty NOERROR answer (no data).
     """
 
@@ -116,6 +117,10 @@ class DnsServer:
         query_id, name, qtype = parse_query(data)
         self.queries.append((name, qtype, transport))
         spec = self.table.get((name.lower(), qtype), [])
+        if isinstance(spec, tuple) and spec[0] == "truncated":
+            if transport == "udp":
+                return build_response(query_id, name, qtype, truncated=True)
+            spec = spec[1]
         if callable(spec):
             return spec(query_id, name, qtype)
         if spec == "silent":
@@ -124,10 +129,6 @@ class DnsServer:
             return build_response(query_id, name, qtype, rcode=3)
         if spec == "servfail":
             return build_response(query_id, name, qtype, rcode=2)
-        if isinstance(spec, tuple) and spec[0] == "truncated":
-            if transport == "udp":
-                return build_response(query_id, name, qtype, truncated=True)
-            spec = spec[1]
         return build_response(query_id, name, qtype, spec)
 
     def _serve_udp(self):
@@ -137,9 +138,9 @@ class DnsServer:
             except (TimeoutError, OSError):
                 continue
             response = self.answer(data, "udp")
-            if response is not None:
-                self.responses.append(response)
-                self.udp.sendto(response, peer)
+            for datagram in [response] if isinstance(response, bytes) else response or ():
+                self.responses.append(datagram)
+                self.udp.sendto(datagram, peer)
 
     def _serve_tcp(self):
         while not self._stop.is_set():
@@ -204,6 +205,23 @@ def _wrong_question(query_id, _name, qtype):
     return build_response(query_id, "other.example", qtype, [(10, "mx.other.example")])
 
 
+def _forged_then_real(query_id, name, qtype):
+    """What a blind spoofer and a broken middlebox send first, then the real answer."""
+    forged = [
+        build_response(query_id ^ 1, name, qtype, [(1, "evil.example")]),  # wrong id
+        _garbage(query_id, name, qtype),
+        _garbage_same_id(query_id, name, qtype),
+        _pointer_loop(query_id, name, qtype),
+        _wrong_question(query_id, name, qtype),
+    ]
+    return [*forged, build_response(query_id, name, qtype, [(10, "mx.forged.example")])]
+
+
+def _non_ascii_host(query_id, name, qtype):
+    message = build_response(query_id, name, qtype, [(10, "mx.exXmple.org")])
+    return message.replace(b"exXmple", b"ex\xe4mple")
+
+
 TABLE = {
     ("example.org", MX): [(20, "mx2.example.org"), (10, "mx1.example.org"),
                           (10, "alt.mx1.example.org")],
@@ -223,6 +241,11 @@ TABLE = {
     ("loop.example", MX): _pointer_loop,
     ("wrong.example", MX): _wrong_question,
     ("big.example", MX): ("truncated", [(i, f"mx{i}.big.example") for i in range(40)]),
+    ("forged.example", MX): _forged_then_real,
+    ("non-ascii.example", MX): _non_ascii_host,
+    ("tcp-garbage-id.example", MX): ("truncated", _garbage_same_id),
+    ("tcp-loop.example", MX): ("truncated", _pointer_loop),
+    ("tcp-wrong.example", MX): ("truncated", _wrong_question),
     # SRV discovery
     ("srvmail.example", MX): [(10, "mx.srvmail.example")],
     ("_imaps._tcp.srvmail.example", SRV): [(0, 0, 0, ".")],
@@ -266,12 +289,12 @@ def silent():
 
 
 # --------------------------------------------------------------------------
-# dns.py
+# dns_lookup.py
 # --------------------------------------------------------------------------
 
 
 def test_mx_with_compression(server):
-    records = dns.query_mx("example.org", timeout=1, nameservers=[server.address])
+    records = dns_lookup.query_mx("example.org", timeout=1, nameservers=[server.address])
     assert records == [(10, "alt.mx1.example.org"), (10, "mx1.example.org"),
                        (20, "mx2.example.org")]
     # The server really compressed: "example" is spelt out once, in the question.
@@ -279,101 +302,128 @@ def test_mx_with_compression(server):
 
 
 def test_mx_pointer_into_earlier_record(server):
-    records = dns.query_mx("Google-Hosted.Example.", timeout=1, nameservers=[server.address])
+    records = dns_lookup.query_mx("Google-Hosted.Example.", timeout=1, nameservers=[server.address])
     assert records == [(1, "aspmx.l.google.com"), (5, "alt1.aspmx.l.google.com")]
     assert server.responses[-1].count(b"\x06google") == 1
 
 
 def test_srv_answers_sorted(server):
-    assert dns.query_srv("_imaps._tcp.example.org", timeout=1, nameservers=[server.address]) == [
-        (0, 1, 993, "imap.example.org")
-    ]
-    records = dns.query_srv("_submission._tcp.example.org", timeout=1,
+    records = dns_lookup.query_srv("_imaps._tcp.example.org", timeout=1,
+                                   nameservers=[server.address])
+    assert records == [(0, 1, 993, "imap.example.org")]
+    records = dns_lookup.query_srv("_submission._tcp.example.org", timeout=1,
                             nameservers=[server.address])
     assert records == [(5, 60, 2587, "smtp0.example.org"), (5, 10, 587, "smtp1.example.org"),
                        (10, 5, 587, "smtp2.example.org")]
 
 
 def test_srv_root_target(server):
-    records = dns.query_srv("_imap._tcp.example.org", timeout=1, nameservers=[server.address])
+    records = dns_lookup.query_srv("_imap._tcp.example.org", timeout=1,
+                                   nameservers=[server.address])
     assert records == [(0, 0, 0, ".")]
 
 
 def test_nxdomain_and_nodata_are_empty(server):
-    assert dns.query_mx("nx.example", timeout=1, nameservers=[server.address]) == []
-    assert dns.query_mx("nothing.example", timeout=1, nameservers=[server.address]) == []
-    assert dns.query_srv("_pop3._tcp.example.org", timeout=1, nameservers=[server.address]) == []
+    assert dns_lookup.query_mx("nx.example", timeout=1, nameservers=[server.address]) == []
+    assert dns_lookup.query_mx("nothing.example", timeout=1, nameservers=[server.address]) == []
+    assert dns_lookup.query_srv("_pop3._tcp.example.org", timeout=1,
+                                nameservers=[server.address]) == []
 
 
 def test_servfail_raises(server):
-    with pytest.raises(dns.DnsServerError) as info:
-        dns.query_mx("broken.example", timeout=1, nameservers=[server.address])
-    assert info.value.rcode == dns.RCODE_SERVFAIL
+    with pytest.raises(dns_lookup.DnsServerError) as info:
+        dns_lookup.query_mx("broken.example", timeout=1, nameservers=[server.address])
+    assert info.value.rcode == dns_lookup.RCODE_SERVFAIL
 
 
 def test_silent_server_times_out_within_timeout(server):
     start = time.monotonic()
-    with pytest.raises(dns.DnsTimeout):
-        dns.query_mx("silent.example", timeout=0.4, nameservers=[server.address])
+    with pytest.raises(dns_lookup.DnsTimeout):
+        dns_lookup.query_mx("silent.example", timeout=0.4, nameservers=[server.address])
     elapsed = time.monotonic() - start
     assert 0.35 < elapsed < 0.7
 
 
 def test_random_garbage_is_ignored_until_the_deadline(server):
     start = time.monotonic()
-    with pytest.raises(dns.DnsTimeout):
-        dns.query_mx("garbage.example", timeout=0.3, nameservers=[server.address])
+    with pytest.raises(dns_lookup.DnsTimeout):
+        dns_lookup.query_mx("garbage.example", timeout=0.3, nameservers=[server.address])
     assert time.monotonic() - start < 0.6
 
 
 @pytest.mark.parametrize("name", ["garbage-id.example", "loop.example", "wrong.example"])
-def test_malformed_answer_raises_format_error(server, name):
+def test_malformed_udp_answer_is_ignored_until_the_deadline(server, name):
+    # Anyone can send a datagram with our id: it must not end the look-up.
     start = time.monotonic()
-    with pytest.raises(dns.DnsFormatError):
-        dns.query_mx(name, timeout=1, nameservers=[server.address])
+    with pytest.raises(dns_lookup.DnsTimeout):
+        dns_lookup.query_mx(name, timeout=0.4, nameservers=[server.address])
+    assert 0.35 < time.monotonic() - start < 0.7
+
+
+def test_real_answer_after_forged_packets_is_used(server):
+    start = time.monotonic()
+    records = dns_lookup.query_mx("forged.example", timeout=1, nameservers=[server.address])
+    assert records == [(10, "mx.forged.example")]
     assert time.monotonic() - start < 0.5
 
 
+@pytest.mark.parametrize("name", ["tcp-garbage-id.example", "tcp-loop.example",
+                                  "tcp-wrong.example"])
+def test_malformed_tcp_answer_raises_format_error(server, name):
+    start = time.monotonic()
+    with pytest.raises(dns_lookup.DnsFormatError):
+        dns_lookup.query_mx(name, timeout=1, nameservers=[server.address])
+    assert time.monotonic() - start < 0.5
+    assert [q[2] for q in server.queries if q[0] == name][-2:] == ["udp", "tcp"]
+
+
+def test_non_ascii_host_name_raises_format_error(server):
+    with pytest.raises(dns_lookup.DnsFormatError):
+        dns_lookup.query_mx("non-ascii.example", timeout=1, nameservers=[server.address])
+
+
 def test_truncated_answer_retried_over_tcp(server):
-    records = dns.query_mx("big.example", timeout=1, nameservers=[server.address])
+    records = dns_lookup.query_mx("big.example", timeout=1, nameservers=[server.address])
     assert records == [(i, f"mx{i}.big.example") for i in range(40)]
     assert [q[2] for q in server.queries if q[0] == "big.example"][-2:] == ["udp", "tcp"]
 
 
 def test_next_nameserver_after_a_silent_one(server, silent):
     start = time.monotonic()
-    records = dns.query_mx("example.org", timeout=1, nameservers=[silent.address, server.address])
+    records = dns_lookup.query_mx("example.org", timeout=1,
+                                  nameservers=[silent.address, server.address])
     assert records[0] == (10, "alt.mx1.example.org")
     assert time.monotonic() - start < 1.2
 
 
 def test_total_timeout_spans_all_nameservers(silent):
     start = time.monotonic()
-    with pytest.raises(dns.DnsTimeout):
-        dns.query_mx("example.org", timeout=0.5, nameservers=[silent.address] * 4)
+    with pytest.raises(dns_lookup.DnsTimeout):
+        dns_lookup.query_mx("example.org", timeout=0.5, nameservers=[silent.address] * 4)
     assert time.monotonic() - start < 0.8
 
 
 def test_nothing_listening_fails_fast():
     start = time.monotonic()
-    with pytest.raises(dns.DnsError):
-        dns.query_mx("example.org", timeout=1, nameservers=[("127.0.0.1", _closed_udp_port())])
+    with pytest.raises(dns_lookup.DnsError):
+        dns_lookup.query_mx("example.org", timeout=1,
+                            nameservers=[("127.0.0.1", _closed_udp_port())])
     assert time.monotonic() - start < 1.2
 
 
 def test_no_nameservers_means_no_records():
-    assert dns.query_mx("example.org", timeout=1, nameservers=[]) == []
+    assert dns_lookup.query_mx("example.org", timeout=1, nameservers=[]) == []
 
 
 def test_bad_nameserver_address():
-    with pytest.raises(dns.DnsError):
-        dns.query_mx("example.org", timeout=0.5, nameservers=["not-an-ip"])
+    with pytest.raises(dns_lookup.DnsError):
+        dns_lookup.query_mx("example.org", timeout=0.5, nameservers=["not-an-ip"])
 
 
 @pytest.mark.parametrize("name", ["", ".", "a..b", "x" * 64 + ".com", ("a" * 60 + ".") * 5])
 def test_invalid_names_rejected(name):
     with pytest.raises(ValueError):
-        dns.query_mx(name, timeout=0.5, nameservers=[])
+        dns_lookup.query_mx(name, timeout=0.5, nameservers=[])
 
 
 def test_read_resolv_conf(tmp_path):
@@ -382,8 +432,8 @@ def test_read_resolv_conf(tmp_path):
         "# comment\nsearch example.org\nnameserver 192.0.2.53\n"
         "nameserver ::1 # local\n; nameserver 192.0.2.1\noptions ndots:1\n"
     )
-    assert dns.read_resolv_conf(str(path)) == [("192.0.2.53", 53), ("::1", 53)]
-    assert dns.read_resolv_conf(str(tmp_path / "missing")) == []
+    assert dns_lookup.read_resolv_conf(str(path)) == [("192.0.2.53", 53), ("::1", 53)]
+    assert dns_lookup.read_resolv_conf(str(tmp_path / "missing")) == []
 
 
 # --------------------------------------------------------------------------

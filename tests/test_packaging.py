@@ -1,6 +1,7 @@
 """The wheel built from the repository carries the whole addon, and Odoo finds it there."""
 
 import ast
+import importlib.util
 import os
 import subprocess
 import sys
@@ -87,3 +88,58 @@ def test_odoo_finds_addon_in_installed_wheel_without_addons_path(wheel, tmp_path
     assert version == ast.literal_eval(
         (Path(ROOT) / "mail_accounts_ext" / "__manifest__.py").read_text())["version"]
     assert str(target) not in addons_path
+
+
+def _python_dependencies():
+    manifest = ast.literal_eval((Path(ROOT) / "mail_accounts_ext" / "__manifest__.py").read_text())
+    return manifest.get("external_dependencies", {}).get("python", [])
+
+
+def _requirements(lines):
+    from packaging.requirements import Requirement
+
+    return sorted((r.name.lower(), str(r.specifier)) for r in map(Requirement, lines))
+
+
+def test_manifest_declares_dnspython():
+    assert "dnspython" in dict(_requirements(_python_dependencies()))
+
+
+def test_wheel_requires_the_manifest_python_dependencies(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = zf.read(metadata).decode().splitlines()
+    requires = [line.split(":", 1)[1].strip() for line in lines
+                if line.startswith("Requires-Dist:")]
+    assert _requirements(requires) == _requirements(_python_dependencies())
+
+
+def test_dev_environment_installs_them_as_run_time_dependencies():
+    spec = importlib.util.spec_from_file_location("devenv", os.path.join(ROOT, "dev", "devenv.py"))
+    devenv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(devenv)
+    wanted = _requirements(_python_dependencies())
+    assert _requirements(devenv.ADDON_REQUIREMENTS) == wanted
+    dev_only = {name for name, _spec in _requirements(devenv.DEV_REQUIREMENTS)}
+    assert not dev_only & {name for name, _spec in wanted}
+
+
+@pytest.mark.skipif(not _odoo_importable(), reason="Odoo 18 is not importable here")
+def test_odoo_accepts_the_manifest_python_dependencies():
+    # Odoo 18 looks the names up as PyPI distributions; an import name ("dns") would
+    # only pass with a WARNING, which fails the install in the Odoo suite.
+    script = (
+        "import ast, logging, sys\n"
+        "from odoo.modules import module\n"
+        "records = []\n"
+        "handler = logging.Handler(); handler.emit = records.append\n"
+        "logging.getLogger('odoo.modules.module').addHandler(handler)\n"
+        "manifest = ast.literal_eval(open(sys.argv[1]).read())\n"
+        "module.check_manifest_dependencies(manifest)\n"
+        "print([r.getMessage() for r in records if r.levelno >= logging.WARNING])\n"
+    )
+    manifest = os.path.join(ROOT, "mail_accounts_ext", "__manifest__.py")
+    out = subprocess.run([sys.executable, "-c", script, manifest], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

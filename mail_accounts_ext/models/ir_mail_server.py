@@ -4,6 +4,7 @@ import contextlib
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.ir_mail_server import (
     MailDeliveryException,
@@ -41,6 +42,18 @@ class IrMailServer(models.Model):
         help="This server sends the mail of one e-mail account only: Odoo never picks it "
         "on its own for other mail.",
     )
+
+    @api.constrains("smtp_pass", "mail_account_id")
+    def _check_account_server_password(self):
+        """An account's server holds no password: the account's own SMTP client reads
+        the account's (``mail.account._smtp_session``), never a copy here."""
+        # smtp_pass is readable by administrators only; this check runs for anyone's write.
+        for server in self.sudo().filtered(lambda s: s.mail_account_id and s.smtp_pass):
+            raise ValidationError(self.env._(
+                "The outgoing mail server %(server)s belongs to the e-mail account "
+                "%(account)s and keeps no password: change the password in the account's "
+                "settings, where it is tested before it is saved.",
+                server=server.name, account=server.mail_account_id.name))
 
     @api.model
     def _find_mail_server(self, email_from, mail_servers=None):

@@ -662,7 +662,13 @@ class MailAccount(models.Model):
         return self._translate_template(template, params)
 
     def _sync_mail_server(self):
-        """Keep one ``ir.mail_server`` per account, restricted to its address."""
+        """Keep one ``ir.mail_server`` per account, restricted to its address.
+
+        The password stays on the account: the server's ``connect()`` and ``send_email()``
+        use the account's own client (``_smtp_session``), which reads it there, so a copy
+        in ``smtp_pass`` would be a second copy of a secret for nothing. The login is
+        copied (not a secret) so that the outgoing servers list shows who signs in.
+        """
         servers = self.env["ir.mail_server"].sudo()
         for account in self.sudo():
             values = {
@@ -674,7 +680,7 @@ class MailAccount(models.Model):
                     account.smtp_security, "none"),
                 "smtp_authentication": "login",
                 "smtp_user": account.smtp_login or False,
-                "smtp_pass": account.smtp_password or False,
+                "smtp_pass": False,  # never a copy (18.0.1.0.0 made one)
                 "active": account.active,
                 "sequence": 1000,
                 "mail_account_id": account.id,

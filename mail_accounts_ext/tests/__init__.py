@@ -2,6 +2,7 @@ from . import test_operator_flags
 from . import test_i18n
 from . import test_mail_account
 from . import test_account_setup
+from . import test_mail_account_server
 from . import test_tours
 from . import test_partner_documents
 from . import test_report_pdf

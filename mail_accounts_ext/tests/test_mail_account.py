@@ -133,7 +133,7 @@ class TestMailAccount(MailServersCase):
         action = wizard.action_test_and_save()
         self.assertEqual(action["res_model"], "mail.account")
         self.assertEqual(self.account_a.sudo().incoming_password, "rotated-pw")
-        self.assertEqual(self.account_a.sudo().mail_server_id.smtp_pass, "rotated-pw")
+        self.assertFalse(self.account_a.sudo().mail_server_id.smtp_pass, "no copy on the server")
         self.assertEqual(self.account_a.state, "tested")
 
     def test_protocol_locked_after_fetch(self):

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from functools import partial
 
-from . import autoconfig, dns, presets
+from . import autoconfig, dns_lookup, presets
 from .translation import _lt
 
 SOURCES = ("preset", "autoconfig", "mx", "srv", "guess", "manual")
@@ -161,7 +161,7 @@ def discover(
     ``resolver(host)``: returns something truthy when ``host`` resolves, raises
     OSError (or returns falsy) otherwise; default ``socket.getaddrinfo``.
     ``probe(host, port, timeout) -> bool``: optional TCP check of guessed servers.
-    ``nameservers``: passed to :mod:`dns` (None: ``/etc/resolv.conf``).
+    ``nameservers``: passed to :mod:`dns_lookup` (None: ``/etc/resolv.conf``).
     ``autoconfig_urls``: templates of the published configuration's places
     (``{domain}``, ``{address}``); empty: not looked for. ``fetch(url, timeout,
     verify) -> bytes or None`` downloads one (default :func:`autoconfig.fetch`),
@@ -309,8 +309,8 @@ def _from_mx(domain, seconds, nameservers):
     if seconds <= 0:
         return None
     try:
-        records = dns.query_mx(domain, timeout=seconds, nameservers=nameservers)
-    except (dns.DnsError, ValueError):
+        records = dns_lookup.query_mx(domain, timeout=seconds, nameservers=nameservers)
+    except (dns_lookup.DnsError, ValueError):
         return None
     for _preference, host in records:
         preset = presets.preset_for_mx(host)
@@ -324,7 +324,7 @@ def _from_srv(domain, seconds, nameservers):
     if seconds <= 0:
         return {}
     calls = {
-        prefix: partial(dns.query_srv, f"{prefix}.{domain}", timeout=seconds,
+        prefix: partial(dns_lookup.query_srv, f"{prefix}.{domain}", timeout=seconds,
                         nameservers=nameservers)
         for prefix, _protocol, _security in SRV_SERVICES
     }
