@@ -92,12 +92,14 @@ class TestHeaderSafety(WriteRulesMixin, MailboxCase):
                 self.assertEqual(wizard.test_state, "new", "no connection test ran")
         self.assertFalse(self.env["mail.account"].search([("email", "=", email_new)]))
         # Change settings of an existing account: the same
+        sender_name = self.account.sender_name
         action = self.account.with_user(self.user_a).action_open_setup()
         wizard = self.env["mail.account.setup"].with_user(self.user_a).browse(action["res_id"])
         wizard.sender_name = "Eve\r\nBcc: x@evil.test"
         with self.assertRaisesRegex(UserError, "control characters"):
             wizard.action_test_and_save()
-        self.assertFalse(self.account.sender_name)
+        self.assertEqual(self.account.sender_name, sender_name)
+        self.assertNotIn("\n", self.account.sender_name or "")
 
     def test_compose_subject_line_break_becomes_space(self):
         wizard = self.env["mail.account.compose"].with_user(self.user_a).create({
