@@ -141,16 +141,5 @@ def test_texts_use_named_placeholders_only(template, params):
     assert "%s" not in template and "%d" not in template
 
 
-def test_session_broken():
-    class Session:
-        sock = object()
-
-    assert delivery.session_broken(None)
-    assert not delivery.session_broken(Session())
-    closed = Session()
-    closed.sock = None
-    assert delivery.session_broken(closed)
-
-
 def test_doctests():
     assert doctest.testmod(delivery).failed == 0

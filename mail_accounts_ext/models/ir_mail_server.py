@@ -46,7 +46,7 @@ class IrMailServer(models.Model):
     @api.constrains("smtp_pass", "mail_account_id")
     def _check_account_server_password(self):
         """An account's server holds no password: the account's own SMTP client reads
-        the account's (``mail.account._smtp_session``), never a copy here."""
+        the account's (``mail.account._credentials``), never a copy here."""
         # smtp_pass is readable by administrators only; this check runs for anyone's write.
         for server in self.sudo().filtered(lambda s: s.mail_account_id and s.smtp_pass):
             raise ValidationError(self.env._(
@@ -91,7 +91,7 @@ class IrMailServer(models.Model):
                 ssl_private_key=ssl_private_key, smtp_debug=smtp_debug,
                 mail_server_id=mail_server_id, allow_archived=allow_archived)
         try:
-            return account._smtp_session(smtp_from=smtp_from)
+            return account._smtp_connect(smtp_from=smtp_from)
         except OSError as error:  # socket, TLS and SMTP errors (SMTPException is one)
             text, outcome = account._send_failure(error)
             raise MailAccountDeliveryException(text, outcome, error) from error

@@ -2,17 +2,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from datetime import timedelta
 
 import psycopg2
 from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
-from odoo import SUPERUSER_ID, api, fields, models, modules
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.modules.registry import Registry
 from odoo.tools import email_normalize, formataddr
@@ -30,7 +30,9 @@ from ..tools import (
     protocol_lock,
     ratelimit,
     sender,
+    smtp_transport,
 )
+from .transaction import can_commit, unit_of_work
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ SECURITY_SELECTION = [
 PROTOCOL_SELECTION = [("imap", "IMAP"), ("pop3", "POP3")]
 CA_FILE_PARAM = "mail_accounts_ext.ca_file"
 PROBE_TIMEOUT = 15
+# The two servers of an account, and the prefix of their connection fields.
+INCOMING = "incoming"
+OUTGOING = "outgoing"
+DIRECTION_PREFIX = {INCOMING: "incoming", OUTGOING: "smtp"}
 # Account fields mirrored on its ir.mail_server.
 SERVER_FIELDS = set(protocol_lock.CONNECTION_FIELDS) | {"active", "name", "sender_name"}
 # Reservations of the sending limit: one advisory lock per account (class, account id).
@@ -75,19 +81,6 @@ ADMIN_WRITABLE_FIELDS = OWNERSHIP_FIELDS | {"is_company_default"}
 HEADER_TEXT_FIELDS = ("name", "sender_name", "email")
 FOLDER_LABELS = {"inbox": "Inbox", "drafts": "Drafts", "sent": "Sent", "trash": "Deleted Items",
                  "junk": "Junk"}
-
-
-def can_commit():
-    """Whether this code may commit its transaction: not while tests run.
-
-    The addon's one answer to "may this code commit?" (as core's
-    ``account.move.send._can_commit``). Inside tests (committing is forbidden) a
-    savepoint of the test cursor plays each unit of work. Both of Odoo's test flags
-    count: ``current_test`` (switched off around real SMTP sends by the tests' own
-    ``real_smtp()``) and the test thread's ``testing`` (also set while demo data loads).
-    """
-    return not (modules.module.current_test
-                or getattr(threading.current_thread(), "testing", False))
 
 
 class MailAccount(models.Model):
@@ -490,7 +483,7 @@ class MailAccount(models.Model):
         account only: read-only supervisors change nothing)."""
         self.ensure_one()
         self.check_access("write")
-        result = self.sudo()._run_connection_test(self.sudo()._connection_settings())
+        result = self._run_connection_test(self._connection_settings())
         self.sudo().write({
             "last_test_date": fields.Datetime.now(),
             "last_test_ok": result["ok"],
@@ -576,10 +569,114 @@ class MailAccount(models.Model):
                 return self._translate_template(*error)
         return None
 
+    # ------------------------------------------------------------------
+    # SECRETS AND CONNECTIONS (the one place that reads the passwords)
+    # ------------------------------------------------------------------
     def _connection_settings(self):
-        """The settings a connection test depends on (needs the passwords: sudo)."""
+        """The account's connection settings (``protocol_lock.CONNECTION_FIELDS``),
+        the secrets included: what the connection test and every connection use.
+
+        The only method that reads the account's secrets. They are system-only fields
+        (``groups="base.group_system"``), yet every user of the account, the fetch cron
+        and the mail queue connect with them: read with ``sudo()`` here, once, and never
+        returned to a client (no action or RPC method hands them out).
+        """
         self.ensure_one()
-        return {name: self[name] for name in protocol_lock.CONNECTION_FIELDS}
+        account = self.sudo()
+        return {name: account[name] for name in protocol_lock.CONNECTION_FIELDS}
+
+    @api.model
+    def _credentials_from(self, settings, direction):
+        """The login and the secret that sign in to the server of ``direction`` with
+        ``settings``: the account's saved settings (:meth:`_credentials`) or settings a
+        wizard tests before saving them (setup, *Change protocol*).
+
+        The secret is the password today. An account signing in with OAuth 2.0
+        returns ``tools.connection.Bearer(access_token)`` instead, which every client
+        and probe of ``tools.connection`` accepts as the password: override this method
+        (and :meth:`_credentials` for saved accounts) with ``super()``.
+
+        :param settings: ``{field: value}`` of ``protocol_lock.CONNECTION_FIELDS``
+        :param direction: :data:`INCOMING` (IMAP/POP3) or :data:`OUTGOING` (SMTP)
+        :returns: ``(login, secret)``
+        """
+        prefix = DIRECTION_PREFIX[direction]
+        return settings.get(f"{prefix}_login") or "", settings.get(f"{prefix}_password") or ""
+
+    def _credentials(self, direction):
+        """``(login, secret)`` of this account's ``direction`` server (see
+        :meth:`_credentials_from`)."""
+        self.ensure_one()
+        return self._credentials_from(self._connection_settings(), direction)
+
+    @api.model
+    def _server_from(self, settings, direction):
+        """``(host, port, security, login, secret)``: the arguments of the
+        ``tools.connection`` clients and probes for ``direction`` with ``settings``."""
+        prefix = DIRECTION_PREFIX[direction]
+        return (settings[f"{prefix}_host"], settings[f"{prefix}_port"],
+                settings[f"{prefix}_security"], *self._credentials_from(settings, direction))
+
+    def _connect(self, direction, opener, timeout):
+        """A logged-in client of ``opener`` (``connection.open_imap``, ...) through this
+        account; raises what connecting raised."""
+        self.ensure_one()
+        settings = self._connection_settings()
+        return opener(*self._server_from(settings, direction), timeout=timeout,
+                      ssl_context=self._ssl_context(settings["verify_certificates"]))
+
+    def _imap_connect(self):
+        """A logged-in IMAP client; the caller ends it (prefer :meth:`_imap_session`)."""
+        return self._connect(INCOMING, connection.open_imap, SYNC_TIMEOUT)
+
+    def _pop3_connect(self):
+        """A logged-in POP3 client; the caller ends it (prefer :meth:`_pop3_session`)."""
+        return self._connect(INCOMING, connection.open_pop3, SYNC_TIMEOUT)
+
+    def _smtp_connect(self, smtp_from=None):
+        """A logged-in SMTP client, for ``ir.mail_server.connect`` (core closes it; code
+        of the addon uses :meth:`_smtp_session`). Raises what connecting raised:
+        ``ir.mail_server.connect()`` explains and records it."""
+        client = self._connect(OUTGOING, connection.open_smtp, SMTP_TIMEOUT)
+        account = self.sudo()
+        # What core's connect() sets, read by _prepare_email_message.
+        client.from_filter = account.mail_server_id.from_filter
+        client.smtp_from = smtp_from or account._email_from()
+        # Read by ir.mail_server._prepare_email_message: addresses as this server takes them.
+        client.mail_account_id = account.id
+        return client
+
+    @contextlib.contextmanager
+    def _imap_session(self):
+        """A logged-in IMAP client for the block: LOGOUT after it, the socket closed in
+        any case."""
+        conn = self._imap_connect()
+        try:
+            yield conn
+            with contextlib.suppress(Exception):
+                conn.logout()
+        finally:
+            with contextlib.suppress(Exception):
+                conn.shutdown()
+
+    @contextlib.contextmanager
+    def _pop3_session(self):
+        """A logged-in POP3 client for the block. The server deletes what was marked
+        only at ``QUIT``, which the block sends (``pop3_fetch.fetch`` does); leaving it
+        any other way closes the connection without ``QUIT``: nothing is deleted."""
+        conn = self._pop3_connect()
+        try:
+            yield conn
+        finally:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _smtp_session(self, smtp_from=None):
+        """An SMTP session through this account for a ``with`` block: connected at the
+        first message (``.client``), reconnected after ``.reset()``, ``QUIT`` at the end
+        (:class:`tools.smtp_transport.Session`)."""
+        self.ensure_one()
+        return smtp_transport.Session(functools.partial(self._smtp_connect, smtp_from))
 
     @api.model
     def _sign_settings(self, settings):
@@ -625,17 +722,13 @@ class MailAccount(models.Model):
         """
         context = self._ssl_context(settings.get("verify_certificates", True))
         smtp = connection.probe_smtp(
-            settings["smtp_host"], settings["smtp_port"], settings["smtp_security"],
-            settings.get("smtp_login") or "", settings.get("smtp_password") or "",
-            settings["email"], timeout=PROBE_TIMEOUT, ssl_context=context,
+            *self._server_from(settings, OUTGOING), settings["email"],
+            timeout=PROBE_TIMEOUT, ssl_context=context,
         )
         probe_in = (connection.probe_imap if settings["incoming_protocol"] == "imap"
                     else connection.probe_pop3)
-        incoming = probe_in(
-            settings["incoming_host"], settings["incoming_port"], settings["incoming_security"],
-            settings.get("incoming_login") or "", settings.get("incoming_password") or "",
-            timeout=PROBE_TIMEOUT, ssl_context=context,
-        )
+        incoming = probe_in(*self._server_from(settings, INCOMING), timeout=PROBE_TIMEOUT,
+                            ssl_context=context)
         lines, failures = [], []
         for label, result, host, port in (
             ("SMTP", smtp, settings["smtp_host"], settings["smtp_port"]),
@@ -1068,26 +1161,20 @@ class MailAccount(models.Model):
         for account_id, raw, message_id in copies:
             for attempt in range(2):
                 try:
-                    if can_commit():
-                        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                                   [SENT_COPY_LOCK_CLASS, account_id])
-                    with cr.savepoint():
+                    with unit_of_work(self.env):
+                        if can_commit():  # a transaction of its own (tests: a savepoint)
+                            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                                       [SENT_COPY_LOCK_CLASS, account_id])
                         account = self.sudo().browse(account_id).exists()
                         if account:
                             Message._register_sent(account, raw, message_id)
-                    if can_commit():
-                        cr.commit()  # pylint: disable=invalid-commit
                     break
                 except (SerializationFailure, DeadlockDetected):
-                    if can_commit():
-                        cr.rollback()  # pylint: disable=invalid-commit
                     if attempt:
                         _logger.warning("e-mail %s sent, but its copy in Sent failed "
                                         "(concurrent update)", message_id)
                 except Exception:  # noqa: BLE001 - the mail left; only its copy is missing
-                    if can_commit():
-                        cr.rollback()  # pylint: disable=invalid-commit
                     _logger.warning("e-mail %s sent, but its copy in Sent failed", message_id,
                                     exc_info=True)
                     break
@@ -1192,35 +1279,16 @@ class MailAccount(models.Model):
         self.ensure_one()
         account = self.sudo()
         try:
-            conn = account._imap_connect()
+            with account._imap_session() as conn:
+                folders = imap_sync.list_folders(conn)
+                folders = imap_sync.ensure_folders(conn, folders, ("sent", "drafts", "trash"),
+                                                   imap_sync.SyncReport())
         except Exception as error:
             raise UserError(account._fetch_error_text(error)) from error
-        try:
-            report = imap_sync.SyncReport()
-            folders = imap_sync.list_folders(conn)
-            folders = imap_sync.ensure_folders(conn, folders, ("sent", "drafts", "trash"), report)
-            _ImapOrmStore(account).update_folders(folders)
-            with contextlib.suppress(Exception):
-                conn.logout()
-        finally:
-            with contextlib.suppress(Exception):
-                conn.shutdown()
+        # in the caller's transaction (e.g. a user writing a draft): no commit
+        _ImapOrmStore(account, commit=False).update_folders(folders)
 
     # -- mailbox: fetching ----------------------------------------------------------
-    def _imap_connect(self):
-        account = self.sudo()
-        return connection.open_imap(
-            account.incoming_host, account.incoming_port, account.incoming_security,
-            account.incoming_login or "", account.incoming_password or "",
-            timeout=SYNC_TIMEOUT, ssl_context=account._ssl_context(account.verify_certificates))
-
-    def _pop3_connect(self):
-        account = self.sudo()
-        return connection.open_pop3(
-            account.incoming_host, account.incoming_port, account.incoming_security,
-            account.incoming_login or "", account.incoming_password or "",
-            timeout=SYNC_TIMEOUT, ssl_context=account._ssl_context(account.verify_certificates))
-
     def _fetch_error_text(self, error):
         account = self.sudo()
         explanation = errors.explain(error, protocol=account.incoming_protocol,
@@ -1239,16 +1307,6 @@ class MailAccount(models.Model):
             if locked:
                 cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", FETCH_LOCK, self.id))
 
-    @contextlib.contextmanager
-    def _unit_of_work(self):
-        """One chunk of a fetch: committed at once (in tests: a savepoint)."""
-        if not can_commit():
-            with self.env.cr.savepoint():
-                yield
-        else:
-            yield
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-
     def _fetch_mail(self):
         """Fetch (POP3) or synchronise (IMAP) each account; failures are recorded.
 
@@ -1266,7 +1324,7 @@ class MailAccount(models.Model):
             if not locked:
                 return {"ok": None, "report": None,
                         "message": self.env._("a fetch of this account is already running.")}
-            try:
+            try:  # the stores commit what they write, chunk by chunk (units of work)
                 if self.incoming_protocol == "imap":
                     report = self._sync_imap()
                     message = self.env._(
@@ -1282,19 +1340,16 @@ class MailAccount(models.Model):
                     if report.remaining:
                         message += " " + self.env._(
                             "%(count)s more come with the next fetches.", count=report.remaining)
-            except Exception as error:
-                if can_commit():
-                    self.env.cr.rollback()  # pylint: disable=invalid-commit
+            except Exception as error:  # noqa: BLE001 - recorded on the account
+                # the failing unit of work was rolled back; earlier ones stay committed
                 text = self._fetch_error_text(error)
                 _logger.info("fetching e-mail account %s failed: %s", self.id, text,
                              exc_info=True)
-                self._mark_fetched(False, text)
-                if can_commit():
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                with unit_of_work(self.env):
+                    self._mark_fetched(False, text)
                 return {"ok": False, "message": text, "report": None}
-            self._mark_fetched(True, message)
-            if can_commit():
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            with unit_of_work(self.env):
+                self._mark_fetched(True, message)
             return {"ok": True, "message": message, "report": report}
 
     def _sync_options(self):
@@ -1303,26 +1358,14 @@ class MailAccount(models.Model):
 
     def _sync_imap(self):
         """Two-way sync with the IMAP server; returns the :class:`SyncReport`."""
-        conn = self._imap_connect()
-        try:
-            report = imap_sync.synchronize(conn, _ImapOrmStore(self), self._sync_options())
-            with contextlib.suppress(Exception):
-                conn.logout()
-        finally:
-            with contextlib.suppress(Exception):
-                conn.shutdown()
-        return report
+        with self._imap_session() as conn:
+            return imap_sync.synchronize(conn, _ImapOrmStore(self), self._sync_options())
 
     def _fetch_pop3(self):
         """Download the POP3 Inbox; returns the :class:`FetchReport`."""
-        conn = self._pop3_connect()
-        try:
+        with self._pop3_session() as conn:
             return pop3_fetch.fetch(conn, _Pop3OrmStore(self),
                                     max_messages=self.sync_max_messages)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                conn.close()  # no QUIT: the server deletes nothing
-            raise
 
     def _has_pending_changes(self):
         self.ensure_one()
@@ -1339,9 +1382,9 @@ class MailAccount(models.Model):
     def _push_changes_quietly(self, commit=False):
         """Push local changes of IMAP accounts now; on any problem the next sync does it.
 
-        :param commit: commit what was pushed before the account's fetch lock is released
-            (in a unit of work of its own, outside tests), so that no other worker
-            uploads the same changes again
+        :param commit: commit each change as soon as the server has it (a unit of work
+            each), before the account's fetch lock is released, so that no other worker
+            pushes the same changes again; else the caller's transaction keeps them
         """
         for account in self.sudo():
             if account.incoming_protocol != "imap" or account.state not in ("tested", "in_use") \
@@ -1350,49 +1393,40 @@ class MailAccount(models.Model):
             with account._fetch_lock() as locked:
                 if not locked:
                     continue
+                # committing: each change pushed is a unit of work of its own; else the
+                # push is a savepoint of the caller's transaction
+                scope = contextlib.nullcontext() if commit else self.env.cr.savepoint()
                 try:
-                    with self.env.cr.savepoint():
-                        conn = account._imap_connect()
-                        try:
-                            imap_sync.push_changes(conn, _ImapOrmStore(account))
-                            with contextlib.suppress(Exception):
-                                conn.logout()
-                        finally:
-                            with contextlib.suppress(Exception):
-                                conn.shutdown()
-                except Exception:
+                    with scope, account._imap_session() as conn:
+                        imap_sync.push_changes(conn, _ImapOrmStore(account, commit=commit))
+                except Exception:  # noqa: BLE001 - the next sync pushes what is left
                     _logger.info("e-mail account %s: changes left for the next sync",
                                  account.id, exc_info=True)
-                if commit and can_commit():
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    # -- mailbox: sending -----------------------------------------------------------
-    def _smtp_session(self, smtp_from=None):
-        """A logged-in SMTP client for ``mail.mail`` (``ir.mail_server.connect``)."""
-        self.ensure_one()
-        account = self.sudo()
-        # Failures propagate as raised: ir.mail_server.connect() explains and records them.
-        client = connection.open_smtp(
-            account.smtp_host, account.smtp_port, account.smtp_security,
-            account.smtp_login or "", account.smtp_password or "", timeout=SMTP_TIMEOUT,
-            ssl_context=account._ssl_context(account.verify_certificates))
-        # What core's connect() sets, read by _prepare_email_message.
-        client.from_filter = account.mail_server_id.from_filter
-        client.smtp_from = smtp_from or account._email_from()
-        # Read by ir.mail_server._prepare_email_message: addresses as this server takes them.
-        client.mail_account_id = account.id
-        return client
 
 
-class _ImapOrmStore(imap_sync.ImapStore):
-    """``imap_sync.ImapStore`` on the ORM: folders, messages and deletions of an account."""
+class _OrmStore:
+    """What the two stores share: the account, its models and the unit of work."""
 
-    def __init__(self, account):
+    def __init__(self, account, commit=True):
         self.account = account.sudo()
         self.env = self.account.env
-        self.Folder = self.env["mail.account.folder"].sudo()
+        self.commit = commit
         self.Message = self.env["mail.account.message"].sudo()
         self.Deletion = self.env["mail.account.deletion"].sudo()
+
+    def _unit(self):
+        """Each write of the store: a unit of work of its own (committed as soon as the
+        server's side is done, so that a later failure never undoes it), or with
+        ``commit=False`` part of the caller's transaction."""
+        return unit_of_work(self.env) if self.commit else contextlib.nullcontext()
+
+
+class _ImapOrmStore(_OrmStore, imap_sync.ImapStore):
+    """``imap_sync.ImapStore`` on the ORM: folders, messages and deletions of an account."""
+
+    def __init__(self, account, commit=True):
+        super().__init__(account, commit=commit)
+        self.Folder = self.env["mail.account.folder"].sudo()
         self._by_name = None
 
     def _folders(self):
@@ -1413,6 +1447,10 @@ class _ImapOrmStore(imap_sync.ImapStore):
 
     # -- folders ---------------------------------------------------------------
     def update_folders(self, folders):
+        with self._unit():
+            self._update_folders(folders)
+
+    def _update_folders(self, folders):
         existing = self.Folder.search([("account_id", "=", self.account.id),
                                        ("server_name", "!=", False)])
         by_name = {folder.server_name: folder for folder in existing}
@@ -1451,16 +1489,17 @@ class _ImapOrmStore(imap_sync.ImapStore):
 
     def save_state(self, folder, state):
         record = self._folder(folder)
-        with self.account._unit_of_work():
+        with self._unit():
             record._save_imap_state(state)
             record._update_counts()
 
     def reset_folder(self, folder, uidvalidity):
         record = self._folder(folder)
-        self.Message.search([("server_folder_id", "=", record.id)]).write(
-            {"imap_uid": False, "seen_dirty": False})
-        self.Deletion.search([("folder_id", "=", record.id)]).write({"imap_uid": False})
-        record._save_imap_state(imap_sync.FolderState(uidvalidity=uidvalidity))
+        with self._unit():
+            self.Message.search([("server_folder_id", "=", record.id)]).write(
+                {"imap_uid": False, "seen_dirty": False})
+            self.Deletion.search([("folder_id", "=", record.id)]).write({"imap_uid": False})
+            record._save_imap_state(imap_sync.FolderState(uidvalidity=uidvalidity))
 
     # -- reading the local side ------------------------------------------------------
     def local_uids(self, folder):
@@ -1487,38 +1526,41 @@ class _ImapOrmStore(imap_sync.ImapStore):
     def adopt(self, folder, uids_by_message_id):
         record = self._folder(folder)
         ids = list(uids_by_message_id)
-        for message in self.Message.search([("server_folder_id", "=", record.id),
-                                            ("imap_uid", "=", False),
-                                            ("message_id", "in", ids)]):
-            uid, seen = uids_by_message_id[message.message_id]
-            message.write({"imap_uid": uid, "is_seen": seen, "seen_dirty": False})
-        for deletion in self.Deletion.search([("folder_id", "=", record.id),
-                                              ("imap_uid", "=", False),
-                                              ("message_id", "in", ids)]):
-            deletion.imap_uid = uids_by_message_id[deletion.message_id][0]
+        with self._unit():
+            for message in self.Message.search([("server_folder_id", "=", record.id),
+                                                ("imap_uid", "=", False),
+                                                ("message_id", "in", ids)]):
+                uid, seen = uids_by_message_id[message.message_id]
+                message.write({"imap_uid": uid, "is_seen": seen, "seen_dirty": False})
+            for deletion in self.Deletion.search([("folder_id", "=", record.id),
+                                                  ("imap_uid", "=", False),
+                                                  ("message_id", "in", ids)]):
+                deletion.imap_uid = uids_by_message_id[deletion.message_id][0]
 
     # -- writing what the server says ------------------------------------------------
     def store(self, folder, messages, state):
         record = self._folder(folder)
-        with self.account._unit_of_work():
+        with self._unit():
             self.Message._store_fetched(record, messages, "imap")
             record._save_imap_state(state)
 
     def set_flags(self, folder, seen_by_uid):
         record = self._folder(folder)
-        for seen in (True, False):
-            uids = [uid for uid, value in seen_by_uid.items() if value is seen]
-            if uids:
-                self.Message.search([("server_folder_id", "=", record.id),
-                                     ("imap_uid", "in", uids)]).write(
-                    {"is_seen": seen, "seen_dirty": False})
+        with self._unit():
+            for seen in (True, False):
+                uids = [uid for uid, value in seen_by_uid.items() if value is seen]
+                if uids:
+                    self.Message.search([("server_folder_id", "=", record.id),
+                                         ("imap_uid", "in", uids)]).write(
+                        {"is_seen": seen, "seen_dirty": False})
 
     def vanished(self, folder, uids):
         record = self._folder(folder)
-        self.Message.search([("server_folder_id", "=", record.id),
-                             ("imap_uid", "in", list(uids))]).unlink()
-        self.Deletion.search([("folder_id", "=", record.id),
-                              ("imap_uid", "in", list(uids))]).unlink()
+        with self._unit():
+            self.Message.search([("server_folder_id", "=", record.id),
+                                 ("imap_uid", "in", list(uids))]).unlink()
+            self.Deletion.search([("folder_id", "=", record.id),
+                                  ("imap_uid", "in", list(uids))]).unlink()
 
     # -- pushing local changes ---------------------------------------------------------
     def pending_flags(self, folder):
@@ -1528,8 +1570,9 @@ class _ImapOrmStore(imap_sync.ImapStore):
         return {uid: bool(seen) for uid, seen in rows}
 
     def flags_pushed(self, folder, uids):
-        self.Message.search([("server_folder_id", "=", self._folder(folder).id),
-                             ("imap_uid", "in", list(uids))]).write({"seen_dirty": False})
+        with self._unit():
+            self.Message.search([("server_folder_id", "=", self._folder(folder).id),
+                                 ("imap_uid", "in", list(uids))]).write({"seen_dirty": False})
 
     def pending_expunges(self, folder):
         rows = self._query(SQL(
@@ -1538,8 +1581,9 @@ class _ImapOrmStore(imap_sync.ImapStore):
         return sorted({row[0] for row in rows})
 
     def expunged(self, folder, uids):
-        self.Deletion.search([("folder_id", "=", self._folder(folder).id),
-                              ("imap_uid", "in", list(uids))]).unlink()
+        with self._unit():
+            self.Deletion.search([("folder_id", "=", self._folder(folder).id),
+                                  ("imap_uid", "in", list(uids))]).unlink()
 
     def pending_moves(self):
         rows = self._query(SQL(
@@ -1554,8 +1598,9 @@ class _ImapOrmStore(imap_sync.ImapStore):
         return [imap_sync.Move(*row) for row in rows]
 
     def moved(self, key, target, uid):
-        self.Message.browse(key).write({"server_folder_id": self._folder(target).id,
-                                        "imap_uid": uid or False})
+        with self._unit():
+            self.Message.browse(key).write({"server_folder_id": self._folder(target).id,
+                                            "imap_uid": uid or False})
 
     def pending_uploads(self):
         uploads = []
@@ -1569,19 +1614,17 @@ class _ImapOrmStore(imap_sync.ImapStore):
         return uploads
 
     def uploaded(self, key, target, uid):
-        self.Message.browse(key).write({
-            "needs_upload": False, "upload_raw": False,
-            "server_folder_id": self._folder(target).id, "imap_uid": uid or False})
+        with self._unit():
+            self.Message.browse(key).write({
+                "needs_upload": False, "upload_raw": False,
+                "server_folder_id": self._folder(target).id, "imap_uid": uid or False})
 
 
-class _Pop3OrmStore(pop3_fetch.Pop3Store):
+class _Pop3OrmStore(_OrmStore, pop3_fetch.Pop3Store):
     """``pop3_fetch.Pop3Store`` on the ORM: the account's Inbox and deletions."""
 
-    def __init__(self, account):
-        self.account = account.sudo()
-        self.env = self.account.env
-        self.Message = self.env["mail.account.message"].sudo()
-        self.Deletion = self.env["mail.account.deletion"].sudo()
+    def __init__(self, account, commit=True):
+        super().__init__(account, commit=commit)
         self.inbox = self.account._mailbox_folder("inbox")
 
     def _uidls(self, query):
@@ -1603,17 +1646,17 @@ class _Pop3OrmStore(pop3_fetch.Pop3Store):
             "AND delete_on_server AND pop_uidl IS NOT NULL", self.account.id))
 
     def store(self, messages):
-        with self.account._unit_of_work():
+        with self._unit():
             self.Message._store_fetched(self.inbox, messages, "pop3")
             self.inbox._update_counts()
 
     def deleted_on_server(self, uidls):
-        with self.account._unit_of_work():
+        with self._unit():
             self.Deletion.search([("account_id", "=", self.account.id),
                                   ("pop_uidl", "in", list(uidls))]).unlink()
 
     def forget_deletions(self, current_uidls):
-        stale = self.Deletion.search([("account_id", "=", self.account.id),
-                                      ("pop_uidl", "!=", False)]).filtered(
-            lambda deletion: deletion.pop_uidl not in current_uidls)
-        stale.unlink()
+        with self._unit():
+            self.Deletion.search([("account_id", "=", self.account.id),
+                                  ("pop_uidl", "!=", False)]).filtered(
+                lambda deletion: deletion.pop_uidl not in current_uidls).unlink()

@@ -12,6 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import errors, imap_append, mime_build
+from .transaction import unit_of_work
 
 _logger = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ class MailAccountCopyJob(models.Model):
                     following = pending(lines[-1].id)
                     if following:
                         built = pool.submit(_build_all, session.prepare(following))
-                    with job.account_id._unit_of_work():
+                    with unit_of_work(self.env):
                         session.upload(lines, raws)
                         job._hook_after_chunk(lines)
                     if deadline and time.monotonic() > deadline:
@@ -241,20 +242,18 @@ class _Session:
         self.account = job.target_account_id.sudo()
         self.conn = None
         self.known_ids = None
+        self._session = contextlib.ExitStack()
 
     def connect(self):
         """Connect, create the folder when missing, read the Message-Ids it holds."""
         folder = self.job.target_folder
-        self.conn = self.account._imap_connect()
+        self.conn = self._session.enter_context(self.account._imap_session())
         self.conn.create(imap_append.quote_mailbox(folder))  # NO when it exists: fine
         self.known_ids = imap_append.existing_message_ids(self.conn, folder)
 
     def close(self):
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.logout()
-            with contextlib.suppress(Exception):
-                self.conn.shutdown()
+        """End the IMAP session (if any); the next chunk connects again."""
+        self._session.close()
         self.conn = None
 
     def prepare(self, lines):

@@ -29,8 +29,8 @@ from odoo.tools import SQL, email_domain_extract, email_normalize
 from odoo.tools.safe_eval import safe_eval, time
 
 from ..tools import batch as bt
-from ..tools import errors
-from .mail_account import can_commit
+from ..tools import errors, smtp_transport
+from .transaction import unit_of_work
 
 _logger = logging.getLogger(__name__)
 
@@ -193,26 +193,11 @@ class MailBatchLine(models.Model):
     # ------------------------------------------------------------------
     # STEPS (each committed on its own)
     # ------------------------------------------------------------------
-    @contextlib.contextmanager
     def _mae_step(self):
-        """One committed step of the state machine.
-
-        Outside tests: commit when the block succeeds, roll back and re-raise on any
-        exception (a crash loses the step in progress, nothing else). In tests (no
-        commit allowed), a savepoint gives the same outcome: an exception injected
-        between two steps leaves exactly what a crash would leave.
-        """
-        cr = self.env.cr
-        if not can_commit():
-            with cr.savepoint():
-                yield
-            return
-        try:
-            yield
-            cr.commit()  # pylint: disable=invalid-commit
-        except BaseException:
-            cr.rollback()
-            raise
+        """One committed step of the state machine: a unit of work (committed when the
+        block succeeds, rolled back on any exception, so a crash loses the step in
+        progress and nothing else; in tests a savepoint gives the same outcome)."""
+        return unit_of_work(self.env)
 
     def _mae_after_step(self, step, line):
         """Called after each step of each line: "rendered" (PDF in memory), "queued"
@@ -649,15 +634,14 @@ class MailBatchLine(models.Model):
 
     def _mae_send_through(self, account):
         done = 0
-        session = connect_error = None
-        try:
+        connect_error = None
+        with self._mae_smtp_session(account) as smtp:
             for line in self:
                 if account and not line._mae_reserve(account):
                     break  # the account's sending limit: the rest waits
                 if not line._mae_start_sending():
                     continue
-                if session is None and connect_error is None:
-                    session, connect_error = line._mae_open_session(account)
+                session, connect_error = self._mae_open_session(smtp, connect_error)
                 if connect_error is not None:
                     with self._mae_step():
                         line._mae_finish_sending(Transmission(error=connect_error,
@@ -667,8 +651,8 @@ class MailBatchLine(models.Model):
                 result = line._mae_transmit(session)
                 if result.error is not None and bt.reconnect_may_help(result.error) \
                         and bt.send_outcome(result.stage, result.error) == bt.NOT_DELIVERED:
-                    self._mae_close_session(session)
-                    session, connect_error = line._mae_open_session(account)
+                    smtp.reset()
+                    session, connect_error = self._mae_open_session(smtp)
                     if connect_error is None:
                         result = line._mae_transmit(session, result)
                     else:
@@ -679,8 +663,6 @@ class MailBatchLine(models.Model):
                     line._mae_finish_sending(result)
                 self._mae_after_step("sent", line)
                 done += 1
-        finally:
-            self._mae_close_session(session)
         # the Sent copies reach the account's IMAP Sent folder after the last step is
         # committed (else at its next sync)
         account._push_sent_copies()
@@ -747,33 +729,33 @@ class MailBatchLine(models.Model):
             ("notification_type", "=", "email"), ("notification_status", "=", "sent"),
         ]))
 
-    def _mae_open_session(self, account):
-        """``(session, None)`` or ``(None, exception)``: an SMTP session through the
-        account (its own settings and certificate checks), or Odoo's outgoing server
-        when the line has no account."""
-        if not account:
-            mail = self.sudo().mail_mail_id
-            try:
-                server, smtp_from = self.env["ir.mail_server"].sudo()._find_mail_server(
-                    mail.email_from)
-                session = self.env["ir.mail_server"].sudo().connect(
-                    mail_server_id=server.id or None, smtp_from=smtp_from)
-            except Exception as error:  # noqa: BLE001 - reported on the lines
-                return None, error
-            return session, None
-        try:
-            # the account's own SMTP client (TLS and certificate checks as in its test)
-            return account._smtp_session(), None
-        except Exception as error:  # noqa: BLE001 - reported on the lines
-            return None, error
+    def _mae_smtp_session(self, account):
+        """The SMTP session of these lines (``tools.smtp_transport.Session``): through
+        the account (its own client, TLS and certificate checks as in its test), or
+        Odoo's outgoing server for lines without account."""
+        if account:
+            return account._smtp_session()
+        IrMailServer = self.env["ir.mail_server"].sudo()
+
+        def connect():
+            # the server of the line being sent (the only one of them in "sending")
+            mail = self.filtered(lambda line: line.state == bt.SENDING)[:1].sudo().mail_mail_id
+            server, smtp_from = IrMailServer._find_mail_server(mail.email_from)
+            return IrMailServer.connect(mail_server_id=server.id or None, smtp_from=smtp_from)
+
+        return smtp_transport.Session(connect)
 
     @api.model
-    def _mae_close_session(self, session):
-        if session is not None:
-            with contextlib.suppress(Exception):
-                session.quit()
-            with contextlib.suppress(Exception):
-                session.close()
+    def _mae_open_session(self, smtp, connect_error=None):
+        """``(client, None)`` or ``(None, exception)``: the open client of ``smtp``,
+        connected now if needed; after a failed connection (``connect_error``) the
+        other lines are not tried again."""
+        if connect_error is not None:
+            return None, connect_error
+        try:
+            return smtp.client, None
+        except Exception as error:  # noqa: BLE001 - reported on the lines
+            return None, error
 
     def _mae_transmit(self, session, previous=None):
         """Hand the line's mail to the server (a :class:`Transmission`).

@@ -1,6 +1,6 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import contextlib
+import functools
 import logging
 from collections import defaultdict
 
@@ -14,9 +14,9 @@ from odoo.tools.mail import email_split_and_format
 from odoo.addons.base.models.ir_mail_server import MailDeliveryException
 
 from ..tools import batch as bt
-from ..tools import delivery
+from ..tools import delivery, smtp_transport
 from .ir_mail_server import MailAccountDeliveryException, SendResult
-from .mail_account import can_commit
+from .transaction import unit_of_work
 
 _logger = logging.getLogger(__name__)
 
@@ -136,9 +136,11 @@ class MailMail(models.Model):
         server = IrMailServer.sudo().browse(server_id)
         account = server.mail_account_id
         plan = self._mail_account_plan(account)
-        session = connect_error = failed = None
+        connect_error = failed = None
         triggered = False
-        try:
+        # the account's client through ir.mail_server.connect (failures explained)
+        with smtp_transport.Session(functools.partial(
+                IrMailServer.connect, mail_server_id=server_id, smtp_from=smtp_from)) as smtp:
             for index, mail in enumerate(self):
                 with self._mail_account_unit(auto_commit):
                     if not mail._mail_account_claim():
@@ -149,10 +151,10 @@ class MailMail(models.Model):
                         mail._mail_account_hold(account, plan.retry_at, trigger=not triggered)
                         triggered = True
                         continue
-                    if session is None and connect_error is None:
+                    session = None
+                    if connect_error is None:
                         try:
-                            session = IrMailServer.connect(mail_server_id=server_id,
-                                                           smtp_from=smtp_from)
+                            session = smtp.client
                         except MailAccountDeliveryException as error:
                             connect_error = error
                     if connect_error is not None:
@@ -171,32 +173,18 @@ class MailMail(models.Model):
                     )
                     failure = mail._mail_account_after_send(account, results, server)
                     failed = failed or failure
-                    if delivery.session_broken(session):
-                        self._mail_account_close(session)
-                        session = None
+                    if smtp_transport.is_broken(session):
+                        smtp.reset()
                 if raise_exception and failed:
                     break
-        finally:
-            self._mail_account_close(session)
         account._push_sent_copies()
         if raise_exception and failed:
             raise MailDeliveryException(failed.text or self.env._("Unable to send the e-mail."))
 
-    @contextlib.contextmanager
     def _mail_account_unit(self, auto_commit):
-        """One mail's work: a savepoint, committed after it with ``auto_commit``."""
-        with self.env.cr.savepoint():
-            yield
-        if auto_commit and can_commit():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    @api.model
-    def _mail_account_close(self, session):
-        if session is not None:
-            with contextlib.suppress(Exception):
-                session.quit()
-            with contextlib.suppress(Exception):
-                session.close()
+        """One mail's work: with ``auto_commit`` (the mail queue) a unit of work of its
+        own, else a savepoint of the caller's transaction."""
+        return unit_of_work(self.env) if auto_commit else self.env.cr.savepoint()
 
     def _mail_account_claim(self):
         """Lock this mail for the sending transaction if it is still outgoing.

@@ -102,9 +102,3 @@ def server_asked(error):
 def waiting_template(error):
     """The "waiting" text for a temporary failure caused by ``error``."""
     return WAITING_SERVER if server_asked(error) else WAITING_CONNECTION
-
-
-def session_broken(session):
-    """Whether an ``smtplib.SMTP`` session can no longer be used (closed after an
-    error, or never connected): the next message needs a new connection."""
-    return session is None or getattr(session, "sock", None) is None
