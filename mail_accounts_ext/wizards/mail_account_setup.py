@@ -312,9 +312,11 @@ class MailAccountSetup(models.TransientModel):
         settings = {name: self[name] for name in protocol_lock.CONNECTION_FIELDS
                     if name not in protocol_lock.PASSWORD_FIELDS}
         settings["email"] = email_normalize(self.email) or self.email
-        current = self.account_id.sudo()
-        settings["incoming_password"] = self.incoming_password or current.incoming_password
-        settings["smtp_password"] = (self.smtp_password or current.smtp_password
+        # the account's secrets come from the one method that reads them
+        current = self.account_id._connection_settings() if self.account_id else {}
+        settings["incoming_password"] = (self.incoming_password
+                                         or current.get("incoming_password"))
+        settings["smtp_password"] = (self.smtp_password or current.get("smtp_password")
                                      or settings["incoming_password"])
         if not settings["smtp_login"]:
             settings["smtp_login"] = settings["incoming_login"]
