@@ -4,6 +4,10 @@ from . import ir_actions_report
 from . import ir_mail_server
 from . import mail_account_write_guard
 from . import mail_account
+from . import mail_account_connection
+from . import mail_account_mailbox
+from . import mail_account_sender
+from . import mail_account_sending
 from . import mail_account_deletion
 from . import mail_account_folder
 from . import mail_account_copy_job

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
-from odoo.addons.mail_accounts_ext.models import mail_account
+from odoo.addons.mail_accounts_ext.models import mail_account_sending
 
 from .common import SenderCase, real_smtp
 
@@ -96,13 +96,13 @@ class TestSenderRateLimit(SenderCase):
         cnx = db_connect(self.env.cr.dbname)
         with cnx.cursor() as other:
             other.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                          [mail_account.SEND_LOCK_CLASS, self.account_bob.id])
-            with patch.object(mail_account, "OWN_TRANSACTION_LOCK_TIMEOUT", "100ms"), \
+                          [mail_account_sending.SEND_LOCK_CLASS, self.account_bob.id])
+            with patch.object(mail_account_sending, "OWN_TRANSACTION_LOCK_TIMEOUT", "100ms"), \
                     freeze_time(T0), real_smtp():
                 mails = self._send_sixty()
             other.rollback()
         self.assertFalse(self.servers.smtp_received)
         self.assertEqual(set(mails.mapped("state")), {"outgoing"})
         self.assertEqual(set(mails.mapped("scheduled_date")),
-                         {T0 + mail_account.SEND_BUSY_RETRY})
+                         {T0 + mail_account_sending.SEND_BUSY_RETRY})
         self.assertFalse(self._log())

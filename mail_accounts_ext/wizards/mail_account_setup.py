@@ -6,7 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize
 
-from ..models.mail_account import CA_FILE_PARAM, PROTOCOL_SELECTION, SECURITY_SELECTION
+from ..models.mail_account import PROTOCOL_SELECTION, SECURITY_SELECTION
+from ..models.mail_account_connection import CA_FILE_PARAM
 from ..tools import discovery, presets, protocol_lock, setup_form
 
 DISCOVERY_TIMEOUT = 3.0
