@@ -1,6 +1,8 @@
 """Server errors explained: one table of real-world errors and the expected diagnosis."""
 
+import ast
 import imaplib
+import os
 import poplib
 import re
 import smtplib
@@ -453,6 +455,25 @@ def test_every_rule_template_is_filled_by_params(index, protocol):
         rendered = template % params
         assert "%(" not in rendered
         assert rendered.strip()
+
+
+def test_each_text_is_written_once():
+    """A sentence several rules (or modules) use is a named constant, never a copy: the
+    texts of the plain-Python modules (``_lt("...")``) are all different."""
+    tools = os.path.dirname(errors.__file__)
+    seen = {}
+    for name in sorted(os.listdir(tools)):
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(tools, name), encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_lt":
+                text = node.args[0].value
+                where = f"{name}:{node.lineno}"
+                assert text not in seen, f"{where} repeats the text of {seen.get(text)}"
+                seen[text] = where
+    assert len(seen) > 100
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
