@@ -95,26 +95,6 @@ NOW = datetime.datetime(2026, 3, 2, 12, 0, 0)
 
 
 @pytest.mark.parametrize(
-    ("claim_date", "stale"),
-    [
-        (None, True),
-        (False, True),
-        (NOW, False),
-        (NOW - datetime.timedelta(minutes=9, seconds=59), False),
-        (NOW - datetime.timedelta(minutes=10), True),
-        (NOW - datetime.timedelta(days=1), True),
-        (NOW + datetime.timedelta(minutes=1), False),  # clock skew: not stale
-    ],
-)
-def test_is_stale(claim_date, stale):
-    assert bt.is_stale(claim_date, NOW) is stale
-
-
-def test_is_stale_custom_lease():
-    assert bt.is_stale(NOW - datetime.timedelta(seconds=31), NOW, datetime.timedelta(seconds=30))
-
-
-@pytest.mark.parametrize(
     ("stage", "error", "outcome"),
     [
         ("sender", smtplib.SMTPSenderRefused(553, b"5.7.1 not yours", "a@b.c"), bt.NOT_DELIVERED),
@@ -150,16 +130,11 @@ def test_reconnect_may_help(error, helps):
     assert bt.reconnect_may_help(error) is helps
 
 
-def test_counts_progress_chunks():
-    counts = bt.counts(["sent", "sent", "failed", "pending", "skipped"])
-    assert counts["sent"] == 2 and counts["queued"] == 0 and sum(counts.values()) == 5
-    assert bt.progress(counts) == 80
+def test_progress():
+    assert bt.progress({"sent": 2, "failed": 1, "pending": 1, "skipped": 1}) == 80
     assert bt.progress({}) == 100
-    assert bt.progress(bt.counts(["pending"] * 3)) == 0
-    assert bt.chunks(range(5), 2) == [[0, 1], [2, 3], [4]]
-    assert bt.chunks([], 3) == []
-    with pytest.raises(ValueError):
-        bt.chunks([1], 0)
+    assert bt.progress({"pending": 3, "queued": 0}) == 0
+    assert bt.progress({"rendering": 1, "sent": 2}) == 66
 
 
 def test_explain_stage():

@@ -269,11 +269,9 @@ class ResPartner(models.Model):
         self.ensure_one()
         code = report_code.removeprefix(REPORT_PREFIX) if report_code else report_code
         if code == dunning.PAYMENT_REMINDER:
-            data = self._mae_payment_reminder_lines(date, company)
-            return any(total["to_pay"] > 0 for total in data["totals"])
+            return dunning.has_amount_to_pay(self._mae_payment_reminder_lines(date, company))
         if code == dunning.BALANCE_CONFIRMATION:
             return bool(self._mae_balance_confirmation_lines(date, company)["lines"])
         if code == dunning.INTEREST_NOTE:
-            data = self._mae_interest_note_lines(date, company)
-            return any(line["interest"] > 0 for line in data["lines"])
+            return dunning.has_interest(self._mae_interest_note_lines(date, company))
         return True

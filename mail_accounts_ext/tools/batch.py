@@ -11,8 +11,8 @@ A batch line is one document to render and e-mail. It moves through::
 Each arrow is committed on its own, so that a crash loses at most the step in progress:
 
 - ``rendering`` only claims the line; the PDF is kept in memory. A crashed worker's claim
-  goes stale after a lease (:func:`is_stale`) and the line is rendered again; nothing was
-  written for it.
+  goes stale after a lease (:data:`DEFAULT_LEASE`) and the line is rendered again;
+  nothing was written for it.
 - ``queued`` is committed together with the chatter post and the ``mail.mail`` (with its
   deterministic Message-Id, :func:`message_id`): the mail exists exactly once.
 - ``sending`` is committed *before* the SMTP transaction starts. If the worker dies
@@ -119,16 +119,6 @@ def message_id(batch_id, line_id, database_key, domain):
     return f"<mae-batch-{batch_id}-line-{line_id}.{key}@{domain}>"
 
 
-def is_stale(claim_date, now, lease=DEFAULT_LEASE):
-    """Whether a claim taken at ``claim_date`` has outlived ``lease`` at ``now``.
-
-    A claim without date is stale (it was never really taken).
-    """
-    if not claim_date:
-        return True
-    return now - claim_date >= lease
-
-
 def send_outcome(stage, error):
     """What an exception raised during an SMTP transaction means for the message.
 
@@ -161,14 +151,6 @@ def explain_stage(stage):
     return "data" if stage == SMTP_STAGE_DATA_SENT else stage
 
 
-def counts(states):
-    """``{state: number}`` for every state, from an iterable of line states."""
-    result = dict.fromkeys(STATES, 0)
-    for state in states:
-        result[state] += 1
-    return result
-
-
 def progress(state_counts):
     """Percentage (0-100, int) of lines that reached a final state."""
     total = sum(state_counts.get(state, 0) for state in STATES)
@@ -176,11 +158,3 @@ def progress(state_counts):
         return 100
     done = sum(state_counts.get(state, 0) for state in DONE_STATES)
     return done * 100 // total
-
-
-def chunks(items, size):
-    """Consecutive slices of at most ``size`` items (the cron renders one at a time)."""
-    if size < 1:
-        raise ValueError("chunk size must be at least 1")
-    items = list(items)
-    return [items[start:start + size] for start in range(0, len(items), size)]
