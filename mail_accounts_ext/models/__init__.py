@@ -1,4 +1,5 @@
 from . import account_move
+from . import base
 from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server

@@ -69,7 +69,7 @@ class IrMailServer(models.Model):
         return super()._find_mail_server(email_from, mail_servers=mail_servers)
 
     @api.model
-    def _mail_account_of(self, mail_server_id):
+    def _mae_account_of(self, mail_server_id):
         """The e-mail account whose private server is ``mail_server_id`` (or empty)."""
         if not mail_server_id:
             return self.env["mail.account"]
@@ -83,7 +83,7 @@ class IrMailServer(models.Model):
         """An account's server: our own SMTP client (TLS and certificate checks as in the
         account's connection test), also in test mode, where core connects to nothing.
         Why connecting failed is explained (and remembered on the account)."""
-        account = self._mail_account_of(mail_server_id)
+        account = self._mae_account_of(mail_server_id)
         if not account:
             return super().connect(
                 host=host, port=port, user=user, password=password, encryption=encryption,
@@ -105,11 +105,11 @@ class IrMailServer(models.Model):
         (in tests too), a refusal is explained and classified, and the message is kept
         in the account's Sent folder once the sending is committed.
 
-        With a session of ``mail.mail._mail_account_send``, what happened is reported
+        With a session of ``mail.mail._mae_send``, what happened is reported
         to it (``session.mail_account_results``): it decides what the mail becomes and
         keeps the Sent copies. Nothing else is written in the sending transaction.
         """
-        account = self._mail_account_of(mail_server_id)
+        account = self._mae_account_of(mail_server_id)
         if not account:
             return super().send_email(
                 message, mail_server_id=mail_server_id, smtp_server=smtp_server,

@@ -67,12 +67,12 @@ class MailAccount(models.Model):
         """The account each of ``records`` is sent from when ``user`` writes from it.
 
         Applies :func:`tools.sender.resolve_sender`: the default account of the
-        document's project (``_mail_account_project``) if the user may use it, the
+        document's project (``_mae_project``) if the user may use it, the
         user's own default account, the company's default shared account; inactive
         accounts and accounts of another company than the document's never qualify.
 
-        :param records: documents of one model (any model; ``_mail_account_project``
-            of ``mail.thread`` finds their project)
+        :param records: documents of one model (any model: ``_mae_project``, declared
+            on every model, finds their project)
         :param user: ``res.users`` record or id; default: the current user
         :returns: ``{record id: mail.account}``, an empty account for Odoo's
             standard sender
@@ -84,12 +84,10 @@ class MailAccount(models.Model):
         companies = records._mail_get_companies(default=self._default_sender_company(user))
         result = {}
         for record in records:
-            project = (record._mail_account_project()
-                       if hasattr(record, "_mail_account_project") else None)
             resolution = sender.resolve_sender(
                 candidates, user_id=user.id, user_company_ids=user.company_ids.ids,
                 company_id=companies[record.id].id or None,
-                project_id=project.id if project else None,
+                project_id=record._mae_project().id or None,
             )
             result[record.id] = self.browse(resolution.account_id)
         return result

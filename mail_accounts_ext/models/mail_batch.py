@@ -119,8 +119,8 @@ class MailBatch(models.Model):
             return self._notification(self.env._("Nothing to retry"), self.env._(
                 "No failed document can be retried (those that may have been delivered "
                 "need Send again on the document's line)."), "warning")
-        lines._mae_requeue()
-        self._mae_trigger_cron()
+        lines._requeue()
+        self._trigger_cron()
         return self._notification(
             self.env._("Retrying"),
             self.env._("%(count)s document(s) will be sent again in the background.",
@@ -162,7 +162,7 @@ class MailBatch(models.Model):
                     user=batch.user_id.name, batch=batch.name))
             batch.profile_id._check_user_allowed()
 
-    def _mae_user_env(self):
+    def _user_env(self):
         """The environment of the user who started the batch, in the batch's company:
         documents, reports and accounts are read with their rights, not the cron's."""
         self.ensure_one()
@@ -170,22 +170,22 @@ class MailBatch(models.Model):
         companies = [self.company_id.id] + [
             company.id for company in user.company_ids if company != self.company_id
         ]
-        context = dict(self.env.context, allowed_company_ids=companies, lang=self._mae_lang())
+        context = dict(self.env.context, allowed_company_ids=companies, lang=self._user_lang())
         return self.env(user=user.id, su=False, context=context)
 
-    def _mae_lang(self):
+    def _user_lang(self):
         """The language of the user who started the batch: reasons and notifications are
         written for them."""
         self.ensure_one()
         return self.user_id.lang or self.env.context.get("lang")
 
-    def _mae_usable_accounts(self, record=None):
+    def _usable_accounts(self, record=None):
         """The accounts the batch's user may send ``record`` from (sender rule)."""
         self.ensure_one()
-        env = self._mae_user_env()
+        env = self._user_env()
         return env["mail.account"]._usable_accounts(record=record, user=env.user)
 
-    def _mae_senders(self, records):
+    def _senders(self, records):
         """``{res_id: account}`` for each document: the chosen account when the user may
         use it for that document (else None), or the sender rule's choice (an empty
         recordset: Odoo's own outgoing server)."""
@@ -193,13 +193,13 @@ class MailBatch(models.Model):
         if self.account_id:
             return {
                 record.id: self.account_id
-                if self.account_id in self._mae_usable_accounts(record) else None
+                if self.account_id in self._usable_accounts(record) else None
                 for record in records
             }
-        env = self._mae_user_env()
+        env = self._user_env()
         return env["mail.account"]._resolve_senders(records, user=env.user)
 
-    def _mae_sender_values(self, account):
+    def _sender_values(self, account):
         """From, Reply-To and server of the mails sent from ``account`` (none: Odoo's
         defaults)."""
         if not account:
@@ -210,7 +210,7 @@ class MailBatch(models.Model):
     # BACKGROUND PROCESSING
     # ------------------------------------------------------------------
     @api.model
-    def _mae_trigger_cron(self, at=None):
+    def _trigger_cron(self, at=None):
         self.env.ref(CRON_XMLID).sudo()._trigger(at=at)
 
     @api.model
@@ -225,32 +225,32 @@ class MailBatch(models.Model):
         once), posted and sent. Finished batches notify the user who started them.
         """
         Line = self.env["mail.batch.line"].sudo()
-        done = Line._mae_recover_stale()
+        done = Line._recover_stale()
         queued = Line.search([("state", "=", bt.QUEUED)], limit=job_count,
                              order="batch_id, id")
         try:
-            done += queued._mae_send()
+            done += queued._send()
         except Exception:
             # lines still queued are sent by the next run; a line caught in the middle
             # of its SMTP transaction is resolved when its claim goes stale
             _logger.exception("Print & e-mail: sending queued mails failed")
         claimed = Line.browse()
         if len(queued) < job_count:
-            claimed = Line._mae_claim(job_count - len(queued))
+            claimed = Line._claim(job_count - len(queued))
         token = claimed[:1].claim_token
         for batch, lines in claimed.grouped("batch_id").items():
-            lines = lines.with_context(lang=batch._mae_lang())  # the texts its user reads
+            lines = lines.with_context(lang=batch._user_lang())  # the texts its user reads
             try:
-                done += lines._mae_process()
+                done += lines._process()
             except Exception as error:
                 _logger.exception("Print & e-mail: batch lines %s failed", lines.ids)
-                done += lines._mae_fail_claimed(error, token)
-        self.sudo()._mae_finish_batches()
-        self._mae_reschedule(done)
+                done += lines._fail_claimed(error, token)
+        self.sudo()._finish_batches()
+        self._reschedule(done)
         return done
 
     @api.model
-    def _mae_reschedule(self, done):
+    def _reschedule(self, done):
         """Tell the cron framework how much is left and come back while work remains:
         at once when this run did something, in a minute when everything left waits
         (a sending limit, a busy document), at the end of the lease of a dead worker's
@@ -259,18 +259,18 @@ class MailBatch(models.Model):
         ready = Line.search_count([("state", "in", (bt.PENDING, bt.QUEUED))])
         self.env["ir.cron"]._notify_progress(done=done, remaining=ready if done else 0)
         if ready:
-            self._mae_trigger_cron(None if done else fields.Datetime.add(
+            self._trigger_cron(None if done else fields.Datetime.add(
                 fields.Datetime.now(), minutes=1))
         claimed = Line.search([("state", "in", (bt.RENDERING, bt.SENDING))],
                               order="claim_date", limit=1)
         if claimed:
-            self._mae_trigger_cron(max(claimed.claim_date + bt.DEFAULT_LEASE,
+            self._trigger_cron(max(claimed.claim_date + bt.DEFAULT_LEASE,
                                        fields.Datetime.now()))
 
-    def _mae_finish_batches(self):
+    def _finish_batches(self):
         """Close the batches without open lines and tell their users."""
         for batch in self.search([("state", "=", "in_progress")]):
-            with self.env["mail.batch.line"]._mae_step():
+            with self.env["mail.batch.line"]._step():
                 self.env.cr.execute(SQL(
                     """SELECT id FROM mail_batch WHERE id = %s AND state = 'in_progress'
                         AND NOT EXISTS (SELECT 1 FROM mail_batch_line
@@ -281,15 +281,15 @@ class MailBatch(models.Model):
                 if not self.env.cr.fetchall():
                     continue
                 batch.write({"state": "done", "date_done": fields.Datetime.now()})
-                batch._mae_notify_done()
+                batch._notify_done()
 
-    def _mae_notify_done(self):
+    def _notify_done(self):
         """The user who started the batch gets an Odoo notification (inbox or e-mail, as
         they prefer) from the batch's chatter, and a pop-up if they are online."""
         self.ensure_one()
         self.invalidate_recordset(["line_count", "sent_count", "failed_count",
                                    "skipped_count"])
-        batch = self.with_context(lang=self._mae_lang())
+        batch = self.with_context(lang=self._user_lang())
         message = batch.env._(
             "%(batch)s is done: %(sent)s sent, %(failed)s failed, %(skipped)s skipped, "
             "of %(total)s documents.", batch=self.name, sent=self.sent_count,

@@ -4,7 +4,7 @@
 
 The state machine and why each step is committed on its own are explained in
 ``tools/batch.py``; this model runs it. Every step that changes the state of a line runs
-in :meth:`MailBatchLine._mae_step`: committed on success, rolled back on any exception
+in :meth:`MailBatchLine._step`: committed on success, rolled back on any exception
 (in tests, where committing is forbidden, a savepoint plays the transaction). A line is
 locked (``FOR UPDATE SKIP LOCKED``) and its state checked again at the start of every
 step, so two workers never move the same line; the document row is locked the same way
@@ -186,26 +186,26 @@ class MailBatchLine(models.Model):
         lines = self.filtered(lambda line: line.state == bt.FAILED)
         if not lines:
             raise UserError(self.env._("Only failed documents can be sent again."))
-        lines.sudo()._mae_requeue()
-        self.env["mail.batch"]._mae_trigger_cron()
+        lines.sudo()._requeue()
+        self.env["mail.batch"]._trigger_cron()
         return True
 
     # ------------------------------------------------------------------
     # STEPS (each committed on its own)
     # ------------------------------------------------------------------
-    def _mae_step(self):
+    def _step(self):
         """One committed step of the state machine: a unit of work (committed when the
         block succeeds, rolled back on any exception, so a crash loses the step in
         progress and nothing else; in tests a savepoint gives the same outcome)."""
         return unit_of_work(self.env)
 
-    def _mae_after_step(self, step, line):
+    def _after_step(self, step, line):
         """Called after each step of each line: "rendered" (PDF in memory), "queued"
         (mail committed), "delivered" (the server accepted it, not committed yet),
         "sent" (committed). Does nothing; a seam for monitoring, and for the tests that
         stop a worker at a given point."""
 
-    def _mae_lock(self, states, token=None):
+    def _lock_lines(self, states, token=None):
         """The lines (among ``self``) still in ``states`` (and claimed with ``token``),
         locked for this step; those another worker holds or moved are left out."""
         if not self:
@@ -221,7 +221,7 @@ class MailBatchLine(models.Model):
         self.invalidate_recordset()
         return self.filtered(lambda line: line.id in ids)
 
-    def _mae_lock_document(self):
+    def _lock_document(self):
         """Lock the document row (skip it if someone else holds it)."""
         self.ensure_one()
         table = self.env[self.res_model]._table
@@ -231,7 +231,7 @@ class MailBatchLine(models.Model):
         ))
         return bool(self.env.cr.fetchall())
 
-    def _mae_set_queued_once(self):
+    def _set_queued_once(self):
         """Move to queued unless another line already holds a mail for this document
         (the partial unique index says so); False then."""
         self.ensure_one()
@@ -248,10 +248,10 @@ class MailBatchLine(models.Model):
         return True
 
     @api.model
-    def _mae_claim(self, limit):
+    def _claim(self, limit):
         """Claim up to ``limit`` pending lines (and lines whose claim went stale)."""
         now = fields.Datetime.now()
-        with self._mae_step():
+        with self._step():
             self.env.cr.execute(SQL(
                 """SELECT id FROM mail_batch_line
                     WHERE state = %s OR (state = %s AND (claim_date IS NULL OR claim_date <= %s))
@@ -266,35 +266,35 @@ class MailBatchLine(models.Model):
                              "claim_token": uuid.uuid4().hex})
         return lines
 
-    def _mae_fail(self, reason, uncertain=False):
+    def _fail(self, reason, uncertain=False):
         """Mark lines failed; their mails (if any) show the failure in the chatter."""
         self.write({"state": bt.FAILED, "error": reason, "uncertain": uncertain,
                     "claim_token": False})
         mails = self.sudo().mail_mail_id.filtered(lambda mail: mail.state != "sent")
         if mails:
-            mails._mae_mark_failed(reason)
+            mails._mae_fail(reason)
 
-    def _mae_fail_claimed(self, error, token):
+    def _fail_claimed(self, error, token):
         """After an unexpected error: the lines of the chunk still claimed (with
         ``token``) fail with it, rather than wait for their claim to go stale only to
         fail again."""
-        with self._mae_step():
-            lines = self._mae_lock([bt.RENDERING], token)
-            lines._mae_fail(self.env._("Unexpected error: %(error)s", error=error))
+        with self._step():
+            lines = self._lock_lines([bt.RENDERING], token)
+            lines._fail(self.env._("Unexpected error: %(error)s", error=error))
         return len(lines)
 
-    def _mae_skip(self, reason):
+    def _skip(self, reason):
         self.write({"state": bt.SKIPPED, "skip_reason": reason, "claim_token": False})
 
-    def _mae_requeue(self):
+    def _requeue(self):
         """Failed lines back to work: queued when their mail exists, else pending; a
         document sent in the meantime by another batch is skipped as already sent."""
         for line in self:
             mail = line.sudo().mail_mail_id
             if mail and mail.state in ("exception", "outgoing"):
-                if not line._mae_set_queued_once():
+                if not line._set_queued_once():
                     line.write({"error": False, "uncertain": False})
-                    line._mae_skip(bt.ALREADY_SENT)
+                    line._skip(bt.ALREADY_SENT)
                     mail.write({"state": "cancel"})
                     continue
                 mail.write({"state": "outgoing", "failure_reason": False,
@@ -309,7 +309,7 @@ class MailBatchLine(models.Model):
     # ------------------------------------------------------------------
     # PROCESSING A CLAIMED CHUNK
     # ------------------------------------------------------------------
-    def _mae_process(self):
+    def _process(self):
         """Render, post and send the claimed lines of one batch (``self``).
 
         :return: number of lines that reached a final state or were queued
@@ -320,40 +320,40 @@ class MailBatchLine(models.Model):
         if not token:
             return 0
         try:
-            env = batch._mae_user_env()
+            env = batch._user_env()
             profile = batch.profile_id.with_env(env)
             report = batch.report_id.with_env(env)
             profile._check_user_allowed()
             report._mae_check_report_access()
             Model = env[batch.model]
         except (AccessError, UserError) as error:
-            with self._mae_step():
-                self._mae_lock([bt.RENDERING], token)._mae_fail(str(error))
+            with self._step():
+                self._lock_lines([bt.RENDERING], token)._fail(str(error))
             return len(self)
 
         records = Model.browse(self.mapped("res_id"))
         existing = records.exists()
         readable = existing._filtered_access("read")
-        plan, failures = self._mae_plan(profile, report, readable)
-        senders = batch._mae_senders(readable)
+        plan, failures = self._plan(profile, report, readable)
+        senders = batch._senders(readable)
         todo = self.browse()
-        with self._mae_step():
-            for line in self._mae_lock([bt.RENDERING], token):
+        with self._step():
+            for line in self._lock_lines([bt.RENDERING], token):
                 record = Model.browse(line.res_id)
                 entry = plan.get(line.res_id)
                 if record not in existing:
                     line.write({"error": self.env._("The document was deleted.")})
-                    line._mae_skip(bt.NOT_APPLICABLE)
+                    line._skip(bt.NOT_APPLICABLE)
                 elif record not in readable:
-                    line._mae_fail(self.env._("%(user)s may no longer read this document.",
+                    line._fail(self.env._("%(user)s may no longer read this document.",
                                               user=batch.user_id.name))
                 elif line.res_id in failures:
-                    line._mae_fail(failures[line.res_id])
+                    line._fail(failures[line.res_id])
                 elif entry["state"] == bt.SKIPPED:
                     line.write({"partner_id": entry["partner"].id, "email": entry["email"]})
-                    line._mae_skip(entry["skip_reason"])
+                    line._skip(entry["skip_reason"])
                 elif senders.get(line.res_id) is None:
-                    line._mae_fail(self.env._(
+                    line._fail(self.env._(
                         "%(user)s may not send from the e-mail account %(account)s.",
                         user=batch.user_id.name, account=batch.account_id.display_name))
                 else:
@@ -365,29 +365,29 @@ class MailBatchLine(models.Model):
             return len(self)
 
         done = len(self) - len(todo)
-        pdfs, failures = todo._mae_render_pdfs(report)
-        mails, mail_failures = todo._mae_render_mails(batch.mail_template_id.with_env(env),
+        pdfs, failures = todo._render_pdfs(report)
+        mails, mail_failures = todo._render_mails(batch.mail_template_id.with_env(env),
                                                      report)
         failures.update(mail_failures)
         if failures:
-            with self._mae_step():
-                for line in todo._mae_lock([bt.RENDERING], token):
+            with self._step():
+                for line in todo._lock_lines([bt.RENDERING], token):
                     if line.res_id in failures:
-                        line._mae_fail(failures[line.res_id])
+                        line._fail(failures[line.res_id])
         queued = self.browse()
         for line in todo:
             if line.res_id in failures:
                 done += 1
                 continue
-            self._mae_after_step("rendered", line)
-            if line._mae_queue(token, pdfs[line.res_id], mails[line.res_id]):
+            self._after_step("rendered", line)
+            if line._queue(token, pdfs[line.res_id], mails[line.res_id]):
                 queued |= line
-                self._mae_after_step("queued", line)
+                self._after_step("queued", line)
             done += 1
-        queued._mae_send()
+        queued._send()
         return done
 
-    def _mae_plan(self, profile, report, records):
+    def _plan(self, profile, report, records):
         """The profile's plan for ``records`` (see ``mail.batch.profile._plan``); a
         document whose check raises fails alone: ``(plan, {res_id: reason})``."""
         batch = self.batch_id
@@ -407,7 +407,7 @@ class MailBatchLine(models.Model):
                     failures[record.id] = str(error)
             return result, failures
 
-    def _mae_render_pdfs(self, report):
+    def _render_pdfs(self, report):
         """PDFs of the lines' documents, rendered per company in parallel processes.
 
         :return: ``({res_id: (file name, pdf bytes)}, {res_id: failure reason})``
@@ -450,11 +450,11 @@ class MailBatchLine(models.Model):
                 continue
             if isinstance(content, str):  # tests without force_report_rendering: HTML
                 content = content.encode()
-            pdfs[record.id] = (self._mae_file_name(report, record), content)
+            pdfs[record.id] = (self._file_name(report, record), content)
         return pdfs, failures
 
     @api.model
-    def _mae_file_name(self, report, record):
+    def _file_name(self, report, record):
         name = ""
         if report.print_report_name:
             with contextlib.suppress(Exception):
@@ -462,7 +462,7 @@ class MailBatchLine(models.Model):
         name = (name or report.name or "document").replace("/", "_")
         return name if name.lower().endswith(".pdf") else name + ".pdf"
 
-    def _mae_render_mails(self, template, report):
+    def _render_mails(self, template, report):
         """Subject, body and language of each line's e-mail, from the template, in the
         recipient's language (as the template says).
 
@@ -508,41 +508,41 @@ class MailBatchLine(models.Model):
                         "The e-mail template could not be rendered: %(error)s", error=error)
         return result, failures
 
-    def _mae_queue(self, token, pdf, mail_values):
+    def _queue(self, token, pdf, mail_values):
         """rendering -> queued, in one step: the chatter post with the PDF, the mail with
         its Message-Id, the line queued. False when the line was not queued (another
         worker holds it, the document is busy, or it was sent in the meantime)."""
         self.ensure_one()
-        with self._mae_step():
-            line = self._mae_lock([bt.RENDERING], token)
+        with self._step():
+            line = self._lock_lines([bt.RENDERING], token)
             if not line:
                 return False
-            if not line._mae_lock_document():
+            if not line._lock_document():
                 # the document is being changed: try again later
                 line.write({"state": bt.PENDING, "claim_token": False, "claim_date": False})
                 return False
-            if not line._mae_set_queued_once():
-                line._mae_skip(bt.ALREADY_SENT)
+            if not line._set_queued_once():
+                line._skip(bt.ALREADY_SENT)
                 return False
             try:
                 with self.env.cr.savepoint():
-                    line._mae_post(pdf, mail_values)
+                    line._post(pdf, mail_values)
             except Exception as error:  # noqa: BLE001 - this document fails, not the batch
                 _logger.warning("Batch line %s: posting failed", line.id, exc_info=True)
-                line._mae_fail(self.env._("The document could not be posted and e-mailed: "
+                line._fail(self.env._("The document could not be posted and e-mailed: "
                                           "%(error)s", error=error))
                 return False
         return True
 
-    def _mae_post(self, pdf, mail_values):
+    def _post(self, pdf, mail_values):
         """The chatter post on the document (PDF attached, as core's invoice sending
         does) and the mail that carries it to the recipient."""
         self.ensure_one()
         batch = self.batch_id
-        env = batch._mae_user_env()
+        env = batch._user_env()
         record = env[self.res_model].browse(self.res_id)
         # the account's address and server; without account, the template's sender
-        sender = batch._mae_sender_values(self.account_id) or {
+        sender = batch._sender_values(self.account_id) or {
             "email_from": mail_values.get("email_from")}
         domain = email_domain_extract(email_normalize(sender.get("email_from") or "") or "")
         database_key = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
@@ -571,7 +571,7 @@ class MailBatchLine(models.Model):
         message = record.sudo().with_context(
             mail_create_nosubscribe=True, mail_post_autofollow=False,
         ).message_post(**post_values)
-        mail = self._mae_find_or_create_mail(message, template)
+        mail = self._find_or_create_mail(message, template)
         if hasattr(record, "_mae_batch_posted"):
             record._mae_batch_posted(batch.report_id, message, content)
         self.write({
@@ -584,11 +584,11 @@ class MailBatchLine(models.Model):
             "error": False,
         })
 
-    def _mae_find_or_create_mail(self, message, template):
+    def _find_or_create_mail(self, message, template):
         """The mail.mail that e-mails the recipient. Core's notification creates it,
         except for an internal user who handles notifications in Odoo: the document is
         still e-mailed to them, by a mail of its own (the batch user's, as the rest)."""
-        MailMail = self.batch_id._mae_user_env()["mail.mail"].sudo()
+        MailMail = self.batch_id._user_env()["mail.mail"].sudo()
         mail = MailMail.search([
             ("mail_message_id", "=", message.id),
             ("recipient_ids", "in", self.partner_id.ids),
@@ -621,7 +621,7 @@ class MailBatchLine(models.Model):
     # ------------------------------------------------------------------
     # SENDING
     # ------------------------------------------------------------------
-    def _mae_send(self):
+    def _send(self):
         """Send the queued lines, one SMTP session per sending account.
 
         :return: number of lines that reached a final state
@@ -629,107 +629,107 @@ class MailBatchLine(models.Model):
         done = 0
         for batch, batch_lines in self.grouped("batch_id").items():
             for account, lines in batch_lines.grouped("account_id").items():
-                done += lines.with_context(lang=batch._mae_lang())._mae_send_through(account)
+                done += lines.with_context(lang=batch._user_lang())._send_through(account)
         return done
 
-    def _mae_send_through(self, account):
+    def _send_through(self, account):
         done = 0
         connect_error = None
-        with self._mae_smtp_session(account) as smtp:
+        with self._smtp_session(account) as smtp:
             for line in self:
-                if account and not line._mae_reserve(account):
+                if account and not line._reserve(account):
                     break  # the account's sending limit: the rest waits
-                if not line._mae_start_sending():
+                if not line._start_sending():
                     continue
-                session, connect_error = self._mae_open_session(smtp, connect_error)
+                session, connect_error = self._open_session(smtp, connect_error)
                 if connect_error is not None:
-                    with self._mae_step():
-                        line._mae_finish_sending(Transmission(error=connect_error,
+                    with self._step():
+                        line._finish_sending(Transmission(error=connect_error,
                                                               stage="connect"))
                     done += 1
                     continue
-                result = line._mae_transmit(session)
+                result = line._transmit(session)
                 if result.error is not None and bt.reconnect_may_help(result.error) \
                         and bt.send_outcome(result.stage, result.error) == bt.NOT_DELIVERED:
                     smtp.reset()
-                    session, connect_error = self._mae_open_session(smtp)
+                    session, connect_error = self._open_session(smtp)
                     if connect_error is None:
-                        result = line._mae_transmit(session, result)
+                        result = line._transmit(session, result)
                     else:
                         result.error, result.stage = connect_error, "connect"
                 if result.error is None:
-                    self._mae_after_step("delivered", line)
-                with self._mae_step():
-                    line._mae_finish_sending(result)
-                self._mae_after_step("sent", line)
+                    self._after_step("delivered", line)
+                with self._step():
+                    line._finish_sending(result)
+                self._after_step("sent", line)
                 done += 1
         # the Sent copies reach the account's IMAP Sent folder after the last step is
         # committed (else at its next sync)
         account._push_sent_copies()
         return done
 
-    def _mae_reserve(self, account):
+    def _reserve(self, account):
         """Room under the account's sending limit for this line's mail (shared with every
         other sender through the account); without room, the cron comes back when
         there is."""
         self.ensure_one()
         mail = self.sudo().mail_mail_id
-        plan = account._reserve_sending([mail._mail_account_message_count() if mail else 1])
+        plan = account._reserve_sending([mail._mae_message_count() if mail else 1])
         if plan.granted:
             return True
-        self.env["mail.batch"]._mae_trigger_cron(plan.retry_at)
+        self.env["mail.batch"]._trigger_cron(plan.retry_at)
         return False
 
-    def _mae_start_sending(self):
+    def _start_sending(self):
         """queued -> sending, committed before the SMTP transaction starts; checks again
         that the batch's user may send from the line's account. False: not to send now."""
         self.ensure_one()
-        with self._mae_step():
-            line = self._mae_lock([bt.QUEUED])
+        with self._step():
+            line = self._lock_lines([bt.QUEUED])
             if not line:
                 return False
             mail = line.sudo().mail_mail_id
             if not mail or mail.state != "outgoing":
-                line._mae_resolve_without_sending(mail)
+                line._resolve_without_sending(mail)
                 return False
             batch = line.batch_id
-            env = batch._mae_user_env()
+            env = batch._user_env()
             record = env[line.res_model].browse(line.res_id)
             if line.sender_email and not line.account_id:
-                line._mae_fail(self.env._(
+                line._fail(self.env._(
                     "The e-mail account %(address)s was deleted before the document was "
                     "sent.", address=line.sender_email))
                 return False
-            if line.account_id and line.account_id not in batch._mae_usable_accounts(record):
-                line._mae_fail(self.env._(
+            if line.account_id and line.account_id not in batch._usable_accounts(record):
+                line._fail(self.env._(
                     "%(user)s may no longer send from the e-mail account %(account)s.",
                     user=batch.user_id.name, account=line.account_id.display_name))
                 return False
-            if not mail._mail_account_claim():
+            if not mail._mae_claim():
                 # someone sends the mail right now (e.g. Send now): the next run knows
                 return False
             line.write({"state": bt.SENDING, "claim_date": fields.Datetime.now()})
         return True
 
-    def _mae_resolve_without_sending(self, mail):
+    def _resolve_without_sending(self, mail):
         """A queued line whose mail is no longer outgoing: sent by someone else (e.g. an
         administrator's *Send now*), failed, or deleted."""
-        if mail and mail.state == "sent" or not mail and self._mae_recipient_notified():
+        if mail and mail.state == "sent" or not mail and self._recipient_notified():
             self.write({"state": bt.SENT, "date_sent": fields.Datetime.now()})
         elif mail and mail.state == "exception":
-            self._mae_fail(mail.failure_reason or self.env._("The e-mail could not be sent."))
+            self._fail(mail.failure_reason or self.env._("The e-mail could not be sent."))
         else:
-            self._mae_fail(self.env._("The e-mail was cancelled or deleted before it was "
+            self._fail(self.env._("The e-mail was cancelled or deleted before it was "
                                       "sent."))
 
-    def _mae_recipient_notified(self):
+    def _recipient_notified(self):
         return bool(self.mail_message_id and self.env["mail.notification"].sudo().search_count([
             ("mail_message_id", "=", self.mail_message_id.id),
             ("res_partner_id", "=", self.partner_id.id),
             ("notification_type", "=", "email"), ("notification_status", "=", "sent"),
         ]))
 
-    def _mae_smtp_session(self, account):
+    def _smtp_session(self, account):
         """The SMTP session of these lines (``tools.smtp_transport.Session``): through
         the account (its own client, TLS and certificate checks as in its test), or
         Odoo's outgoing server for lines without account."""
@@ -746,7 +746,7 @@ class MailBatchLine(models.Model):
         return smtp_transport.Session(connect)
 
     @api.model
-    def _mae_open_session(self, smtp, connect_error=None):
+    def _open_session(self, smtp, connect_error=None):
         """``(client, None)`` or ``(None, exception)``: the open client of ``smtp``,
         connected now if needed; after a failed connection (``connect_error``) the
         other lines are not tried again."""
@@ -757,7 +757,7 @@ class MailBatchLine(models.Model):
         except Exception as error:  # noqa: BLE001 - reported on the lines
             return None, error
 
-    def _mae_transmit(self, session, previous=None):
+    def _transmit(self, session, previous=None):
         """Hand the line's mail to the server (a :class:`Transmission`).
 
         Recipients already reached (their notification is *sent*, or ``previous``, the
@@ -790,7 +790,7 @@ class MailBatchLine(models.Model):
             result.raw = result.raw or raw
         return result
 
-    def _mae_finish_sending(self, result):
+    def _finish_sending(self, result):
         """sending -> sent | failed, with the mail, its notifications and, for an
         account, the copy in its Sent folder."""
         self.ensure_one()
@@ -812,17 +812,17 @@ class MailBatchLine(models.Model):
                 record.sudo()._mae_batch_sent(self.report_id)
             return
         uncertain = bt.send_outcome(stage, error) == bt.UNCERTAIN
-        reason = self._mae_uncertain_text() if uncertain else self._mae_explain(error, stage)
+        reason = self._uncertain_text() if uncertain else self._explain(error, stage)
         if mail:
-            mail._mae_mark_failed(reason, result.partners)
+            mail._mae_fail(reason, result.partners)
         self.write({"state": bt.FAILED, "error": reason, "uncertain": uncertain,
                     "claim_token": False})
 
     @api.model
-    def _mae_uncertain_text(self):
+    def _uncertain_text(self):
         return self.env["mail.account"]._translate_template(bt.UNCERTAIN_MESSAGE, {})
 
-    def _mae_explain(self, error, stage):
+    def _explain(self, error, stage):
         """An SMTP error in words (``tools/errors.py``): through the account (which also
         records that sending through it fails), or Odoo's server."""
         if isinstance(error, AssertionError) or not isinstance(
@@ -839,7 +839,7 @@ class MailBatchLine(models.Model):
     # RECOVERY
     # ------------------------------------------------------------------
     @api.model
-    def _mae_recover_stale(self):
+    def _recover_stale(self):
         """Lines left in *sending* by a worker that died during the SMTP transaction.
 
         Once their claim is stale, the mail tells: sent, it was delivered; otherwise it
@@ -851,14 +851,14 @@ class MailBatchLine(models.Model):
             ("claim_date", "<=", fields.Datetime.now() - bt.DEFAULT_LEASE),
         ])
         for line in stale:
-            line = line.with_context(lang=line.batch_id._mae_lang())
-            with self._mae_step():
-                line = line._mae_lock([bt.SENDING])
+            line = line.with_context(lang=line.batch_id._user_lang())
+            with self._step():
+                line = line._lock_lines([bt.SENDING])
                 if not line:
                     continue
                 mail = line.sudo().mail_mail_id
-                if mail and mail.state == "sent" or not mail and line._mae_recipient_notified():
+                if mail and mail.state == "sent" or not mail and line._recipient_notified():
                     line.write({"state": bt.SENT, "date_sent": fields.Datetime.now()})
                 else:
-                    line._mae_fail(self._mae_uncertain_text(), uncertain=True)
+                    line._fail(self._uncertain_text(), uncertain=True)
         return len(stale)

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import email_normalize
 from odoo.tools.safe_eval import safe_eval
 
-from ..tools import batch as batch_tools
+from ..tools import batch as bt
 
 BINDING_XMLID_PREFIX = "mail_batch_send_action_"
 RECIPIENT_FIELD_TYPES = ("many2one", "char")
@@ -285,7 +285,7 @@ class MailBatchProfile(models.Model):
     @api.model
     def _address_problem(self, given):
         """Why no address could be used: none given, or not an e-mail address."""
-        return batch_tools.INVALID_EMAIL if (given or "").strip() else batch_tools.NO_EMAIL
+        return bt.INVALID_EMAIL if (given or "").strip() else bt.NO_EMAIL
 
     def _document_key(self, date):
         """What tells two documents of the same record apart: the date, when asked
@@ -309,23 +309,23 @@ class MailBatchProfile(models.Model):
             sent_before = set(self.env["mail.batch.line"].sudo().search([
                 ("report_id", "=", report.id), ("res_model", "=", records._name),
                 ("res_id", "in", records.ids), ("document_key", "=", key),
-                ("state", "in", batch_tools.MAIL_STATES),
+                ("state", "in", bt.MAIL_STATES),
             ]).mapped("res_id"))
         check = self.check_method
         for record in records:
             partner, email, problem = (self._recipient(record) if record in applicable
                                        else (False, False, False))
-            entry = {"state": batch_tools.PENDING, "skip_reason": False,
+            entry = {"state": bt.PENDING, "skip_reason": False,
                      "partner": partner or self.env["res.partner"], "email": email}
             if record not in applicable:
-                entry.update(state=batch_tools.SKIPPED, skip_reason=batch_tools.NOT_APPLICABLE)
+                entry.update(state=bt.SKIPPED, skip_reason=bt.NOT_APPLICABLE)
             elif not email:
-                entry.update(state=batch_tools.SKIPPED, skip_reason=problem)
+                entry.update(state=bt.SKIPPED, skip_reason=problem)
             elif record.id in sent_before:
-                entry.update(state=batch_tools.SKIPPED, skip_reason=batch_tools.ALREADY_SENT)
+                entry.update(state=bt.SKIPPED, skip_reason=bt.ALREADY_SENT)
             elif check and not getattr(record, check)(report.report_name, date=date,
                                                       company=company):
-                entry.update(state=batch_tools.SKIPPED,
-                             skip_reason=batch_tools.NOTHING_TO_SEND)
+                entry.update(state=bt.SKIPPED,
+                             skip_reason=bt.NOTHING_TO_SEND)
             plan[record.id] = entry
         return plan

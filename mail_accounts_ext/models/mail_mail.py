@@ -41,9 +41,9 @@ class MailMail(models.Model):
     def create(self, vals_list):
         """Refuse mail routed through an e-mail account its sender may not use."""
         mails = super().create(vals_list)
-        forbidden = mails._mail_account_forbidden()
+        forbidden = mails._mae_forbidden()
         if forbidden:
-            raise AccessError(forbidden[0]._mail_account_refusal())
+            raise AccessError(forbidden[0]._mae_refusal())
         return mails
 
     def write(self, vals):
@@ -56,7 +56,7 @@ class MailMail(models.Model):
     # SENDING
     # ------------------------------------------------------------------
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
-        """Mail through e-mail accounts is sent exactly once (``_mail_account_send``);
+        """Mail through e-mail accounts is sent exactly once (``_mae_send``);
         the rest as core sends it.
 
         Every path that sends (composer, chatter, templates, the mailbox, retries, the
@@ -64,18 +64,18 @@ class MailMail(models.Model):
         also when several of them run at once.
         """
         mails = self.exists()  # e.g. sent and deleted by the mail queue meanwhile
-        through_accounts = mails.filtered(lambda mail: mail._mail_account())
+        through_accounts = mails.filtered(lambda mail: mail._mae_account())
         others = mails - through_accounts
         if others:
             super(MailMail, others).send(
                 auto_commit=auto_commit, raise_exception=raise_exception,
                 post_send_callback=post_send_callback,
             )
-        for lang, batch in through_accounts._mail_account_by_lang().items():
+        for lang, batch in through_accounts._mae_by_lang().items():
             batch = batch.with_context(lang=lang) if lang else batch
             for server_id, alias_domain_id, smtp_from, batch_ids in \
                     batch._split_by_mail_configuration():
-                batch.browse(batch_ids)._mail_account_send(
+                batch.browse(batch_ids)._mae_send(
                     server_id, alias_domain_id, smtp_from, auto_commit=auto_commit,
                     raise_exception=raise_exception, post_send_callback=post_send_callback,
                 )
@@ -108,7 +108,7 @@ class MailMail(models.Model):
     # ------------------------------------------------------------------
     # SENDING THROUGH AN E-MAIL ACCOUNT
     # ------------------------------------------------------------------
-    def _mail_account_send(self, server_id, alias_domain_id, smtp_from, auto_commit=False,
+    def _mae_send(self, server_id, alias_domain_id, smtp_from, auto_commit=False,
                            raise_exception=False, post_send_callback=None):
         """Send these mails (one account server, one sender) exactly once.
 
@@ -116,14 +116,14 @@ class MailMail(models.Model):
         once (the mail queue, ``send_after_commit``, a second worker), one mail at a time:
 
         1. the mail is *claimed*: its row is locked in the sending transaction while it
-           is still outgoing (``_mail_account_claim``); a mail another transaction holds,
+           is still outgoing (``_mae_claim``); a mail another transaction holds,
            sent or changed in the meantime is left alone;
         2. the sender's right to use the account and the account's sending limit are
-           checked (room is taken for the whole group first, ``_mail_account_plan``);
+           checked (room is taken for the whole group first, ``_mae_plan``);
         3. core's ``_send`` sends it through one SMTP session shared by the group
            (the account's client, ``ir.mail_server.connect``), records it and updates
            the notifications;
-        4. ``_mail_account_after_send`` keeps the Sent copies for after the commit and
+        4. ``_mae_after_send`` keeps the Sent copies for after the commit and
            turns a temporary refusal into a later try, a connection lost after the whole
            message into *maybe delivered*.
 
@@ -135,20 +135,20 @@ class MailMail(models.Model):
         IrMailServer = self.env["ir.mail_server"]
         server = IrMailServer.sudo().browse(server_id)
         account = server.mail_account_id
-        plan = self._mail_account_plan(account)
+        plan = self._mae_plan(account)
         connect_error = failed = None
         triggered = False
         # the account's client through ir.mail_server.connect (failures explained)
         with smtp_transport.Session(functools.partial(
                 IrMailServer.connect, mail_server_id=server_id, smtp_from=smtp_from)) as smtp:
             for index, mail in enumerate(self):
-                with self._mail_account_unit(auto_commit):
-                    if not mail._mail_account_claim():
+                with self._mae_unit(auto_commit):
+                    if not mail._mae_claim():
                         continue
-                    if mail._mail_account_fail_forbidden():
+                    if mail._mae_fail_forbidden():
                         continue
                     if plan is not None and index >= plan.granted:
-                        mail._mail_account_hold(account, plan.retry_at, trigger=not triggered)
+                        mail._mae_hold(account, plan.retry_at, trigger=not triggered)
                         triggered = True
                         continue
                     session = None
@@ -161,8 +161,8 @@ class MailMail(models.Model):
                         result = SendResult(outcome=connect_error.outcome,
                                             error=connect_error.error,
                                             text=connect_error.args[0])
-                        mail._mail_account_fail(result.text)
-                        mail._mail_account_after_send(account, [result], server)
+                        mail._mae_fail(result.text)
+                        mail._mae_after_send(account, [result], server)
                         failed = failed or result
                         continue
                     session.mail_account_results = results = []
@@ -171,7 +171,7 @@ class MailMail(models.Model):
                         alias_domain_id=alias_domain_id, mail_server=server,
                         post_send_callback=post_send_callback,
                     )
-                    failure = mail._mail_account_after_send(account, results, server)
+                    failure = mail._mae_after_send(account, results, server)
                     failed = failed or failure
                     if smtp_transport.is_broken(session):
                         smtp.reset()
@@ -181,12 +181,12 @@ class MailMail(models.Model):
         if raise_exception and failed:
             raise MailDeliveryException(failed.text or self.env._("Unable to send the e-mail."))
 
-    def _mail_account_unit(self, auto_commit):
+    def _mae_unit(self, auto_commit):
         """One mail's work: with ``auto_commit`` (the mail queue) a unit of work of its
         own, else a savepoint of the caller's transaction."""
         return unit_of_work(self.env) if auto_commit else self.env.cr.savepoint()
 
-    def _mail_account_claim(self):
+    def _mae_claim(self):
         """Lock this mail for the sending transaction if it is still outgoing.
 
         ``FOR UPDATE SKIP LOCKED``: a mail another transaction is sending is skipped, not
@@ -215,14 +215,15 @@ class MailMail(models.Model):
         self.invalidate_recordset()
         return claimed
 
-    def _mail_account_fail(self, reason):
-        """Fail this mail with ``reason`` before anything was sent (as core does when it
-        cannot connect): the chatter shows the red envelope with the reason."""
+    def _mae_fail(self, reason, partners=()):
+        """Fail this mail with ``reason`` (as core does when it cannot connect): the
+        chatter shows the red envelope with the reason; ``partners``: the recipients a
+        failed try reached all the same (their notifications are *sent*)."""
         self.write({"state": "exception", "failure_type": "mail_smtp", "failure_reason": reason})
-        self._postprocess_sent_message(success_pids=[], failure_reason=reason,
+        self._postprocess_sent_message(success_pids=list(partners), failure_reason=reason,
                                        failure_type="mail_smtp")
 
-    def _mail_account_after_send(self, account, results, server):
+    def _mae_after_send(self, account, results, server):
         """What core's ``_send`` recorded, completed for mail through ``account``.
 
         :param results: what ``ir.mail_server.send_email`` reported, one per message
@@ -242,12 +243,12 @@ class MailMail(models.Model):
             return None
         if failure.outcome == delivery.UNCERTAIN:
             # as a batch line: never sent again without a person deciding so
-            self._mail_account_set_reason(account._translate_template(bt.UNCERTAIN_MESSAGE, {}))
+            self._mae_set_reason(account._translate_template(bt.UNCERTAIN_MESSAGE, {}))
         elif failure.outcome == delivery.TEMPORARY:
-            self._mail_account_retry_later(failure, results, server)
+            self._mae_retry_later(failure, results, server)
         return failure
 
-    def _mail_account_retry_later(self, failure, results, server):
+    def _mae_retry_later(self, failure, results, server):
         """A temporary failure: outgoing again, for a later try (or failed for good after
         ``tools.delivery.MAX_TRIES`` tries). What already reached some recipients is not
         sent to them again."""
@@ -258,22 +259,22 @@ class MailMail(models.Model):
         retry_at = delivery.next_try(tries, fields.Datetime.now())
         if retry_at is None:
             mail.mail_account_try_count = tries
-            self._mail_account_set_reason(Account._translate_template(
+            self._mae_set_reason(Account._translate_template(
                 delivery.GAVE_UP, {"tries": tries, "explanation": failure.text}))
             return
         reason = Account._translate_template(delivery.waiting_template(failure.error), {
-            "date": self._mail_account_format_date(retry_at), "tries": tries,
+            "date": self._mae_format_date(retry_at), "tries": tries,
             "max_tries": delivery.MAX_TRIES, "explanation": failure.text,
         })
-        mail._mail_account_drop_reached(results, server)
+        mail._mae_drop_reached(results, server)
         mail.write({"state": "outgoing", "scheduled_date": retry_at, "failure_type": False,
                     "failure_reason": reason, "mail_account_try_count": tries})
-        self._mail_account_set_reason(reason, waiting=True)
+        self._mae_set_reason(reason, waiting=True)
         self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(retry_at)
         _logger.info("E-mail %s: the server refused it temporarily (try %s), next try at %s",
                      self.id, tries, retry_at)
 
-    def _mail_account_drop_reached(self, results, server):
+    def _mae_drop_reached(self, results, server):
         """Take the recipients a failed try already reached off this mail (their
         notification is *sent*), so that the next try does not send to them again."""
         self.ensure_one()
@@ -291,7 +292,7 @@ class MailMail(models.Model):
                 values.update(email_to=False, email_cc=False)
         self.write(values)
 
-    def _mail_account_set_reason(self, reason, waiting=False):
+    def _mae_set_reason(self, reason, waiting=False):
         """Show ``reason`` on this mail, its e-mail notifications and its mailbox copy.
 
         :param waiting: the mail waits for a later try (notifications *ready*, mailbox
@@ -313,20 +314,20 @@ class MailMail(models.Model):
                         "state": "outgoing" if waiting else "exception"})
         notifications.mail_message_id._notify_message_notification_update()
 
-    def _mail_account_format_date(self, moment):
+    def _mae_format_date(self, moment):
         """``moment`` (UTC) as the sender reads it: their language and time zone."""
         self.ensure_one()
-        tz = self._mail_account_senders()[:1].tz or self.env.user.tz or "UTC"
+        tz = self._mae_senders()[:1].tz or self.env.user.tz or "UTC"
         return format_datetime(self.env, moment, tz=tz, dt_format="short")
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------------
-    def _mail_account(self):
+    def _mae_account(self):
         self.ensure_one()
         return self.sudo().mail_server_id.mail_account_id
 
-    def _mail_account_senders(self):
+    def _mae_senders(self):
         """The users this mail is sent for: its creator or, for mail the system
         created (crons, OdooBot), the internal users of its author; empty when the
         system sends on its own (its code is trusted, as everywhere in Odoo)."""
@@ -339,24 +340,24 @@ class MailMail(models.Model):
             lambda user: not user._is_superuser() and user._is_internal()
         )
 
-    def _mail_account_forbidden(self):
+    def _mae_forbidden(self):
         """The mails routed through an e-mail account their senders may not use."""
         forbidden = self.browse()
         for mail in self:
-            account = mail._mail_account()
+            account = mail._mae_account()
             if not account:
                 continue
-            senders = mail._mail_account_senders()
+            senders = mail._mae_senders()
             if not account.active or (
                 senders and not any(account._may_be_used_by(user) for user in senders)
             ):
                 forbidden |= mail
         return forbidden
 
-    def _mail_account_refusal(self):
+    def _mae_refusal(self):
         """Why this mail may not leave through its e-mail account (translated)."""
         self.ensure_one()
-        account = self._mail_account()
+        account = self._mae_account()
         if not account.active:
             return self.env._(
                 "The e-mail account %(account)s is archived: nothing is sent through it.",
@@ -364,29 +365,25 @@ class MailMail(models.Model):
             )
         return self.env._(
             "%(user)s may not send e-mails through the e-mail account %(account)s.",
-            user=self._mail_account_senders()[:1].name or self.sudo().author_id.name or "?",
+            user=self._mae_senders()[:1].name or self.sudo().author_id.name or "?",
             account=account.display_name,
         )
 
-    def _mail_account_fail_forbidden(self):
+    def _mae_fail_forbidden(self):
         """Fail (never send) outgoing mail whose sender may not use its account."""
-        forbidden = self.filtered(lambda mail: mail.state == "outgoing")._mail_account_forbidden()
+        forbidden = self.filtered(lambda mail: mail.state == "outgoing")._mae_forbidden()
         for mail in forbidden:
-            reason = mail._mail_account_refusal()
-            mail.write({"state": "exception", "failure_type": "mail_smtp",
-                        "failure_reason": reason})
-            mail._postprocess_sent_message(success_pids=[], failure_reason=reason,
-                                           failure_type="mail_smtp")
+            mail._mae_fail(mail._mae_refusal())
         return forbidden
 
-    def _mail_account_message_count(self):
+    def _mae_message_count(self):
         """SMTP messages this mail produces: one per notified partner, one for its
         plain To/Cc addresses (see ``_prepare_outgoing_list``)."""
         self.ensure_one()
         mail = self.sudo()
         return max(1, len(mail.recipient_ids) + bool(mail.email_to or mail.email_cc))
 
-    def _mail_account_plan(self, account):
+    def _mae_plan(self, account):
         """Room under ``account``'s sending limit for these mails, taken at once
         (``mail.account._reserve_sending``); ``None`` when the account has no limit.
 
@@ -394,29 +391,29 @@ class MailMail(models.Model):
         """
         if account.rate_limit_per_minute <= 0:
             return None
-        return account._reserve_sending([mail._mail_account_message_count() for mail in self])
+        return account._reserve_sending([mail._mae_message_count() for mail in self])
 
-    def _mail_account_hold(self, account, retry_at, trigger=True):
+    def _mae_hold(self, account, retry_at, trigger=True):
         """Keep this mail for when ``account``'s sending limit has room again
         (``retry_at``): outgoing, with the reason on the mail and in the chatter."""
         self.ensure_one()
         self.sudo().scheduled_date = retry_at
-        self._mail_account_set_reason(account._translate_template(delivery.WAITING_LIMIT, {
-            "account": account.display_name, "date": self._mail_account_format_date(retry_at),
+        self._mae_set_reason(account._translate_template(delivery.WAITING_LIMIT, {
+            "account": account.display_name, "date": self._mae_format_date(retry_at),
         }), waiting=True)
         if trigger:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(retry_at)
             _logger.info("E-mail account %s: e-mails wait for its sending limit until %s",
                          account.id, retry_at)
 
-    def _mail_account_by_lang(self):
+    def _mae_by_lang(self):
         """{language: mails}: account mails by their sender's language (``False``:
         the current one, for the others)."""
         groups = defaultdict(lambda: self.browse())
         for mail in self:
             lang = False
-            if mail._mail_account():
-                lang = mail._mail_account_senders()[:1].lang or False
+            if mail._mae_account():
+                lang = mail._mae_senders()[:1].lang or False
             if lang == self.env.lang:
                 lang = False
             groups[lang] |= mail
@@ -475,9 +472,3 @@ class MailMail(models.Model):
         post-processing)."""
         self.write({"state": "sent", "failure_reason": False, "failure_type": False})
         self._postprocess_sent_message(success_pids=list(partners))
-
-    def _mae_mark_failed(self, reason, partners=()):
-        """Failed: the chatter shows the red envelope with ``reason``."""
-        self.write({"state": "exception", "failure_reason": reason, "failure_type": "mail_smtp"})
-        self._postprocess_sent_message(success_pids=list(partners), failure_reason=reason,
-                                       failure_type="mail_smtp")

@@ -7,17 +7,6 @@ from odoo.tools import email_normalize
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
-    def _mail_account_project(self):
-        """The project whose default sender account applies to this document.
-
-        None by default; ``project.project`` (itself) and ``project.task`` (its
-        project) override it. See readme/DEVELOP.md to add other documents.
-
-        :returns: ``project.project`` record, possibly empty
-        """
-        self.ensure_one()
-        return self.env["project.project"]
-
     def message_post(self, **kwargs):
         """Send what a user writes from the account the sender rule picks.
 
@@ -28,7 +17,7 @@ class MailThread(models.AbstractModel):
         receives the replies, ``reply_to``; the message's notification e-mails
         inherit them.
         """
-        if len(self) == 1 and self._mail_account_applies(kwargs):
+        if len(self) == 1 and self._mae_sender_rule_applies(kwargs):
             values = self.env["mail.account"]._sender_values(
                 self.env["mail.account"]._resolve_sender(self)
             )
@@ -40,7 +29,7 @@ class MailThread(models.AbstractModel):
                     kwargs.setdefault("reply_to", values["reply_to"])
         return super().message_post(**kwargs)
 
-    def _mail_account_applies(self, post_values):
+    def _mae_sender_rule_applies(self, post_values):
         """Whether the sender rule picks the sender of ``message_post(**post_values)``."""
         if "mail_server_id" in post_values:
             return False

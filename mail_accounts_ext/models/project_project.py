@@ -31,6 +31,6 @@ class ProjectProject(models.Model):
             project.mail_account_ids = Account.search([("project_ids", "in", ids)])
             project.default_mail_account_ids = Account.search([("default_project_ids", "in", ids)])
 
-    def _mail_account_project(self):
+    def _mae_project(self):
         self.ensure_one()
         return self

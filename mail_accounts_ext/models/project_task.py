@@ -6,6 +6,6 @@ from odoo import models
 class ProjectTask(models.Model):
     _inherit = "project.task"
 
-    def _mail_account_project(self):
+    def _mae_project(self):
         self.ensure_one()
         return self.project_id

@@ -145,7 +145,7 @@ class TestBatchSend(BatchCommon):
 
         batch = self._start(self.user_billing, self.invoices)
         Line = type(self.env["mail.batch.line"])
-        with patch.object(Line, "_mae_after_step", after_step):
+        with patch.object(Line, "_after_step", after_step):
             self._run_cron(job_count=4)
         self.assertEqual(batch.state, "done")
         self.assertEqual((batch.sent_count, batch.failed_count), (2, 4))
@@ -208,7 +208,7 @@ class TestBatchSend(BatchCommon):
                 if len(seen) == after:
                     raise Crash(f"killed at {step} #{after}")
 
-        return patch.object(type(self.env["mail.batch.line"]), "_mae_after_step", after_step)
+        return patch.object(type(self.env["mail.batch.line"]), "_after_step", after_step)
 
     def _run_until_crash(self, **kwargs):
         """Run the cron until the injected crash stops it. (Not ``assertRaises``: Odoo's
@@ -247,7 +247,7 @@ class TestBatchSend(BatchCommon):
     def test_crash_inside_the_queue_step(self):
         """A crash while the chatter post and mail are created leaves neither."""
         Line = type(self.env["mail.batch.line"])
-        original = Line._mae_find_or_create_mail
+        original = Line._find_or_create_mail
         calls = []
 
         def crashing(line, message, template):
@@ -258,7 +258,7 @@ class TestBatchSend(BatchCommon):
             return mail
 
         batch = self._start(self.user_billing, self.invoices)
-        with patch.object(Line, "_mae_find_or_create_mail", crashing):
+        with patch.object(Line, "_find_or_create_mail", crashing):
             self._run_until_crash()
         crashed = batch.line_ids.filtered(lambda line: line.id == calls[1])
         self.assertEqual(crashed.state, "rendering")

@@ -155,7 +155,7 @@ class MailBatchSend(models.TransientModel):
             "send_again": self.send_again,
         } for record in records])
         batch.message_subscribe(partner_ids=self.env.user.partner_id.ids)
-        batch._mae_trigger_cron()
+        batch._trigger_cron()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

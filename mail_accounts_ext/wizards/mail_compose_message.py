@@ -36,7 +36,7 @@ class MailComposeMessage(models.TransientModel):
         Account = self.env["mail.account"]
         for composer in self:
             composer.mail_account_allowed_ids = Account._usable_accounts(
-                composer._mail_account_records()[:1]
+                composer._mae_records()[:1]
             )
 
     @api.depends("res_ids", "res_domain")
@@ -49,7 +49,7 @@ class MailComposeMessage(models.TransientModel):
         Account = self.env["mail.account"]
         for composer in self:
             composer.mail_account_id = Account._resolve_sender(
-                composer._mail_account_records()[:1]
+                composer._mae_records()[:1]
             )
 
     # ------------------------------------------------------------------
@@ -62,7 +62,7 @@ class MailComposeMessage(models.TransientModel):
         chosen (``mail_server_id`` is always among them) and leaves the sender alone.
         """
         values_all = super()._prepare_mail_values(res_ids)
-        senders = self._mail_account_senders(res_ids)
+        senders = self._mae_senders(res_ids)
         mass_mail = self.composition_mode == "mass_mail"
         for res_id, values in values_all.items():
             sender_values = self.env["mail.account"]._sender_values(
@@ -80,14 +80,14 @@ class MailComposeMessage(models.TransientModel):
                 values["reply_to"] = sender_values["email_from"]
         return values_all
 
-    def _mail_account_records(self):
+    def _mae_records(self):
         """The documents of the composer (as far as known without a search)."""
         self.ensure_one()
         if not self.model or self.model not in self.env:
             return self.env["mail.thread"]
         return self.env[self.model].browse(self._evaluate_res_ids())
 
-    def _mail_account_senders(self, res_ids):
+    def _mae_senders(self, res_ids):
         """{res_id: mail.account} for the documents ``res_ids``."""
         self.ensure_one()
         Account = self.env["mail.account"]
