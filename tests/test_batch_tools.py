@@ -1,20 +1,11 @@
-"""Batch print & e-mail: the line state machine and what a failed SMTP transaction means.
-
-Tables of cases, no database; the SMTP stages are observed on real conversations (the
-harness' aiosmtpd and a scripted server that hangs up at chosen points).
-"""
+"""Batch print & e-mail: the line state machine, Message-Ids, progress (no database)."""
 
 import datetime
-import smtplib
-import socket
-import threading
-import uuid
-from email.message import EmailMessage
+import doctest
 
 import pytest
 
 from mail_accounts_ext.tools import batch as bt
-from mail_accounts_ext.tools import connection
 
 # --------------------------------------------------------------------------- states
 
@@ -94,42 +85,6 @@ def test_message_id_needs_ids(ids):
 NOW = datetime.datetime(2026, 3, 2, 12, 0, 0)
 
 
-@pytest.mark.parametrize(
-    ("stage", "error", "outcome"),
-    [
-        ("sender", smtplib.SMTPSenderRefused(553, b"5.7.1 not yours", "a@b.c"), bt.NOT_DELIVERED),
-        ("recipient", smtplib.SMTPRecipientsRefused({"x@y.z": (550, b"no")}), bt.NOT_DELIVERED),
-        ("data_sent", smtplib.SMTPDataError(554, b"5.7.1 spam"), bt.NOT_DELIVERED),
-        ("data_sent", smtplib.SMTPResponseException(451, b"4.3.0 try later"), bt.NOT_DELIVERED),
-        ("sender", smtplib.SMTPServerDisconnected("closed"), bt.NOT_DELIVERED),
-        ("data", smtplib.SMTPServerDisconnected("closed"), bt.NOT_DELIVERED),
-        ("data", ConnectionResetError(104, "reset"), bt.NOT_DELIVERED),
-        ("data_sent", smtplib.SMTPServerDisconnected("closed"), bt.UNCERTAIN),
-        ("data_sent", TimeoutError("timed out"), bt.UNCERTAIN),
-        ("data_sent", ConnectionResetError(104, "reset"), bt.UNCERTAIN),
-        (None, ConnectionRefusedError(111, "refused"), bt.NOT_DELIVERED),
-    ],
-)
-def test_send_outcome(stage, error, outcome):
-    assert bt.send_outcome(stage, error) == outcome
-
-
-@pytest.mark.parametrize(
-    ("error", "helps"),
-    [
-        (smtplib.SMTPServerDisconnected("closed"), True),
-        (ConnectionResetError(104, "reset"), True),
-        (TimeoutError("timed out"), True),
-        (smtplib.SMTPSenderRefused(553, b"no", "a@b.c"), False),
-        (smtplib.SMTPDataError(554, b"no"), False),
-        (smtplib.SMTPAuthenticationError(535, b"bad"), False),
-        (ValueError("bug"), False),
-    ],
-)
-def test_reconnect_may_help(error, helps):
-    assert bt.reconnect_may_help(error) is helps
-
-
 def test_progress():
     assert bt.progress({"sent": 2, "failed": 1, "pending": 1, "skipped": 1}) == 80
     assert bt.progress({}) == 100
@@ -137,148 +92,11 @@ def test_progress():
     assert bt.progress({"rendering": 1, "sent": 2}) == 66
 
 
-def test_explain_stage():
-    assert bt.explain_stage("data_sent") == "data"
-    assert bt.explain_stage("recipient") == "recipient"
-    assert bt.explain_stage(None) is None
-
-
 def test_uncertain_message_is_translatable_text():
     assert "may have been delivered" in bt.UNCERTAIN_MESSAGE
     assert "%" not in bt.UNCERTAIN_MESSAGE
 
 
-# --------------------------------------------------------------------------- SMTP stages
-
-
-def _message(sender, recipient):
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = recipient
-    message["Subject"] = "Invoice"
-    message["Message-Id"] = f"<{uuid.uuid4().hex}@example.com>"
-    message.set_content("Please find your invoice attached.")
-    return message
-
-
-@pytest.fixture(scope="module")
-def sender(mailservers):
-    login = "batch" + uuid.uuid4().hex[:8] + "@example.com"
-    mailservers.add_user(login, "Secret-pw", email=login)
-    yield login
-    mailservers.remove_user(login)
-
-
-def _open(mailservers, login):
-    return connection.open_smtp(mailservers.host, mailservers.smtp_port, "starttls", login,
-                                "Secret-pw", timeout=5, ssl_context=mailservers.ssl_context())
-
-
-def test_stage_after_success(mailservers, sender):
-    client = _open(mailservers, sender)
-    try:
-        assert client.transaction_stage is None
-        client.send_message(_message(sender, "to@example.org"))
-        assert client.transaction_stage == "data_sent"
-    finally:
-        client.quit()
-
-
-@pytest.mark.parametrize(
-    ("reject_stage", "error_class", "stage"),
-    [
-        ("mail", smtplib.SMTPSenderRefused, "sender"),
-        ("rcpt", smtplib.SMTPRecipientsRefused, "recipient"),
-        ("data", smtplib.SMTPDataError, "data_sent"),
-    ],
-)
-def test_stage_of_a_refusal(mailservers, sender, reject_stage, error_class, stage):
-    mailservers.smtp_reject_next(1, 550, "5.7.1 refused here", stage=reject_stage)
-    client = _open(mailservers, sender)
-    try:
-        with pytest.raises(error_class):
-            client.send_message(_message(sender, "to@example.org"))
-        assert client.transaction_stage == stage
-    finally:
-        client.close()
-
-
-class HangUpServer:
-    """A minimal SMTP server that hangs up at a chosen point of the transaction:
-    ``"mail"`` (instead of answering MAIL FROM), ``"data"`` (instead of answering
-    DATA), ``"end"`` (after the whole message, instead of the final reply)."""
-
-    def __init__(self, hang_up_at):
-        self.hang_up_at = hang_up_at
-        self.received = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        conn, _addr = self.sock.accept()
-        with conn, conn.makefile("rwb") as stream:
-            def say(text):
-                stream.write(text.encode() + b"\r\n")
-                stream.flush()
-
-            say("220 hangup.example ESMTP")
-            in_data = False
-            for raw in stream:
-                line = raw.decode().rstrip("\r\n")
-                if in_data:
-                    if line == ".":
-                        in_data = False
-                        self.received.append(True)
-                        if self.hang_up_at == "end":
-                            return
-                        say("250 2.0.0 queued")
-                    continue
-                verb = line.split(" ")[0].upper()
-                if verb == "EHLO":
-                    say("250-hangup.example\r\n250 8BITMIME")
-                elif verb == "MAIL":
-                    if self.hang_up_at == "mail":
-                        return
-                    say("250 2.1.0 ok")
-                elif verb == "RCPT":
-                    say("250 2.1.5 ok")
-                elif verb == "DATA":
-                    if self.hang_up_at == "data":
-                        return
-                    in_data = True
-                    say("354 go ahead")
-                elif verb == "QUIT":
-                    say("221 bye")
-                    return
-                else:
-                    say("502 5.5.2 no")
-
-    def close(self):
-        self.sock.close()
-        self.thread.join(timeout=5)
-
-
-@pytest.mark.parametrize(
-    ("hang_up_at", "stage", "outcome"),
-    [
-        ("mail", "sender", bt.NOT_DELIVERED),
-        ("data", "data", bt.NOT_DELIVERED),
-        ("end", "data_sent", bt.UNCERTAIN),
-    ],
-)
-def test_connection_lost_during_transaction(hang_up_at, stage, outcome):
-    server = HangUpServer(hang_up_at)
-    client = connection.open_smtp("127.0.0.1", server.port, "none", "", "", timeout=5)
-    try:
-        with pytest.raises(smtplib.SMTPServerDisconnected) as caught:
-            client.send_message(_message("a@example.com", "b@example.org"))
-        assert client.transaction_stage == stage
-        assert bt.send_outcome(client.transaction_stage, caught.value) == outcome
-        assert bool(server.received) is (hang_up_at == "end")
-    finally:
-        client.close()
-        server.close()
+def test_doctests():
+    """``message_id`` and ``each_apart`` (one bad document never stops the others)."""
+    assert doctest.testmod(bt).failed == 0

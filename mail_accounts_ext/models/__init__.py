@@ -16,6 +16,8 @@ from . import mail_account_message
 from . import mail_account_send_log
 from . import mail_batch
 from . import mail_batch_line
+from . import mail_batch_line_render
+from . import mail_batch_line_send
 from . import mail_batch_profile
 from . import mail_mail
 from . import mail_notification

@@ -12,13 +12,14 @@ class AccountMove(models.Model):
     def _mae_batch_stored_pdfs(self, report):
         """``{move id: pdf}`` of the invoices whose PDF exists already: core never
         renders an invoice PDF twice, neither does the batch."""
-        if not report.is_invoice_report:
-            return {}
-        return {
-            move.id: move.invoice_pdf_report_id.raw
-            for move in self.sudo()
-            if move.invoice_pdf_report_id
-        }
+        stored = super()._mae_batch_stored_pdfs(report)
+        if report.is_invoice_report:
+            stored.update({
+                move.id: move.invoice_pdf_report_id.raw
+                for move in self.sudo()
+                if move.invoice_pdf_report_id
+            })
+        return stored
 
     def _mae_batch_posted(self, report, message, pdf):
         """After the chatter post: keep the PDF as the invoice's own (as core's
@@ -38,6 +39,9 @@ class AccountMove(models.Model):
             move.message_main_attachment_id = attachment
             move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
         message.attachment_ids.sudo().write({"res_model": "mail.message", "res_id": message.id})
+        return super()._mae_batch_posted(report, message, pdf)
 
     def _mae_batch_sent(self, report):
+        """Marked sent, as core's Send & Print does."""
         self.filtered(lambda move: not move.is_move_sent).sudo().write({"is_move_sent": True})
+        return super()._mae_batch_sent(report)

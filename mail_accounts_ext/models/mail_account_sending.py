@@ -12,8 +12,7 @@ from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFai
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.modules.registry import Registry
 
-from ..tools import batch as bt
-from ..tools import delivery, errors, ratelimit
+from ..tools import delivery, errors, ratelimit, smtp_transport
 from .transaction import can_commit, unit_of_work
 
 _logger = logging.getLogger(__name__)
@@ -147,7 +146,8 @@ class MailAccount(models.Model):
         """
         self.ensure_one()
         account = self.sudo()
-        explanation = errors.explain(error, protocol="smtp", stage=bt.explain_stage(stage),
+        explanation = errors.explain(error, protocol="smtp",
+                                     stage=smtp_transport.explain_stage(stage),
                                      host=account.smtp_host, port=account.smtp_port)
         text = self.env._(
             "Sending through the e-mail account %(account)s (%(server)s) failed. "

@@ -13,26 +13,22 @@ when its chatter post and mail are created.
 *Already sent* is also enforced by the database: a partial unique index allows one line
 per report, document and document date in the states that hold a mail (queued, sending,
 sent), unless the line was explicitly sent again.
+
+This file holds the line, its steps and the recovery of a dead worker's lines;
+``mail_batch_line_render.py`` renders, posts and queues a claimed chunk,
+``mail_batch_line_send.py`` sends what is queued.
 """
 
-import contextlib
-import dataclasses
-import logging
-import smtplib
 import uuid
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, email_domain_extract, email_normalize
-from odoo.tools.safe_eval import safe_eval, time
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools import batch as bt
-from ..tools import errors, smtp_transport
 from .transaction import unit_of_work
-
-_logger = logging.getLogger(__name__)
 
 STATE_SELECTION = [
     (bt.PENDING, "Pending"),
@@ -50,23 +46,6 @@ SKIP_SELECTION = [
     (bt.ALREADY_SENT, "Already sent"),
     (bt.NOT_APPLICABLE, "Not applicable"),
 ]
-
-
-@dataclasses.dataclass
-class Transmission:
-    """What handing a line's mail to the SMTP server gave: the recipients reached, the
-    error and the transaction stage it happened at (None: all reached), the message as
-    sent (for the Sent copy)."""
-
-    partners: list = dataclasses.field(default_factory=list)
-    error: BaseException | None = None
-    stage: str | None = None
-    raw: bytes | None = None
-
-    def add(self, partner):
-        """A recipient reached (nothing for a plain address, which has no partner)."""
-        if partner:
-            self.partners.append(partner)
 
 
 class MailBatchLine(models.Model):
@@ -307,537 +286,24 @@ class MailBatchLine(models.Model):
         self.batch_id.write({"state": "in_progress", "date_done": False})
 
     # ------------------------------------------------------------------
-    # PROCESSING A CLAIMED CHUNK
+    # RECOVERY
     # ------------------------------------------------------------------
-    def _process(self):
-        """Render, post and send the claimed lines of one batch (``self``).
-
-        :return: number of lines that reached a final state or were queued
-        """
-        batch = self.batch_id
-        batch.ensure_one()
-        token = self[:1].claim_token
-        if not token:
-            return 0
-        try:
-            env = batch._user_env()
-            profile = batch.profile_id.with_env(env)
-            report = batch.report_id.with_env(env)
-            profile._check_user_allowed()
-            report._mae_check_report_access()
-            Model = env[batch.model]
-        except (AccessError, UserError) as error:
-            with self._step():
-                self._lock_lines([bt.RENDERING], token)._fail(str(error))
-            return len(self)
-
-        records = Model.browse(self.mapped("res_id"))
-        existing = records.exists()
-        readable = existing._filtered_access("read")
-        plan, failures = self._plan(profile, report, readable)
-        senders = batch._senders(readable)
-        todo = self.browse()
-        with self._step():
-            for line in self._lock_lines([bt.RENDERING], token):
-                record = Model.browse(line.res_id)
-                entry = plan.get(line.res_id)
-                if record not in existing:
-                    line.write({"error": self.env._("The document was deleted.")})
-                    line._skip(bt.NOT_APPLICABLE)
-                elif record not in readable:
-                    line._fail(self.env._("%(user)s may no longer read this document.",
-                                              user=batch.user_id.name))
-                elif line.res_id in failures:
-                    line._fail(failures[line.res_id])
-                elif entry["state"] == bt.SKIPPED:
-                    line.write({"partner_id": entry["partner"].id, "email": entry["email"]})
-                    line._skip(entry["skip_reason"])
-                elif senders.get(line.res_id) is None:
-                    line._fail(self.env._(
-                        "%(user)s may not send from the e-mail account %(account)s.",
-                        user=batch.user_id.name, account=batch.account_id.display_name))
-                else:
-                    account = senders[line.res_id]
-                    line.write({"partner_id": entry["partner"].id, "email": entry["email"],
-                                "account_id": account.id, "sender_email": account.email})
-                    todo |= line
-        if not todo:
-            return len(self)
-
-        done = len(self) - len(todo)
-        pdfs, failures = todo._render_pdfs(report)
-        mails, mail_failures = todo._render_mails(batch.mail_template_id.with_env(env),
-                                                     report)
-        failures.update(mail_failures)
-        if failures:
-            with self._step():
-                for line in todo._lock_lines([bt.RENDERING], token):
-                    if line.res_id in failures:
-                        line._fail(failures[line.res_id])
-        queued = self.browse()
-        for line in todo:
-            if line.res_id in failures:
-                done += 1
-                continue
-            self._after_step("rendered", line)
-            if line._queue(token, pdfs[line.res_id], mails[line.res_id]):
-                queued |= line
-                self._after_step("queued", line)
-            done += 1
-        queued._send()
-        return done
-
-    def _plan(self, profile, report, records):
-        """The profile's plan for ``records`` (see ``mail.batch.profile._plan``); a
-        document whose check raises fails alone: ``(plan, {res_id: reason})``."""
-        batch = self.batch_id
-
-        def plan(subset):
-            return profile._plan(subset, report, date=batch.document_date,
-                                 company=batch.company_id, send_again=batch.send_again)
-
-        try:
-            return plan(records), {}
-        except Exception:  # noqa: BLE001 - find the culprits, one document at a time
-            result, failures = {}, {}
-            for record in records:
-                try:
-                    result.update(plan(record))
-                except Exception as error:  # noqa: BLE001
-                    failures[record.id] = str(error)
-            return result, failures
-
-    def _render_pdfs(self, report):
-        """PDFs of the lines' documents, rendered per company in parallel processes.
-
-        :return: ``({res_id: (file name, pdf bytes)}, {res_id: failure reason})``
-        """
-        batch = self.batch_id
-        env = report.env
-        Model = env[batch.model]
-        data = {}
-        if batch.profile_id.use_document_date and batch.document_date:
-            data["date"] = fields.Date.to_string(batch.document_date)
-        if batch.profile_id.print_delay:
-            data["data_report_print_delay"] = str(batch.profile_id.print_delay)
-        records = Model.browse(self.mapped("res_id"))
-        pdfs, failures = {}, {}
-        stored = {}
-        if hasattr(Model, "_mae_batch_stored_pdfs"):
-            stored = records._mae_batch_stored_pdfs(report)
-        to_render = records.filtered(lambda record: record.id not in stored)
-        if "company_id" in Model._fields:
-            by_company = to_render.grouped(lambda record: record.company_id or batch.company_id)
-        else:
-            by_company = {batch.company_id: to_render}
-        rendered = dict(stored)
-        for company, company_records in by_company.items():
-            company_report = report.with_company(company)
-            try:
-                rendered.update(company_report._mae_render_pdfs(company_records.ids, data=data))
-            except Exception:  # noqa: BLE001 - find the culprits: one record per call
-                for record in company_records:
-                    try:
-                        rendered.update(company_report._mae_render_pdfs(record.ids, data=data))
-                    except Exception as error:  # noqa: BLE001
-                        failures[record.id] = str(error)
-        for record in records:
-            if record.id in failures:
-                continue
-            content = rendered.get(record.id)
-            if content is None:
-                failures[record.id] = self.env._("The PDF could not be created.")
-                continue
-            if isinstance(content, str):  # tests without force_report_rendering: HTML
-                content = content.encode()
-            pdfs[record.id] = (self._file_name(report, record), content)
-        return pdfs, failures
-
-    @api.model
-    def _file_name(self, report, record):
-        name = ""
-        if report.print_report_name:
-            with contextlib.suppress(Exception):
-                name = safe_eval(report.print_report_name, {"object": record, "time": time})
-        name = (name or report.name or "document").replace("/", "_")
-        return name if name.lower().endswith(".pdf") else name + ".pdf"
-
-    def _render_mails(self, template, report):
-        """Subject, body and language of each line's e-mail, from the template, in the
-        recipient's language (as the template says).
-
-        :return: ``({res_id: {"subject", "body", "lang"}}, {res_id: failure reason})``
-        """
-        batch = self.batch_id
-        res_ids = self.mapped("res_id")
-        add_context = {
-            "mae_document_date": batch.document_date or fields.Date.context_today(template),
-            "mae_company": template.env.company,
-        }
-        result, failures = {}, {}
-
-        def render(ids):
-            langs = template._render_lang(ids) if template.lang else {}
-            by_lang = {}
-            for res_id in ids:
-                by_lang.setdefault(langs.get(res_id) or template.env.context.get("lang"),
-                                   []).append(res_id)
-            values = {}
-            for lang, lang_ids in by_lang.items():
-                localized = template.with_context(lang=lang) if lang else template
-                context = dict(add_context, mae_document_name=report.with_context(
-                    lang=lang).name if lang else report.name)
-                subjects = localized._render_field("subject", lang_ids, add_context=context)
-                bodies = localized._render_field("body_html", lang_ids, add_context=context,
-                                                 options={"post_process": True})
-                senders = localized._render_field("email_from", lang_ids) \
-                    if template.email_from else {}
-                for res_id in lang_ids:
-                    values[res_id] = {"subject": subjects[res_id], "body": bodies[res_id],
-                                      "email_from": senders.get(res_id), "lang": lang}
-            return values
-
-        try:
-            result = render(res_ids)
-        except Exception:  # noqa: BLE001 - one bad record must not stop the others
-            for res_id in res_ids:
-                try:
-                    result.update(render([res_id]))
-                except Exception as error:  # noqa: BLE001
-                    failures[res_id] = self.env._(
-                        "The e-mail template could not be rendered: %(error)s", error=error)
-        return result, failures
-
-    def _queue(self, token, pdf, mail_values):
-        """rendering -> queued, in one step: the chatter post with the PDF, the mail with
-        its Message-Id, the line queued. False when the line was not queued (another
-        worker holds it, the document is busy, or it was sent in the meantime)."""
+    def _mail_delivered(self, mail):
+        """Whether this line's document reached its recipient: its mail is sent, or
+        (the mail auto-deleted once sent) the recipient's e-mail notification is."""
         self.ensure_one()
-        with self._step():
-            line = self._lock_lines([bt.RENDERING], token)
-            if not line:
-                return False
-            if not line._lock_document():
-                # the document is being changed: try again later
-                line.write({"state": bt.PENDING, "claim_token": False, "claim_date": False})
-                return False
-            if not line._set_queued_once():
-                line._skip(bt.ALREADY_SENT)
-                return False
-            try:
-                with self.env.cr.savepoint():
-                    line._post(pdf, mail_values)
-            except Exception as error:  # noqa: BLE001 - this document fails, not the batch
-                _logger.warning("Batch line %s: posting failed", line.id, exc_info=True)
-                line._fail(self.env._("The document could not be posted and e-mailed: "
-                                          "%(error)s", error=error))
-                return False
-        return True
-
-    def _post(self, pdf, mail_values):
-        """The chatter post on the document (PDF attached, as core's invoice sending
-        does) and the mail that carries it to the recipient."""
-        self.ensure_one()
-        batch = self.batch_id
-        env = batch._user_env()
-        record = env[self.res_model].browse(self.res_id)
-        # the account's address and server; without account, the template's sender
-        sender = batch._sender_values(self.account_id) or {
-            "email_from": mail_values.get("email_from")}
-        domain = email_domain_extract(email_normalize(sender.get("email_from") or "") or "")
-        database_key = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        message_id = bt.message_id(batch.id, self.id, database_key[:8], domain)
-        template = batch.mail_template_id
-        file_name, content = pdf
-        post_values = {
-            "body": mail_values["body"],
-            "subject": mail_values["subject"],
-            "message_type": "comment",
-            "subtype_xmlid": "mail.mt_comment",
-            "partner_ids": self.partner_id.ids,
-            "attachments": [(file_name, content)],
-            "author_id": env.user.partner_id.id,
-            "message_id": message_id,
-            "email_layout_xmlid": batch.profile_id.email_layout_xmlid or False,
-            "email_add_signature": False,
-            "mail_auto_delete": template.auto_delete,
-            "force_send": False,
-            "force_email_lang": mail_values["lang"],
-            "reply_to_force_new": False,
-        }
-        for key in ("email_from", "reply_to", "mail_server_id"):
-            if sender.get(key):
-                post_values[key] = sender[key]
-        message = record.sudo().with_context(
-            mail_create_nosubscribe=True, mail_post_autofollow=False,
-        ).message_post(**post_values)
-        mail = self._find_or_create_mail(message, template)
-        if hasattr(record, "_mae_batch_posted"):
-            record._mae_batch_posted(batch.report_id, message, content)
-        self.write({
-            "message_id": message_id,
-            "mail_message_id": message.id,
-            "mail_mail_id": mail.id,
-            "attachment_id": message.attachment_ids[:1].id,
-            "attempt_count": self.attempt_count + 1,
-            "claim_token": False,
-            "error": False,
-        })
-
-    def _find_or_create_mail(self, message, template):
-        """The mail.mail that e-mails the recipient. Core's notification creates it,
-        except for an internal user who handles notifications in Odoo: the document is
-        still e-mailed to them, by a mail of its own (the batch user's, as the rest)."""
-        MailMail = self.batch_id._user_env()["mail.mail"].sudo()
-        mail = MailMail.search([
-            ("mail_message_id", "=", message.id),
-            ("recipient_ids", "in", self.partner_id.ids),
-        ], limit=1)
         if mail:
-            return mail
-        mail = MailMail.create({
-            "mail_message_id": message.id,
-            "body_html": message.body,
-            "recipient_ids": [Command.link(self.partner_id.id)],
-            "auto_delete": template.auto_delete,
-            "is_notification": True,
-            "state": "outgoing",
-        })
-        notification = self.env["mail.notification"].sudo().search([
-            ("mail_message_id", "=", message.id), ("res_partner_id", "=", self.partner_id.id),
-        ])
-        if notification:
-            notification.write({"notification_type": "email", "mail_mail_id": mail.id,
-                                "notification_status": "ready", "is_read": True})
-        else:
-            notification.create({
-                "mail_message_id": message.id, "res_partner_id": self.partner_id.id,
-                "mail_mail_id": mail.id, "notification_type": "email",
-                "notification_status": "ready", "is_read": True,
-                "author_id": message.author_id.id,
-            })
-        return mail
-
-    # ------------------------------------------------------------------
-    # SENDING
-    # ------------------------------------------------------------------
-    def _send(self):
-        """Send the queued lines, one SMTP session per sending account.
-
-        :return: number of lines that reached a final state
-        """
-        done = 0
-        for batch, batch_lines in self.grouped("batch_id").items():
-            for account, lines in batch_lines.grouped("account_id").items():
-                done += lines.with_context(lang=batch._user_lang())._send_through(account)
-        return done
-
-    def _send_through(self, account):
-        done = 0
-        connect_error = None
-        with self._smtp_session(account) as smtp:
-            for line in self:
-                if account and not line._reserve(account):
-                    break  # the account's sending limit: the rest waits
-                if not line._start_sending():
-                    continue
-                session, connect_error = self._open_session(smtp, connect_error)
-                if connect_error is not None:
-                    with self._step():
-                        line._finish_sending(Transmission(error=connect_error,
-                                                              stage="connect"))
-                    done += 1
-                    continue
-                result = line._transmit(session)
-                if result.error is not None and bt.reconnect_may_help(result.error) \
-                        and bt.send_outcome(result.stage, result.error) == bt.NOT_DELIVERED:
-                    smtp.reset()
-                    session, connect_error = self._open_session(smtp)
-                    if connect_error is None:
-                        result = line._transmit(session, result)
-                    else:
-                        result.error, result.stage = connect_error, "connect"
-                if result.error is None:
-                    self._after_step("delivered", line)
-                with self._step():
-                    line._finish_sending(result)
-                self._after_step("sent", line)
-                done += 1
-        # the Sent copies reach the account's IMAP Sent folder after the last step is
-        # committed (else at its next sync)
-        account._push_sent_copies()
-        return done
-
-    def _reserve(self, account):
-        """Room under the account's sending limit for this line's mail (shared with every
-        other sender through the account); without room, the cron comes back when
-        there is."""
-        self.ensure_one()
-        mail = self.sudo().mail_mail_id
-        plan = account._reserve_sending([mail._mae_message_count() if mail else 1])
-        if plan.granted:
-            return True
-        self.env["mail.batch"]._trigger_cron(plan.retry_at)
-        return False
-
-    def _start_sending(self):
-        """queued -> sending, committed before the SMTP transaction starts; checks again
-        that the batch's user may send from the line's account. False: not to send now."""
-        self.ensure_one()
-        with self._step():
-            line = self._lock_lines([bt.QUEUED])
-            if not line:
-                return False
-            mail = line.sudo().mail_mail_id
-            if not mail or mail.state != "outgoing":
-                line._resolve_without_sending(mail)
-                return False
-            batch = line.batch_id
-            env = batch._user_env()
-            record = env[line.res_model].browse(line.res_id)
-            if line.sender_email and not line.account_id:
-                line._fail(self.env._(
-                    "The e-mail account %(address)s was deleted before the document was "
-                    "sent.", address=line.sender_email))
-                return False
-            if line.account_id and line.account_id not in batch._usable_accounts(record):
-                line._fail(self.env._(
-                    "%(user)s may no longer send from the e-mail account %(account)s.",
-                    user=batch.user_id.name, account=line.account_id.display_name))
-                return False
-            if not mail._mae_claim():
-                # someone sends the mail right now (e.g. Send now): the next run knows
-                return False
-            line.write({"state": bt.SENDING, "claim_date": fields.Datetime.now()})
-        return True
-
-    def _resolve_without_sending(self, mail):
-        """A queued line whose mail is no longer outgoing: sent by someone else (e.g. an
-        administrator's *Send now*), failed, or deleted."""
-        if mail and mail.state == "sent" or not mail and self._recipient_notified():
-            self.write({"state": bt.SENT, "date_sent": fields.Datetime.now()})
-        elif mail and mail.state == "exception":
-            self._fail(mail.failure_reason or self.env._("The e-mail could not be sent."))
-        else:
-            self._fail(self.env._("The e-mail was cancelled or deleted before it was "
-                                      "sent."))
-
-    def _recipient_notified(self):
+            return mail.state == "sent"
         return bool(self.mail_message_id and self.env["mail.notification"].sudo().search_count([
             ("mail_message_id", "=", self.mail_message_id.id),
             ("res_partner_id", "=", self.partner_id.id),
             ("notification_type", "=", "email"), ("notification_status", "=", "sent"),
         ]))
 
-    def _smtp_session(self, account):
-        """The SMTP session of these lines (``tools.smtp_transport.Session``): through
-        the account (its own client, TLS and certificate checks as in its test), or
-        Odoo's outgoing server for lines without account."""
-        if account:
-            return account._smtp_session()
-        IrMailServer = self.env["ir.mail_server"].sudo()
-
-        def connect():
-            # the server of the line being sent (the only one of them in "sending")
-            mail = self.filtered(lambda line: line.state == bt.SENDING)[:1].sudo().mail_mail_id
-            server, smtp_from = IrMailServer._find_mail_server(mail.email_from)
-            return IrMailServer.connect(mail_server_id=server.id or None, smtp_from=smtp_from)
-
-        return smtp_transport.Session(connect)
-
-    @api.model
-    def _open_session(self, smtp, connect_error=None):
-        """``(client, None)`` or ``(None, exception)``: the open client of ``smtp``,
-        connected now if needed; after a failed connection (``connect_error``) the
-        other lines are not tried again."""
-        if connect_error is not None:
-            return None, connect_error
-        try:
-            return smtp.client, None
-        except Exception as error:  # noqa: BLE001 - reported on the lines
-            return None, error
-
-    def _transmit(self, session, previous=None):
-        """Hand the line's mail to the server (a :class:`Transmission`).
-
-        Recipients already reached (their notification is *sent*, or ``previous``, the
-        attempt on a connection that dropped, reached them) are not sent to again.
-        """
-        self.ensure_one()
-        result = Transmission(partners=list(previous.partners) if previous else [],
-                              raw=previous.raw if previous else None)
-        mail = self.sudo().mail_mail_id
-        reached = mail._mae_reached_partner_ids().union(*result.partners)
-        try:
-            messages = mail._mae_prepare_messages(session, skip_partner_ids=reached)
-        except Exception as error:  # noqa: BLE001 - e.g. no valid recipient
-            result.error = error
-            return result
-        for partner, message, smtp_from, smtp_to in messages:
-            if session is None:
-                # Odoo's own server in test mode: core does not send either
-                result.add(partner)
-                continue
-            raw = message.as_bytes()
-            session.transaction_stage = None
-            try:
-                session.send_message(message, smtp_from, smtp_to)
-            except Exception as error:  # noqa: BLE001 - reported on the line
-                result.error = error
-                result.stage = getattr(session, "transaction_stage", None)
-                return result
-            result.add(partner)
-            result.raw = result.raw or raw
-        return result
-
-    def _finish_sending(self, result):
-        """sending -> sent | failed, with the mail, its notifications and, for an
-        account, the copy in its Sent folder."""
-        self.ensure_one()
-        mail = self.sudo().mail_mail_id
-        error, stage = result.error, result.stage
-        if error is None:
-            message_id = mail.message_id
-            mail._mae_mark_sent(result.partners)
-            self.write({"state": bt.SENT, "date_sent": fields.Datetime.now(),
-                        "error": False, "claim_token": False})
-            account = self.account_id.sudo()
-            if account:
-                account._record_send_result(True)
-                if result.raw:
-                    # kept once this step is committed, in a unit of work of its own
-                    account._keep_sent_copy(result.raw, message_id)
-            record = self.env[self.res_model].browse(self.res_id)
-            if hasattr(record, "_mae_batch_sent"):
-                record.sudo()._mae_batch_sent(self.report_id)
-            return
-        uncertain = bt.send_outcome(stage, error) == bt.UNCERTAIN
-        reason = self._uncertain_text() if uncertain else self._explain(error, stage)
-        if mail:
-            mail._mae_fail(reason, result.partners)
-        self.write({"state": bt.FAILED, "error": reason, "uncertain": uncertain,
-                    "claim_token": False})
-
     @api.model
     def _uncertain_text(self):
         return self.env["mail.account"]._translate_template(bt.UNCERTAIN_MESSAGE, {})
 
-    def _explain(self, error, stage):
-        """An SMTP error in words (``tools/errors.py``): through the account (which also
-        records that sending through it fails), or Odoo's server."""
-        if isinstance(error, AssertionError) or not isinstance(
-            error, OSError | smtplib.SMTPException
-        ):
-            text = str(error.args[0] if getattr(error, "args", None) else error)
-            return self.env._("The e-mail could not be sent: %(error)s", error=text)
-        if self.account_id:
-            return self.account_id._explain_send_failure(error, stage=bt.explain_stage(stage))
-        explanation = errors.explain(error, protocol="smtp", stage=bt.explain_stage(stage))
-        return self.env["mail.account"]._explain_text(explanation)
-
-    # ------------------------------------------------------------------
-    # RECOVERY
-    # ------------------------------------------------------------------
     @api.model
     def _recover_stale(self):
         """Lines left in *sending* by a worker that died during the SMTP transaction.
@@ -856,8 +322,7 @@ class MailBatchLine(models.Model):
                 line = line._lock_lines([bt.SENDING])
                 if not line:
                     continue
-                mail = line.sudo().mail_mail_id
-                if mail and mail.state == "sent" or not mail and line._recipient_notified():
+                if line._mail_delivered(line.sudo().mail_mail_id):
                     line.write({"state": bt.SENT, "date_sent": fields.Datetime.now()})
                 else:
                     line._fail(self._uncertain_text(), uncertain=True)

@@ -14,7 +14,7 @@ RECIPIENT_FIELD_TYPES = ("many2one", "char")
 # The configuration administrators edit in the profile form.
 ADMIN_WRITABLE_FIELDS = frozenset({
     "name", "active", "sequence", "model_id", "report_id", "mail_template_id",
-    "recipient_path", "domain", "check_method", "use_document_date", "print_delay",
+    "recipient_path", "domain", "document_check", "use_document_date", "print_delay",
     "email_layout_xmlid", "group_ids", "manager_group_ids",
 })
 
@@ -60,11 +60,12 @@ class MailBatchProfile(models.Model):
         help="Documents outside this domain are skipped as not applicable (e.g. draft "
         "invoices).",
     )
-    check_method = fields.Char(
+    document_check = fields.Selection(
+        [("has_document", "Something to send")],
         string="Nothing-to-send Check",
-        help="Name of a method of the documents called as record.METHOD(report_name, "
-        "date=..., company=...); when it returns False the document is skipped with "
-        "\"nothing to send\" (e.g. _mae_has_document). Empty: never skipped.",
+        help="Asked of each document before it is sent; a document without something to "
+        "send is skipped as \"nothing to send\" (e.g. a partner without an overdue amount "
+        "for a payment reminder). Empty: never skipped.",
     )
     use_document_date = fields.Boolean(
         string="Ask for the Document Date",
@@ -117,18 +118,6 @@ class MailBatchProfile(models.Model):
     def _check_recipient_path(self):
         for profile in self:
             profile._recipient_field()
-
-    @api.constrains("model_id", "check_method")
-    def _check_check_method(self):
-        for profile in self.filtered("check_method"):
-            name = profile.check_method
-            if not name.startswith("_") or not callable(
-                getattr(self.env[profile.model], name, None)
-            ):
-                raise ValidationError(self.env._(
-                    "%(model)s has no method %(method)s (the check must be a private method, "
-                    "its name starting with an underscore).",
-                    model=profile.model_id.name, method=name))
 
     @api.constrains("domain", "model_id")
     def _check_domain(self):
@@ -311,7 +300,7 @@ class MailBatchProfile(models.Model):
                 ("res_id", "in", records.ids), ("document_key", "=", key),
                 ("state", "in", bt.MAIL_STATES),
             ]).mapped("res_id"))
-        check = self.check_method
+        check = self.document_check
         for record in records:
             partner, email, problem = (self._recipient(record) if record in applicable
                                        else (False, False, False))
@@ -323,8 +312,8 @@ class MailBatchProfile(models.Model):
                 entry.update(state=bt.SKIPPED, skip_reason=problem)
             elif record.id in sent_before:
                 entry.update(state=bt.SKIPPED, skip_reason=bt.ALREADY_SENT)
-            elif check and not getattr(record, check)(report.report_name, date=date,
-                                                      company=company):
+            elif check and not record._mae_batch_check(check, report.report_name, date=date,
+                                                       company=company):
                 entry.update(state=bt.SKIPPED,
                              skip_reason=bt.NOTHING_TO_SEND)
             plan[record.id] = entry

@@ -136,7 +136,7 @@ class MailMail(models.Model):
         server = IrMailServer.sudo().browse(server_id)
         account = server.mail_account_id
         plan = self._mae_plan(account)
-        connect_error = failed = None
+        failed = None
         triggered = False
         # the account's client through ir.mail_server.connect (failures explained)
         with smtp_transport.Session(functools.partial(
@@ -151,16 +151,11 @@ class MailMail(models.Model):
                         mail._mae_hold(account, plan.retry_at, trigger=not triggered)
                         triggered = True
                         continue
-                    session = None
-                    if connect_error is None:
-                        try:
-                            session = smtp.client
-                        except MailAccountDeliveryException as error:
-                            connect_error = error
-                    if connect_error is not None:
-                        result = SendResult(outcome=connect_error.outcome,
-                                            error=connect_error.error,
-                                            text=connect_error.args[0])
+                    try:  # a failed connection fails the other mails too (not retried)
+                        session = smtp.client
+                    except MailAccountDeliveryException as error:
+                        result = SendResult(outcome=error.outcome, error=error.error,
+                                            text=error.args[0])
                         mail._mae_fail(result.text)
                         mail._mae_after_send(account, [result], server)
                         failed = failed or result
@@ -430,23 +425,57 @@ class MailMail(models.Model):
             ("notification_status", "=", "sent"),
         ]).res_partner_id
 
+    def _mae_sending_configuration(self):
+        """``(server id, alias domain id, smtp_from)`` of this mail as core's ``send``
+        groups it (``_split_by_mail_configuration``): the server and the sender of the
+        SMTP session core would open, and the alias domain whose notification and bounce
+        addresses apply to it."""
+        self.ensure_one()
+        server_id, alias_domain_id, smtp_from, _ids = next(self._split_by_mail_configuration())
+        return server_id, alias_domain_id, smtp_from
+
     def _mae_prepare_messages(self, smtp_session, skip_partner_ids=None):
-        """The e-mails of this mail, built as core's ``_send`` builds them.
+        """The e-mails of this mail, ready for the SMTP session, without sending them.
+
+        A cited copy of the loop of core's ``mail.mail._send`` (addons/mail/models/
+        mail_mail.py, Odoo 18.0, ``_send``: ``_prepare_outgoing_list``, the alias-domain
+        context of ``send_email``, ``build_email``), which builds and sends in one go;
+        a *Print & e-mail* batch hands the messages to the server itself, to know where
+        a broken transaction stood. The server, the alias domain and the envelope come
+        from the same places as for core (``_mae_sending_configuration``,
+        ``ir.mail_server._prepare_email_message``): a test compares the result with what
+        core sends for the same mail.
 
         :return: ``[(partner, message, smtp_from, smtp_to_list)]``, one per recipient,
             without the recipients in ``skip_partner_ids``
         """
         self.ensure_one()
         IrMailServer = self.env["ir.mail_server"]
+        server_id, alias_domain_id, _smtp_from = self._mae_sending_configuration()
+        alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
+        follower_status = None
+        if self.body_html and "/mail/unfollow" in self.body_html:
+            follower_status = self.env["mail.followers"]._get_mail_recipients_follower_status(
+                self.ids)
         emails_from = email_split_and_format(self.email_from)
         email_from = emails_from[0] if emails_from else self.email_from
         skip = skip_partner_ids or self.env["res.partner"]
         result = []
-        for email in self._prepare_outgoing_list(mail_server=self.mail_server_id):
+        for email in self._prepare_outgoing_list(
+            mail_server=IrMailServer.browse(server_id) or self.mail_server_id,
+            recipients_follower_status=follower_status,
+        ):
             partner = email["partner_id"]
             if partner and partner in skip:
                 continue
-            server = IrMailServer.with_context(send_validated_to=email["email_to_normalized"])
+            context = {"send_validated_to": email["email_to_normalized"]}
+            if alias_domain:
+                context.update(
+                    domain_notifications_email=alias_domain.default_from_email,
+                    domain_bounce_address=(email["headers"].get("Return-Path")
+                                           or alias_domain.bounce_email),
+                )
+            server = IrMailServer.with_context(**context)
             message = server.build_email(
                 email_from=email_from,
                 email_to=email["email_to"],

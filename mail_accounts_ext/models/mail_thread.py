@@ -44,3 +44,39 @@ class MailThread(models.AbstractModel):
         return not email_from or email_normalize(email_from) == email_normalize(
             user.partner_id.email or ""
         )
+
+    # ------------------------------------------------------------------
+    # PRINT & E-MAIL: what a batch asks each document (override with super())
+    # ------------------------------------------------------------------
+    def _mae_has_document(self, report_name, date=None, company=None):
+        """Whether this document has something to send with the report ``report_name``
+        at ``date`` for ``company`` (the profile check ``has_document``): False skips it
+        as "nothing to send". True by default (e.g. employee documents); partners answer
+        for their reminders, balance confirmations and interest notes."""
+        self.ensure_one()
+        return True
+
+    def _mae_batch_check(self, check, report_name, date=None, company=None):
+        """The profile's nothing-to-send check ``check`` (a value of
+        ``mail.batch.profile.document_check``) for this document. A module adding a
+        check adds its value to that selection and answers it here, calling ``super()``
+        for the others."""
+        self.ensure_one()
+        if check == "has_document":
+            return self._mae_has_document(report_name, date=date, company=company)
+        raise ValueError(f"unknown document check: {check!r}")
+
+    def _mae_batch_stored_pdfs(self, report):
+        """``{id: pdf bytes}`` of these documents whose PDF of ``report`` exists
+        already: the batch sends it instead of rendering it again. None by default."""
+        return {}
+
+    def _mae_batch_posted(self, report, message, pdf):
+        """The chatter post ``message`` (the PDF ``pdf`` of ``report`` attached) and its
+        mail exist, in the transaction that queues the document. Nothing by default."""
+        self.ensure_one()
+
+    def _mae_batch_sent(self, report):
+        """The document's mail left (in the transaction that records it sent). Nothing
+        by default."""
+        self.ensure_one()

@@ -262,8 +262,8 @@ class ResPartner(models.Model):
         :param str report_code: ``"payment_reminder"`` (an overdue amount still to pay
             after open credits), ``"balance_confirmation"`` (some open item) or
             ``"interest_note"`` (some interest above zero); the report names
-            ``"mail_accounts_ext.report_<code>"`` are accepted too. Any other report has
-            nothing to skip: True.
+            ``"mail_accounts_ext.report_<code>"`` are accepted too. Any other report:
+            ``mail.thread``'s answer (True).
         :return: False when batch printing should skip the partner ("nothing to send")
         """
         self.ensure_one()
@@ -274,4 +274,4 @@ class ResPartner(models.Model):
             return bool(self._mae_balance_confirmation_lines(date, company)["lines"])
         if code == dunning.INTEREST_NOTE:
             return dunning.has_interest(self._mae_interest_note_lines(date, company))
-        return True
+        return super()._mae_has_document(report_code, date=date, company=company)

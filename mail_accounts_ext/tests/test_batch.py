@@ -250,9 +250,9 @@ class TestBatchSend(BatchCommon):
         original = Line._find_or_create_mail
         calls = []
 
-        def crashing(line, message, template):
+        def crashing(line, *args):
             calls.append(line.id)
-            mail = original(line, message, template)
+            mail = original(line, *args)
             if len(calls) == 2:
                 raise Crash("killed while queueing")
             return mail
@@ -481,5 +481,6 @@ class TestBatchSend(BatchCommon):
     def test_profile_checks(self):
         with self.assertRaisesRegex(Exception, "recipient"):
             self.profile_invoice.copy({"recipient_path": "invoice_date"})
-        with self.assertRaisesRegex(Exception, "method"):
-            self.profile_invoice.copy({"check_method": "unlink"})
+        # a check is one the documents declare, never a method name to call
+        with self.assertRaises(ValueError):
+            self.profile_invoice.copy({"document_check": "unlink"})

@@ -18,8 +18,8 @@ Each arrow is committed on its own, so that a crash loses at most the step in pr
 - ``sending`` is committed *before* the SMTP transaction starts. If the worker dies
   during the transaction, the line stays ``sending``; once stale, it cannot be known
   whether the server accepted the message, so it becomes ``failed`` with
-  ``uncertain`` set, and is never re-sent automatically (:func:`send_outcome` tells
-  the same from an exception: only a connection lost after the whole message was
+  ``uncertain`` set, and is never re-sent automatically (``tools.smtp_transport``
+  tells the same from an exception: only a connection lost after the whole message was
   handed over is uncertain).
 - ``sent`` is committed when the server accepted the message.
 
@@ -30,7 +30,6 @@ No Odoo import here: this module is tested without a database.
 # pylint: disable=prefer-env-translation
 
 import datetime
-import smtplib
 
 from .translation import _lt
 
@@ -67,13 +66,6 @@ NOTHING_TO_SEND = "nothing_to_send"
 ALREADY_SENT = "already_sent"
 NOT_APPLICABLE = "not_applicable"
 SKIP_REASONS = (NO_EMAIL, INVALID_EMAIL, NOTHING_TO_SEND, ALREADY_SENT, NOT_APPLICABLE)
-
-# Outcome of an SMTP transaction that raised.
-NOT_DELIVERED = "not_delivered"
-UNCERTAIN = "uncertain"
-
-# Stages of an SMTP transaction as ``tools.connection`` reports them.
-SMTP_STAGE_DATA_SENT = "data_sent"
 
 DEFAULT_LEASE = datetime.timedelta(minutes=10)
 
@@ -119,38 +111,6 @@ def message_id(batch_id, line_id, database_key, domain):
     return f"<mae-batch-{batch_id}-line-{line_id}.{key}@{domain}>"
 
 
-def send_outcome(stage, error):
-    """What an exception raised during an SMTP transaction means for the message.
-
-    ``stage`` is where the transaction stood (``tools.connection`` sessions record it:
-    ``"sender"``, ``"recipient"``, ``"data"``, ``"data_sent"``); ``error`` the exception.
-    A reply from the server (any ``SMTPResponseException``) is a refusal: not
-    delivered. A connection lost before the whole message was handed over: not
-    delivered. A connection lost after it, while waiting for the final reply:
-    :data:`UNCERTAIN`.
-    """
-    if isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-        return NOT_DELIVERED
-    if stage == SMTP_STAGE_DATA_SENT:
-        return UNCERTAIN
-    return NOT_DELIVERED
-
-
-def reconnect_may_help(error):
-    """Whether a new connection is worth one try for the same message (the old one
-    was dropped, e.g. an idle timeout), as opposed to a refusal by the server."""
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return True
-    if isinstance(error, smtplib.SMTPException):
-        return False
-    return isinstance(error, OSError)
-
-
-def explain_stage(stage):
-    """The stage name ``tools.errors.explain`` knows for a session stage."""
-    return "data" if stage == SMTP_STAGE_DATA_SENT else stage
-
-
 def progress(state_counts):
     """Percentage (0-100, int) of lines that reached a final state."""
     total = sum(state_counts.get(state, 0) for state in STATES)
@@ -158,3 +118,33 @@ def progress(state_counts):
         return 100
     done = sum(state_counts.get(state, 0) for state in DONE_STATES)
     return done * 100 // total
+
+
+def each_apart(keys, run):
+    """``run(keys)`` (which returns a dict) for all of them at once; when it raises,
+    ``run([key])`` for each key alone, to find the culprits: one bad document never
+    stops the others.
+
+    :returns: ``(results, {key: exception})``
+
+    >>> def double(keys):
+    ...     if 3 in keys:
+    ...         raise ValueError("no 3")
+    ...     return {key: key * 2 for key in keys}
+    >>> each_apart([1, 2], double)
+    ({1: 2, 2: 4}, {})
+    >>> results, failures = each_apart([1, 3], double)
+    >>> results, {key: str(error) for key, error in failures.items()}
+    ({1: 2}, {3: 'no 3'})
+    """
+    keys = list(keys)
+    try:
+        return run(keys), {}
+    except Exception:  # noqa: BLE001 - find the culprits, one key at a time
+        results, failures = {}, {}
+        for key in keys:
+            try:
+                results.update(run([key]))
+            except Exception as error:  # noqa: BLE001 - this key fails, not the others
+                failures[key] = error
+        return results, failures

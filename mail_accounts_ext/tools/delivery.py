@@ -11,7 +11,7 @@ Mail through an e-mail account is sent exactly once. A failure is one of:
 - :data:`UNCERTAIN`: the whole message had been handed over and the connection was
   lost before the server confirmed it. It may have been delivered: it fails as *maybe
   delivered* and is never sent again without a person deciding so (as batch lines,
-  ``tools.batch.send_outcome``).
+  ``tools.smtp_transport.send_outcome``).
 
 No Odoo import here: this module is tested without a database.
 """
@@ -22,7 +22,7 @@ No Odoo import here: this module is tested without a database.
 import smtplib
 from datetime import timedelta
 
-from . import batch
+from . import smtp_transport
 from .translation import _lt
 
 TEMPORARY = "temporary"
@@ -71,7 +71,7 @@ def outcome(error, stage, temporary):
     :param temporary: what ``tools.errors.explain`` says of the error
         (``Explanation.temporary``)
     """
-    if batch.send_outcome(stage, error) == batch.UNCERTAIN:
+    if smtp_transport.send_outcome(stage, error) == smtp_transport.UNCERTAIN:
         return UNCERTAIN
     return TEMPORARY if temporary else PERMANENT
 
