@@ -177,3 +177,24 @@ def test_web_font_text_survives_only_with_system_fonts():
 
     assert "INV/2026/00001" not in text(body)
     assert "INV/2026/00001" in text(wk.use_system_fonts(body))
+
+
+@pytest.mark.parametrize("html, expected", [
+    # core's external layouts, without a background image
+    ('<div class="article" style="background-image: url();">',
+     '<div class="article" style="background-image: none;">'),
+    ("<div style=\"background-image: url('');\">", '<div style="background-image: none;">'),
+    ('<div style="background-image: url(&quot;&quot;)">',
+     '<div style="background-image: none">'),
+    ('<div style="background: url( )">', '<div style="background: none">'),
+    # real URLs stay
+    ('<div style="background-image: url(data:image/png;base64,AAAA);">',
+     '<div style="background-image: url(data:image/png;base64,AAAA);">'),
+    ("<div style=\"background-image: url('/base/static/img/demo_logo_report.png');\">",
+     "<div style=\"background-image: url('/base/static/img/demo_logo_report.png');\">"),
+    ("<p>no style</p>", "<p>no style</p>"),
+    ("", ""),
+    (None, None),
+])
+def test_drop_empty_css_urls(html, expected):
+    assert wk.drop_empty_css_urls(html) == expected

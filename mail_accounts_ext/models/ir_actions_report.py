@@ -15,7 +15,10 @@
   entry per body so that core can still split the result per record.
 - On the unpatched build, text in web fonts becomes vector paths: ``_mae_render_pdfs``
   prints it in installed fonts (searchable, ten times smaller PDFs), see
-  ``mail_accounts_ext.report_system_fonts``.
+  ``mail_accounts_ext.report_system_fonts``; so does core's path for this module's own
+  reports (printed from the web client).
+- Core's layouts write an empty CSS ``url()`` on every page, which made wkhtmltopdf
+  fetch ``/`` and the login page for each document: ``_prepare_html`` drops it.
 - Reports may declare the JavaScript delay they need with ``data_report_print_delay`` (in
   ms) set in their template; our reports use a short one (system parameter
   ``mail_accounts_ext.report_print_delay``, default 50 ms) instead of
@@ -47,6 +50,7 @@ _logger = logging.getLogger(__name__)
 SHORT_PRINT_DELAY_PARAM = "mail_accounts_ext.report_print_delay"
 SHORT_PRINT_DELAY_DEFAULT = "50"
 SYSTEM_FONTS_PARAM = "mail_accounts_ext.report_system_fonts"
+OWN_REPORT_PREFIX = "mail_accounts_ext."
 
 
 class IrActionsReport(models.Model):
@@ -94,29 +98,62 @@ class IrActionsReport(models.Model):
             args = wk.unpatched_args(args)
         return args
 
+    @api.model
+    def _prepare_html(self, html, report_model=False):
+        """Drop the empty CSS ``url()`` of core's layouts from what wkhtmltopdf gets: it
+        resolves to the report URL, so every document fetched ``/`` and followed its
+        redirects to the login page (see ``tools/wkhtmltopdf.drop_empty_css_urls``)."""
+        result = super()._prepare_html(html, report_model=report_model)
+        if not result:
+            return result
+        bodies, res_ids, header, footer, specific_args = result
+        return ([wk.drop_empty_css_urls(body) for body in bodies], res_ids,
+                wk.drop_empty_css_urls(header), wk.drop_empty_css_urls(footer), specific_args)
+
     # ------------------------------------------------------------------
     # Core path on the unpatched build
     # ------------------------------------------------------------------
 
     @api.model
+    def _mae_own_report(self, report_ref):
+        """Whether ``report_ref`` (any reference ``_get_report`` takes) is one of this
+        module's reports."""
+        if not report_ref:
+            return False
+        try:
+            report = self._get_report(report_ref)
+        except ValueError:
+            return False
+        return (report.report_name or "").startswith(OWN_REPORT_PREFIX)
+
+    @api.model
     def _run_wkhtmltopdf(self, bodies, report_ref=False, header=None, footer=None,
                          landscape=False, specific_paperformat_args=None,
                          set_viewport_size=False):
-        """On the unpatched build: one call per body, header and footer in the body."""
-        if self._mae_wkhtmltopdf_is_patched() or (len(bodies) <= 1 and not header
-                                                   and not footer):
+        """On the unpatched build: one call per body, header and footer in the body; this
+        module's reports in installed fonts (extractable text, as ``_mae_render_pdfs``
+        prints every report), also when printed from the web client."""
+        patched = self._mae_wkhtmltopdf_is_patched()
+        system_fonts = not patched and self._mae_use_system_fonts() \
+            and self._mae_own_report(report_ref)
+        if patched or (len(bodies) <= 1 and not header and not footer):
+            if system_fonts:
+                bodies = [wk.use_system_fonts(body) for body in bodies]
             return super()._run_wkhtmltopdf(
                 bodies, report_ref=report_ref, header=header, footer=footer,
                 landscape=landscape, specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size,
             )
+        bodies = wk.inline_header_footer(bodies, header, footer)
+        if system_fonts:
+            bodies = [wk.use_system_fonts(body) for body in bodies]
         documents = [
             super(IrActionsReport, self)._run_wkhtmltopdf(
                 [body], report_ref=report_ref, landscape=landscape,
                 specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size,
             )
-            for body in wk.inline_header_footer(bodies, header, footer)
+            for body in bodies
         ]
         if len(documents) == 1:
             return documents[0]

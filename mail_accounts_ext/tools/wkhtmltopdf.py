@@ -25,6 +25,7 @@ import copy
 import functools
 import logging
 import os
+import re
 import subprocess
 import tempfile
 
@@ -53,6 +54,11 @@ UNPATCHED_MARGIN_MM = 10
 # as text. Icon fonts keep their web font.
 SYSTEM_FONT_FAMILIES = '"DejaVu Sans", "Liberation Sans", "Noto Sans", Arial, sans-serif'
 ICON_FONT_CLASSES = ("fa", "fab", "far", "fas", "oi")
+# ``url()`` with nothing inside: resolved against the document's ``<base href>`` (the
+# report URL), so wkhtmltopdf requests ``/`` and follows its redirects to the login page.
+# Core's external layouts write ``background-image: url();`` on every page without a
+# background image.
+EMPTY_CSS_URL_RE = re.compile(r"""url\(\s*(?:''|""|&quot;&quot;|&#39;&#39;|&#34;&#34;)?\s*\)""")
 HEADERS_ID = "minimal_layout_report_headers"
 FOOTERS_ID = "minimal_layout_report_footers"
 
@@ -174,6 +180,18 @@ def inline_header_footer(bodies, header=None, footer=None):
             body_node.append(footer_node)
         result.append(lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
     return result
+
+
+def drop_empty_css_urls(html):
+    """``html`` with every empty CSS ``url()`` replaced by ``none``.
+
+    An empty ``url()`` points at the document itself, which for a report is the base URL
+    of the server: wkhtmltopdf fetches ``/`` (and the login page it redirects to) for
+    nothing, on every document. ``none`` is what the style means.
+    """
+    if not html or "url(" not in html:
+        return html
+    return EMPTY_CSS_URL_RE.sub("none", html)
 
 
 def use_system_fonts(body, families=SYSTEM_FONT_FAMILIES):
