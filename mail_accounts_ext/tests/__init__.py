@@ -3,6 +3,7 @@ from . import test_i18n
 from . import test_mail_account
 from . import test_tours
 from . import test_partner_documents
+from . import test_reminder_levels
 from . import test_report_pdf
 from . import test_sender_rule
 from . import test_sender_composer
