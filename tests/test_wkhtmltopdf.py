@@ -198,3 +198,58 @@ def test_web_font_text_survives_only_with_system_fonts():
 ])
 def test_drop_empty_css_urls(html, expected):
     assert wk.drop_empty_css_urls(html) == expected
+
+
+PAGE = """<!DOCTYPE html>
+<html><head><base href="http://odoo.example:8069">
+<link type="text/css" rel="stylesheet" href="/web/assets/585d26f/web.report_assets_pdf.min.css">
+<link rel='stylesheet' href='/web/assets/79a2d72/web.report_assets_common.min.css?x=1&amp;y=2'/>
+<link rel="icon" href="/favicon.ico">
+</head><body><p>Invoice</p></body></html>"""
+
+
+def test_stylesheet_hrefs():
+    assert wk.stylesheet_hrefs(PAGE) == [
+        "/web/assets/585d26f/web.report_assets_pdf.min.css",
+        "/web/assets/79a2d72/web.report_assets_common.min.css?x=1&y=2",
+    ]
+    assert wk.stylesheet_hrefs("") == []
+    assert wk.stylesheet_hrefs(None) == []
+
+
+def test_inline_stylesheets():
+    html = wk.inline_stylesheets(PAGE, {
+        "/web/assets/585d26f/web.report_assets_pdf.min.css": "body { color: red; }",
+        "/web/assets/79a2d72/web.report_assets_common.min.css?x=1&y=2":
+            'p::after { content: "</style>"; }',
+    })
+    assert "<style>body { color: red; }</style>" in html
+    assert '<style>p::after { content: "<\\/style>"; }</style>' in html  # cannot close early
+    assert "stylesheet" not in html
+    assert '<link rel="icon" href="/favicon.ico">' in html  # not a style sheet
+    assert "<p>Invoice</p>" in html
+    root = lxml.html.document_fromstring(html)
+    assert len(root.findall(".//style")) == 2
+    # a style sheet that could not be fetched stays a link
+    partial = wk.inline_stylesheets(PAGE, {"/web/assets/585d26f/web.report_assets_pdf.min.css":
+                                           "b {}"})
+    assert "79a2d72/web.report_assets_common.min.css" in partial
+    assert wk.inline_stylesheets(PAGE, {}) == PAGE
+
+
+@pytest.mark.parametrize("css, expected", [
+    ('@font-face { src: url("/web/static/fonts/lato.woff") }',
+     '@font-face { src: url("http://odoo.example:8069/web/static/fonts/lato.woff") }'),
+    ("a { background: url('/web/static/img/x.png') }",
+     "a { background: url('http://odoo.example:8069/web/static/img/x.png') }"),
+    ("a { background: url(/web/static/img/x.png) }",
+     "a { background: url(http://odoo.example:8069/web/static/img/x.png) }"),
+    # absolute, protocol-relative and data URLs stay
+    ('a { src: url("https://fonts.example/x.woff") }',
+     'a { src: url("https://fonts.example/x.woff") }'),
+    ('a { src: url("//cdn.example/x.woff") }', 'a { src: url("//cdn.example/x.woff") }'),
+    ("a { background: url(data:image/png;base64,AA==) }",
+     "a { background: url(data:image/png;base64,AA==) }"),
+])
+def test_absolute_css_urls(css, expected):
+    assert wk.absolute_css_urls(css, "http://odoo.example:8069/") == expected

@@ -19,6 +19,9 @@
   reports (printed from the web client).
 - Core's layouts write an empty CSS ``url()`` on every page, which made wkhtmltopdf
   fetch ``/`` and the login page for each document: ``_prepare_html`` drops it.
+- ``_mae_render_pdfs`` puts the report's style sheets into the HTML (fetched once per
+  process, see ``_mae_inline_stylesheets``): wkhtmltopdf loads nothing over HTTP for
+  the batch's documents, unless they use a web font or an image by URL.
 - Reports may declare the JavaScript delay they need with ``data_report_print_delay`` (in
   ms) set in their template; our reports use a short one (system parameter
   ``mail_accounts_ext.report_print_delay``, default 50 ms) instead of
@@ -27,6 +30,9 @@
 
 import io
 import logging
+import re
+
+import requests
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError
@@ -51,6 +57,13 @@ SHORT_PRINT_DELAY_PARAM = "mail_accounts_ext.report_print_delay"
 SHORT_PRINT_DELAY_DEFAULT = "50"
 SYSTEM_FONTS_PARAM = "mail_accounts_ext.report_system_fonts"
 OWN_REPORT_PREFIX = "mail_accounts_ext."
+ASSETS_PREFIX = "/web/assets/"
+# /web/assets/<version>/<bundle>: the content of such a URL never changes
+VERSIONED_ASSET_RE = re.compile(r"^/web/assets/[0-9a-f]+/")
+STYLESHEET_TIMEOUT = 30
+STYLESHEET_CACHE_SIZE = 16
+# {absolute URL: css} of versioned asset bundles, for the life of the process
+STYLESHEET_CACHE = {}
 
 
 class IrActionsReport(models.Model):
@@ -276,6 +289,7 @@ class IrActionsReport(models.Model):
                                "footer": footer, "attachment": attachment}
         pdfs, errors = {}, {}
         if jobs:
+            self._mae_inline_stylesheets(report, jobs)
             if self.get_wkhtmltopdf_state() == "install":
                 raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
                                            "PDF can not be created."))
@@ -297,6 +311,54 @@ class IrActionsReport(models.Model):
         })
         result = {**stored, **pdfs}
         return {res_id: result[res_id] for res_id in res_ids if res_id in result}
+
+    @api.model
+    def _mae_inline_stylesheets(self, report, jobs):
+        """Put the report's style sheets into each document of ``jobs`` (bodies, header,
+        footer): wkhtmltopdf then loads none over HTTP, where it loaded each of them for
+        every document (two requests to the Odoo server per PDF). The asset bundles are
+        fetched once from the report URL and kept for the process (their URLs carry the
+        version of their content); one that cannot be fetched stays a link."""
+        parts = [part for job in jobs.values()
+                 for part in [*job["bodies"], job["header"], job["footer"]] if part]
+        hrefs = [href for part in parts for href in wk.stylesheet_hrefs(part)]
+        stylesheets = self._mae_stylesheets(hrefs, report._get_report_url())
+        if not stylesheets:
+            return
+        for job in jobs.values():
+            job["bodies"] = [wk.inline_stylesheets(body, stylesheets) for body in job["bodies"]]
+            for key in ("header", "footer"):
+                job[key] = wk.inline_stylesheets(job[key], stylesheets)
+
+    @api.model
+    def _mae_stylesheets(self, hrefs, base_url):
+        """``{href: css}`` of the asset bundles among ``hrefs`` (``/web/assets/...``),
+        their root-relative URLs made absolute on ``base_url``."""
+        result = {}
+        for href in dict.fromkeys(hrefs):
+            if not href.startswith(ASSETS_PREFIX):
+                continue
+            url = base_url.rstrip("/") + href
+            css = STYLESHEET_CACHE.get(url)
+            if css is None:
+                try:
+                    response = requests.get(url, timeout=STYLESHEET_TIMEOUT)
+                except requests.RequestException as error:
+                    _logger.info("Style sheet %s not inlined: %s", url, error)
+                    continue
+                if response.status_code != 200 or "css" not in response.headers.get(
+                    "Content-Type", ""
+                ):
+                    _logger.info("Style sheet %s not inlined: HTTP %s", url,
+                                 response.status_code)
+                    continue
+                css = wk.absolute_css_urls(response.text, base_url)
+                if VERSIONED_ASSET_RE.match(href):
+                    if len(STYLESHEET_CACHE) >= STYLESHEET_CACHE_SIZE:
+                        STYLESHEET_CACHE.clear()
+                    STYLESHEET_CACHE[url] = css
+            result[href] = css
+        return result
 
     def _mae_save_attachments(self, report, pdfs):
         """Save new PDFs as attachments when the report has an attachment name (core's

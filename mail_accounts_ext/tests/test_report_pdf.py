@@ -293,13 +293,24 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         self.addCleanup(proxy.close)
         self.env["ir.config_parameter"].sudo().set_param("report.url", proxy.url)
         billing = self.user_billing
+        # the batch path: the style sheets are fetched once and put into every document
+        partners = self.customer | self.customer_pl | self.customer_uk
+        pdfs = self._render("mail_accounts_ext.action_report_payment_reminder", partners,
+                            billing, data={"date": "2026-03-02"})
+        stylesheets = [path for path in proxy.paths if path.endswith(".css")]
+        self.assertEqual(len(stylesheets), 2, proxy.paths)  # two bundles, for 3 PDFs
+        self.assertEqual(len(set(stylesheets)), 2)
+        for partner in partners:  # styled as before: the letterhead is there
+            self.assertIn(self.company.name, " ".join(_pdf_pages_text(pdfs[partner.id])))
+        seen = len(proxy.paths)
         self._render("account.account_invoices", self.inv_1 | self.inv_3, billing)
-        self._render("mail_accounts_ext.action_report_payment_reminder", self.customer_pl,
-                     billing, data={"date": "2026-03-02"})
+        self.assertFalse([path for path in proxy.paths[seen:] if path.endswith(".css")])
+        seen = len(proxy.paths)
+        # core's path: wkhtmltopdf loads the style sheets itself, and nothing else
         self.env["ir.actions.report"].with_user(billing).with_context(
             force_report_rendering=True, report_pdf_no_attachment=True,
         )._render_qweb_pdf("account.account_invoices", (self.inv_1 | self.inv_3).ids)
-        self.assertTrue([path for path in proxy.paths if path.endswith(".css")])
+        self.assertTrue([path for path in proxy.paths[seen:] if path.endswith(".css")])
         pages = [path for path in proxy.paths
                  if path.split("?")[0] in ("/", "/odoo", "/web", "/web/login")]
         self.assertFalse(pages, proxy.paths)

@@ -23,6 +23,7 @@ import concurrent.futures
 import contextlib
 import copy
 import functools
+import html as html_module
 import logging
 import os
 import re
@@ -59,6 +60,11 @@ ICON_FONT_CLASSES = ("fa", "fab", "far", "fas", "oi")
 # Core's external layouts write ``background-image: url();`` on every page without a
 # background image.
 EMPTY_CSS_URL_RE = re.compile(r"""url\(\s*(?:''|""|&quot;&quot;|&#39;&#39;|&#34;&#34;)?\s*\)""")
+# A report's style sheets: ``<link rel="stylesheet" href="...">`` in the HTML head.
+STYLESHEET_LINK_RE = re.compile(r"<link\b[^>]*\brel=[\"']?stylesheet\b[^>]*>", re.IGNORECASE)
+HREF_RE = re.compile(r"""\bhref=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+# url(/path) in CSS: root-relative, to be made absolute when the CSS is inlined
+ROOT_CSS_URL_RE = re.compile(r"""url\(\s*(['"]?)(/(?!/)[^'")]*)\1\s*\)""")
 HEADERS_ID = "minimal_layout_report_headers"
 FOOTERS_ID = "minimal_layout_report_footers"
 
@@ -192,6 +198,46 @@ def drop_empty_css_urls(html):
     if not html or "url(" not in html:
         return html
     return EMPTY_CSS_URL_RE.sub("none", html)
+
+
+def stylesheet_hrefs(html):
+    """The ``href`` of each style sheet ``<link>`` of ``html``, in order, HTML-unescaped."""
+    hrefs = []
+    for link in STYLESHEET_LINK_RE.findall(str(html or "")):
+        match = HREF_RE.search(link)
+        if match:
+            hrefs.append(html_module.unescape(match.group(2)))
+    return hrefs
+
+
+def absolute_css_urls(css, base_url):
+    """``css`` with its root-relative ``url(/...)`` made absolute on ``base_url``: once
+    inlined, the style sheet is no longer at its own URL, which they were relative to."""
+    base = base_url.rstrip("/")
+    return ROOT_CSS_URL_RE.sub(
+        lambda match: f"url({match.group(1)}{base}{match.group(2)}{match.group(1)})", css)
+
+
+def inline_stylesheets(html, stylesheets):
+    """``html`` with each style sheet ``<link>`` whose ``href`` is a key of
+    ``stylesheets`` (``{href: css text}``) replaced by a ``<style>`` holding that CSS.
+
+    wkhtmltopdf then loads no style sheet over HTTP: a batch fetches each of them once
+    instead of once per document (see :func:`absolute_css_urls` for the CSS's own URLs).
+    Links not in ``stylesheets`` stay as they are.
+    """
+    if not html or not stylesheets:
+        return html
+
+    def replace(match):
+        href = HREF_RE.search(match.group(0))
+        css = stylesheets.get(html_module.unescape(href.group(2))) if href else None
+        if css is None:
+            return match.group(0)
+        # "</" cannot end the style element early
+        return "<style>" + css.replace("</", "<\\/") + "</style>"
+
+    return STYLESHEET_LINK_RE.sub(replace, str(html))
 
 
 def use_system_fonts(body, families=SYSTEM_FONT_FAMILIES):
