@@ -222,7 +222,15 @@ class ResPartner(models.Model):
         ``_mae_payment_reminder_lines``), once per invoice and reminder date."""
         self.ensure_one()
         self._mae_check_accounting_access()
-        lines = [line for line in values["lines"] if line.get("new_level")]
+        # one row per invoice: of several overdue installments, the most overdue one
+        # speaks for the invoice
+        by_move = {}
+        for line in values["lines"]:
+            if line.get("new_level") and line["days_late"] > by_move.get(
+                line["move_id"], {"days_late": -1}
+            )["days_late"]:
+                by_move[line["move_id"]] = line
+        lines = list(by_move.values())
         if not lines:
             return self.env["account.move.reminder"]
         # sudo: the reminder history is written by the reminder itself, after the

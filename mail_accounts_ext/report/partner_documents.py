@@ -56,7 +56,6 @@ class PartnerDocumentReport(models.AbstractModel):
         """What issuing the documents does (besides printing them); extra report values."""
         return {}
 
-
     @api.model
     def _mae_check_something_to_say(self, partners, values, date):
         """Refuse documents that would have nothing to say (batch printing skips them as
@@ -86,8 +85,9 @@ class ReportPaymentReminder(models.AbstractModel):
             values[partner.id]))
         if empty:
             self._mae_refuse_empty(empty, lambda names: self.env._(
-                "No payment reminder was printed: %(partners)s owe nothing overdue on "
-                "%(date)s (after their open credits). Leave them out of the selection.",
+                "No payment reminder was printed: on %(date)s nothing overdue is left to "
+                "pay (after open credits) for %(partners)s. Leave them out of the "
+                "selection.",
                 partners=names, date=format_date(self.env, date)))
 
     @api.model
@@ -130,8 +130,8 @@ class ReportInterestNote(models.AbstractModel):
             values[partner.id]))
         if empty:
             self._mae_refuse_empty(empty, lambda names: self.env._(
-                "No interest note was printed: no interest is due from %(partners)s on "
-                "%(date)s (no overdue invoice, or no late-payment interest rate in the "
+                "No interest note was printed: on %(date)s no interest is due from "
+                "%(partners)s (no overdue invoice, or no late-payment interest rate in the "
                 "Invoicing settings). Leave them out of the selection.",
                 partners=names, date=format_date(self.env, date)))
 

@@ -111,6 +111,29 @@ class TestReminderLevels(PartnerDocumentsCommon):
             [(AS_OF, self.first), (_day(7), self.second), (_day(21), self.final)])
         self.assertEqual(self.inv_2.reminder_ids.mapped("user_id"), self.user_billing)
 
+    def test_invoice_in_installments_recorded_once(self):
+        term = self.env["account.payment.term"].create({
+            "name": "Half now, half in 10 days",
+            "line_ids": [
+                Command.create({"value": "percent", "value_amount": 50, "nb_days": 0}),
+                Command.create({"value": "percent", "value_amount": 50, "nb_days": 10}),
+            ],
+        })
+        customer = self.env["res.partner"].create({"name": "Mae Installments"})
+        move = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": customer.id,
+            "invoice_date": "2026-01-01", "invoice_payment_term_id": term.id,
+            "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1,
+                                                 "price_unit": 1000.0,
+                                                 "tax_ids": [Command.clear()]})],
+        })
+        move.action_post()
+        values = customer.with_user(self.user_billing)._mae_payment_reminder_lines(AS_OF)
+        self.assertEqual(len(values["lines"]), 2)  # both installments overdue
+        self._print(customer, AS_OF)
+        self.assertEqual(len(move.reminder_ids), 1)
+        self.assertEqual(move.reminder_ids.days_overdue, 60)  # the older installment
+
     def test_html_preview_records_nothing(self):
         Report = self.env["ir.actions.report"].with_user(self.user_billing)
         Report._render_qweb_html(REMINDER, self.customer.ids, data={"date": str(AS_OF)})
