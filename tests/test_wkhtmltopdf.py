@@ -253,3 +253,23 @@ def test_inline_stylesheets():
 ])
 def test_absolute_css_urls(css, expected):
     assert wk.absolute_css_urls(css, "http://odoo.example:8069/") == expected
+
+
+@pytest.mark.skipif(not BINARY, reason="wkhtmltopdf is not installed")
+def test_inlined_stylesheet_applies_without_a_server():
+    """The style sheet given with the document is applied although its URL answers
+    nothing (nothing listens on port 9): wkhtmltopdf did not need to load it."""
+    pypdf = pytest.importorskip("PyPDF2")
+    body = ('<!DOCTYPE html><html><head><base href="http://127.0.0.1:9">'
+            '<link type="text/css" rel="stylesheet" href="/web/assets/1/report.css">'
+            '</head><body><p>Visible line</p><p class="secret">Hidden line</p></body></html>')
+
+    def text(stylesheets):
+        pdf = wk.render_document(BINARY, ["--quiet"], [body], system_fonts=True,
+                                 patched=wk.binary_is_patched(BINARY), stylesheets=stylesheets)
+        return " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+    assert "Hidden line" in text(None)
+    styled = text({"/web/assets/1/report.css": ".secret { display: none; }"})
+    assert "Visible line" in styled
+    assert "Hidden line" not in styled

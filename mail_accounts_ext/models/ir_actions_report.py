@@ -20,7 +20,7 @@
 - Core's layouts write an empty CSS ``url()`` on every page, which made wkhtmltopdf
   fetch ``/`` and the login page for each document: ``_prepare_html`` drops it.
 - ``_mae_render_pdfs`` puts the report's style sheets into the HTML (fetched once per
-  process, see ``_mae_inline_stylesheets``): wkhtmltopdf loads nothing over HTTP for
+  process, see ``_mae_job_stylesheets``): wkhtmltopdf loads nothing over HTTP for
   the batch's documents, unless they use a web font or an image by URL.
 - Reports may declare the JavaScript delay they need with ``data_report_print_delay`` (in
   ms) set in their template; our reports use a short one (system parameter
@@ -289,7 +289,6 @@ class IrActionsReport(models.Model):
                                "footer": footer, "attachment": attachment}
         pdfs, errors = {}, {}
         if jobs:
-            self._mae_inline_stylesheets(report, jobs)
             if self.get_wkhtmltopdf_state() == "install":
                 raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
                                            "PDF can not be created."))
@@ -297,6 +296,7 @@ class IrActionsReport(models.Model):
             pdfs, errors = wk.render_documents(
                 _get_wkhtmltopdf_bin(), jobs, patched=patched, merge=merge_pdf,
                 system_fonts=not patched and self._mae_use_system_fonts(),
+                stylesheets=self._mae_job_stylesheets(report, jobs),
             )
         if errors:
             for res_id, error in errors.items():
@@ -313,22 +313,17 @@ class IrActionsReport(models.Model):
         return {res_id: result[res_id] for res_id in res_ids if res_id in result}
 
     @api.model
-    def _mae_inline_stylesheets(self, report, jobs):
-        """Put the report's style sheets into each document of ``jobs`` (bodies, header,
-        footer): wkhtmltopdf then loads none over HTTP, where it loaded each of them for
-        every document (two requests to the Odoo server per PDF). The asset bundles are
-        fetched once from the report URL and kept for the process (their URLs carry the
-        version of their content); one that cannot be fetched stays a link."""
+    def _mae_job_stylesheets(self, report, jobs):
+        """``{href: css}`` of the style sheets of the documents of ``jobs``, which
+        ``tools/wkhtmltopdf.render_document`` puts into each document: wkhtmltopdf then
+        loads none over HTTP, where it loaded each of them for every document (two
+        requests to the Odoo server per PDF). The asset bundles are fetched once from the
+        report URL and kept for the process (their URLs carry the version of their
+        content); one that cannot be fetched stays a link."""
         parts = [part for job in jobs.values()
                  for part in [*job["bodies"], job["header"], job["footer"]] if part]
         hrefs = [href for part in parts for href in wk.stylesheet_hrefs(part)]
-        stylesheets = self._mae_stylesheets(hrefs, report._get_report_url())
-        if not stylesheets:
-            return
-        for job in jobs.values():
-            job["bodies"] = [wk.inline_stylesheets(body, stylesheets) for body in job["bodies"]]
-            for key in ("header", "footer"):
-                job[key] = wk.inline_stylesheets(job[key], stylesheets)
+        return self._mae_stylesheets(hrefs, report._get_report_url())
 
     @api.model
     def _mae_stylesheets(self, hrefs, base_url):

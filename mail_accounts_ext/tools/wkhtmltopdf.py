@@ -313,15 +313,21 @@ def run_wkhtmltopdf(binary, args, bodies, header=None, footer=None, timeout=None
 
 
 def render_document(binary, args, bodies, header=None, footer=None, patched=False,
-                    merge=None, timeout=None, system_fonts=False):
+                    merge=None, timeout=None, system_fonts=False, stylesheets=None):
     """The PDF of one record's bodies, whatever the build.
 
     Patched build: one call with all bodies and the header and footer files. Unpatched:
     header and footer inlined, one call per body, the PDFs joined with ``merge`` (a
     function taking a list of PDFs and returning one, e.g. ``odoo.tools.pdf.merge_pdf``);
-    with ``system_fonts``, text in installed fonts (:func:`use_system_fonts`).
+    with ``system_fonts``, text in installed fonts (:func:`use_system_fonts`). With
+    ``stylesheets`` (``{href: css}``), those style sheets are put into the documents last
+    (:func:`inline_stylesheets`; after the HTML rewriting, which would parse them too).
     """
     if patched:
+        if stylesheets:
+            bodies = [inline_stylesheets(body, stylesheets) for body in bodies]
+            header = inline_stylesheets(header, stylesheets)
+            footer = inline_stylesheets(footer, stylesheets)
         return run_wkhtmltopdf(binary, args, bodies, header, footer, timeout=timeout)
     if len(bodies) > 1 and merge is None:
         raise ValueError("several bodies on an unpatched wkhtmltopdf need a merge function")
@@ -329,12 +335,14 @@ def render_document(binary, args, bodies, header=None, footer=None, patched=Fals
     bodies = inline_header_footer(bodies, header, footer)
     if system_fonts:
         bodies = [use_system_fonts(body) for body in bodies]
+    if stylesheets:
+        bodies = [inline_stylesheets(body, stylesheets) for body in bodies]
     pdfs = [run_wkhtmltopdf(binary, args, [body], timeout=timeout) for body in bodies]
     return pdfs[0] if len(pdfs) == 1 else merge(pdfs)
 
 
 def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, timeout=None,
-                     system_fonts=False):
+                     system_fonts=False, stylesheets=None):
     """Render several documents in parallel threads, one wkhtmltopdf process each.
 
     :param jobs: ``{key: {"args": [...], "bodies": [...], "header": str, "footer": str}}``
@@ -351,7 +359,7 @@ def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, 
         futures = {
             pool.submit(
                 render_document, binary, job["args"], job["bodies"], job.get("header"),
-                job.get("footer"), patched, merge, timeout, system_fonts,
+                job.get("footer"), patched, merge, timeout, system_fonts, stylesheets,
             ): key
             for key, job in jobs.items()
         }
