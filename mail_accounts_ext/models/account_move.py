@@ -69,11 +69,13 @@ class AccountMove(models.Model):
         }
 
     def _mae_batch_posted(self, report, message, pdf):
-        """After the chatter post: keep the PDF as the invoice's own (as core's
-        ``_link_invoice_documents``) and move the posted copy to the message (as core's
-        ``_send_mail``), so that the invoice does not show the PDF twice."""
+        """After the chatter post: keep the PDF as the invoice's own and mark the invoice
+        sent (as core's ``_link_invoice_documents``: "sent or its PDF generated"), in one
+        write, and move the posted copy to the message (as core's ``_send_mail``), so that
+        the invoice does not show the PDF twice."""
         self.ensure_one()
         move = self.sudo()
+        values = {} if move.is_move_sent else {"is_move_sent": True}
         if report.is_invoice_report and not move.invoice_pdf_report_id:
             attachment = self.env["ir.attachment"].sudo().create({
                 "name": move._get_invoice_report_filename(),
@@ -83,9 +85,13 @@ class AccountMove(models.Model):
                 "res_id": move.id,
                 "res_field": "invoice_pdf_report_file",
             })
-            move.message_main_attachment_id = attachment
+            values["message_main_attachment_id"] = attachment.id
+        if values:
+            # one write: each write of an invoice runs core's whole consistency check
+            move.write(values)
             move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
         message.attachment_ids.sudo().write({"res_model": "mail.message", "res_id": message.id})
 
     def _mae_batch_sent(self, report):
+        """Already marked sent when posted; this catches documents posted before."""
         self.filtered(lambda move: not move.is_move_sent).sudo().write({"is_move_sent": True})

@@ -28,6 +28,7 @@
   ``report.print_delay`` (core default 1000 ms).
 """
 
+import contextlib
 import io
 import logging
 import re
@@ -232,9 +233,10 @@ class IrActionsReport(models.Model):
 
         The HTML of each record is rendered in the current thread (QWeb needs the cursor)
         with Odoo's ``_render_qweb_html`` and split with ``_prepare_html``; the switches
-        come from ``_build_wkhtmltopdf_args`` and the report's paper format. Then
-        wkhtmltopdf runs for several records at once, in threads (at most
-        ``os.cpu_count()``), each process converting one record: one input document on
+        come from ``_build_wkhtmltopdf_args`` and the report's paper format. Each
+        record's conversion starts as soon as its HTML is ready, while the next record's
+        HTML is rendered: wkhtmltopdf runs for several records at once, in threads (at
+        most ``os.cpu_count()``), each process converting one record: one input document on
         the unpatched build (its header and footer inside the body, its text in installed
         fonts, see ``_mae_use_system_fonts``), all the record's bodies with header and
         footer files on the patched one. Stored attachments are reused when the report says so
@@ -265,39 +267,37 @@ class IrActionsReport(models.Model):
         records.check_access("read")
 
         stored, jobs = {}, {}
-        for record in records:
-            attachment = None
-            if report.attachment and not html_only:
-                attachment = report.retrieve_attachment(record)
-                if attachment and report.attachment_use:
-                    stored[record.id] = attachment.raw
+        with contextlib.ExitStack() as stack:
+            converter = None
+            for record in records:
+                attachment = None
+                if report.attachment and not html_only:
+                    attachment = report.retrieve_attachment(record)
+                    if attachment and report.attachment_use:
+                        stored[record.id] = attachment.raw
+                        continue
+                html = renderer._render_qweb_html(report.id, [record.id], data=dict(data))[0]
+                if html_only:
+                    stored[record.id] = html
                     continue
-            html = renderer._render_qweb_html(report.id, [record.id], data=dict(data))[0]
-            if html_only:
-                stored[record.id] = html
-                continue
-            bodies, _ids, header, footer, specific_args = report.with_context(
-                debug=False
-            )._prepare_html(html, report_model=report.model)
-            args = self._build_wkhtmltopdf_args(
-                report.get_paperformat(),
-                self.env.context.get("landscape"),
-                specific_paperformat_args=specific_args,
-                set_viewport_size=self.env.context.get("set_viewport_size"),
-            )
-            jobs[record.id] = {"args": args, "bodies": bodies, "header": header,
-                               "footer": footer, "attachment": attachment}
-        pdfs, errors = {}, {}
-        if jobs:
-            if self.get_wkhtmltopdf_state() == "install":
-                raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
-                                           "PDF can not be created."))
-            patched = self._mae_wkhtmltopdf_is_patched()
-            pdfs, errors = wk.render_documents(
-                _get_wkhtmltopdf_bin(), jobs, patched=patched, merge=merge_pdf,
-                system_fonts=not patched and self._mae_use_system_fonts(),
-                stylesheets=self._mae_job_stylesheets(report, jobs),
-            )
+                bodies, _ids, header, footer, specific_args = report.with_context(
+                    debug=False
+                )._prepare_html(html, report_model=report.model)
+                args = self._build_wkhtmltopdf_args(
+                    report.get_paperformat(),
+                    self.env.context.get("landscape"),
+                    specific_paperformat_args=specific_args,
+                    set_viewport_size=self.env.context.get("set_viewport_size"),
+                )
+                job = {"args": args, "bodies": bodies, "header": header, "footer": footer,
+                       "attachment": attachment}
+                jobs[record.id] = job
+                if converter is None:
+                    converter = stack.enter_context(self._mae_converter())
+                # converted while the next record's HTML is rendered
+                converter.submit(record.id, job,
+                                 stylesheets=self._mae_job_stylesheets(report, {0: job}))
+            pdfs, errors = converter.results() if converter else ({}, {})
         if errors:
             for res_id, error in errors.items():
                 _logger.warning("Report %s, record %s: %s", report.report_name, res_id, error)
@@ -311,6 +311,18 @@ class IrActionsReport(models.Model):
         })
         result = {**stored, **pdfs}
         return {res_id: result[res_id] for res_id in res_ids if res_id in result}
+
+    @api.model
+    def _mae_converter(self):
+        """A :class:`tools.wkhtmltopdf.DocumentRenderer` for this build of wkhtmltopdf."""
+        if self.get_wkhtmltopdf_state() == "install":
+            raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
+                                       "PDF can not be created."))
+        patched = self._mae_wkhtmltopdf_is_patched()
+        return wk.DocumentRenderer(
+            _get_wkhtmltopdf_bin(), patched=patched, merge=merge_pdf,
+            system_fonts=not patched and self._mae_use_system_fonts(),
+        )
 
     @api.model
     def _mae_job_stylesheets(self, report, jobs):

@@ -199,7 +199,8 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         self.user_billing.groups_id += self.env.ref("base.group_partner_manager")
         second = self._render(report.xml_id, self.customer, self.user_billing)
         self.assertEqual(Attachment.search(domain).raw, second[self.customer.id])
-        with patch.object(wk, "render_documents", side_effect=AssertionError("rendered")):
+        with patch.object(wk.DocumentRenderer, "submit",
+                          side_effect=AssertionError("rendered")):
             third = self._render(report.xml_id, self.customer, self.user_billing)
         self.assertEqual(third, second)
 

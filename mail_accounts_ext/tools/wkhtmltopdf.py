@@ -341,6 +341,52 @@ def render_document(binary, args, bodies, header=None, footer=None, patched=Fals
     return pdfs[0] if len(pdfs) == 1 else merge(pdfs)
 
 
+class DocumentRenderer:
+    """wkhtmltopdf processes in parallel threads, one per document, started as soon as
+    each document is submitted: the caller prepares the next document's HTML while the
+    previous ones convert (see :func:`render_documents` for all at once).
+
+    Use it as a context manager; :meth:`results` waits for every document.
+    """
+
+    def __init__(self, binary, patched=False, merge=None, max_workers=None, timeout=None,
+                 system_fonts=False):
+        self.binary = binary
+        self.options = {"patched": patched, "merge": merge, "timeout": timeout,
+                        "system_fonts": system_fonts}
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, max_workers or os.cpu_count() or 1),
+            thread_name_prefix="wkhtmltopdf",
+        )
+        self.futures = {}
+
+    def submit(self, key, job, stylesheets=None):
+        """Start converting ``job`` (``{"args", "bodies", "header", "footer"}``)."""
+        future = self.pool.submit(
+            render_document, self.binary, job["args"], job["bodies"], job.get("header"),
+            job.get("footer"), stylesheets=stylesheets, **self.options,
+        )
+        self.futures[future] = key
+
+    def results(self):
+        """``(pdfs, errors)``: ``{key: bytes}`` and ``{key: exception}``, once all are done."""
+        pdfs, errors = {}, {}
+        for future in concurrent.futures.as_completed(self.futures):
+            key = self.futures[future]
+            try:
+                pdfs[key] = future.result()
+            except Exception as error:  # pylint: disable=broad-except
+                errors[key] = error
+        return pdfs, errors
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        # leaving early (an exception in the caller): convert nothing more
+        self.pool.shutdown(wait=True, cancel_futures=exc_info[0] is not None)
+
+
 def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, timeout=None,
                      system_fonts=False, stylesheets=None):
     """Render several documents in parallel threads, one wkhtmltopdf process each.
@@ -349,24 +395,11 @@ def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, 
     :param max_workers: threads at most (default ``os.cpu_count()``)
     :return: ``(pdfs, errors)``: ``{key: bytes}`` and ``{key: exception}``
     """
-    pdfs, errors = {}, {}
     if not jobs:
-        return pdfs, errors
-    workers = max(1, min(len(jobs), max_workers or os.cpu_count() or 1))
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=workers, thread_name_prefix="wkhtmltopdf"
-    ) as pool:
-        futures = {
-            pool.submit(
-                render_document, binary, job["args"], job["bodies"], job.get("header"),
-                job.get("footer"), patched, merge, timeout, system_fonts, stylesheets,
-            ): key
-            for key, job in jobs.items()
-        }
-        for future in concurrent.futures.as_completed(futures):
-            key = futures[future]
-            try:
-                pdfs[key] = future.result()
-            except Exception as error:  # pylint: disable=broad-except
-                errors[key] = error
-    return pdfs, errors
+        return {}, {}
+    workers = min(len(jobs), max_workers or os.cpu_count() or 1)
+    with DocumentRenderer(binary, patched=patched, merge=merge, max_workers=workers,
+                          timeout=timeout, system_fonts=system_fonts) as renderer:
+        for key, job in jobs.items():
+            renderer.submit(key, job, stylesheets=stylesheets)
+        return renderer.results()
