@@ -215,6 +215,24 @@ class TestInterestEntries(PartnerDocumentsCommon):
         with self.assertRaises(ValidationError):
             self.company.interest_note_post_move = True
 
+    def test_invoicing_settings(self):
+        """The options are set in the Invoicing settings, per company."""
+        settings = self.env["res.config.settings"].create({
+            "interest_note_post_move": True,
+            "interest_note_account_id": self.interest_account.id,
+            "interest_note_journal_id": self.journal.id,
+            "reminder_interval_days": 10,
+        })
+        settings.execute()
+        self.assertTrue(self.env.company.interest_note_post_move)
+        self.assertEqual(self.env.company.interest_note_account_id, self.interest_account)
+        self.assertEqual(self.env.company.interest_note_journal_id, self.journal)
+        self.assertEqual(self.env.company.reminder_interval_days, 10)
+        with self.assertRaises(ValidationError):
+            self.env.company.reminder_interval_days = -1
+        with self.assertRaises(AccessError):  # billing users do not change settings
+            self.company.with_user(self.user_billing).write({"interest_note_post_move": False})
+
     def test_printing_books_the_interest_once(self):
         """The note of 2026-03-02 charges 9.86 + 1.48 USD and 29.59 EUR: one posted entry
         per currency, receivable debited, interest income credited; printing it again
