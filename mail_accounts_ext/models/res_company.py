@@ -68,16 +68,6 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The days between reminders cannot be negative."))
 
-    @api.constrains("interest_note_post_move", "interest_note_account_id",
-                    "interest_note_journal_id")
-    def _check_interest_note_post_move(self):
-        for company in self.filtered("interest_note_post_move"):
-            if not company.interest_note_account_id or not company.interest_note_journal_id:
-                raise ValidationError(self.env._(
-                    "To book the interest of interest notes, choose the interest income "
-                    "account and the journal of %(company)s.",
-                    company=company.display_name))
-
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)

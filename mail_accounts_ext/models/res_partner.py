@@ -296,6 +296,13 @@ class ResPartner(models.Model):
         if not company.interest_note_post_move:
             return Move
         self._mae_check_accounting_access(company)
+        if not company.interest_note_account_id or not company.interest_note_journal_id:
+            # the settings ask for both (the settings save their fields one by one, so a
+            # constraint on the company would refuse switching the option on)
+            raise UserError(self.env._(
+                "To book the interest of interest notes, choose the interest income "
+                "account and the journal of %(company)s in the Invoicing settings.",
+                company=company.display_name))
         partner = self.commercial_partner_id
         # sudo: billing users issue interest notes; the entry is the one the company's
         # settings (set by an accountant) prescribe, after the access check above

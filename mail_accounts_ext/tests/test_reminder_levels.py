@@ -212,8 +212,10 @@ class TestInterestEntries(PartnerDocumentsCommon):
         self.assertFalse(self._entries())
 
     def test_option_needs_account_and_journal(self):
-        with self.assertRaises(ValidationError):
-            self.company.interest_note_post_move = True
+        self.company.interest_note_post_move = True
+        with self.assertRaisesRegex(UserError, "interest income account"):
+            self._print(self.customer)
+        self.assertFalse(self._entries())
 
     def test_invoicing_settings(self):
         """The options are set in the Invoicing settings, per company."""
