@@ -1,4 +1,6 @@
 from . import account_move
+from . import account_move_reminder
+from . import account_reminder_level
 from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server

@@ -491,7 +491,7 @@ class MailBatchLine(models.Model):
         }
         result, failures = {}, {}
 
-        def render(ids):
+        def render(template, ids):
             langs = template._render_lang(ids) if template.lang else {}
             by_lang = {}
             for res_id in ids:
@@ -512,15 +512,28 @@ class MailBatchLine(models.Model):
                                       "email_from": senders.get(res_id), "lang": lang}
             return values
 
-        try:
-            result = render(res_ids)
-        except Exception:  # noqa: BLE001 - one bad record must not stop the others
-            for res_id in res_ids:
-                try:
-                    result.update(render([res_id]))
-                except Exception as error:  # noqa: BLE001
-                    failures[res_id] = self.env._(
-                        "The e-mail template could not be rendered: %(error)s", error=error)
+        # a document may ask for a template of its own (e.g. a payment reminder's level)
+        templates = {}
+        Model = template.env[batch.model]
+        if hasattr(Model, "_mae_batch_mail_templates"):
+            templates = Model.browse(res_ids)._mae_batch_mail_templates(
+                report, date=batch.document_date, company=batch.company_id)
+        by_template = {}
+        for res_id in res_ids:
+            own = templates.get(res_id)
+            by_template.setdefault(own.with_env(template.env) if own else template,
+                                   []).append(res_id)
+        for current, ids in by_template.items():
+            try:
+                result.update(render(current, ids))
+            except Exception:  # noqa: BLE001 - one bad record must not stop the others
+                for res_id in ids:
+                    try:
+                        result.update(render(current, [res_id]))
+                    except Exception as error:  # noqa: BLE001
+                        failures[res_id] = self.env._(
+                            "The e-mail template could not be rendered: %(error)s",
+                            error=error)
         return result, failures
 
     def _mae_queue(self, token, pdf, mail_values):
@@ -583,9 +596,10 @@ class MailBatchLine(models.Model):
         for key in ("email_from", "reply_to", "mail_server_id"):
             if sender.get(key):
                 post_values[key] = sender[key]
-        message = record.sudo().with_context(
-            mail_create_nosubscribe=True, mail_post_autofollow=False,
-        ).message_post(**post_values)
+        post_context = {"mail_create_nosubscribe": True, "mail_post_autofollow": False}
+        if hasattr(record, "_mae_batch_post_context"):
+            post_context.update(record._mae_batch_post_context(batch.report_id))
+        message = record.sudo().with_context(**post_context).message_post(**post_values)
         mail = self._mae_find_or_create_mail(message, template)
         if hasattr(record, "_mae_batch_posted"):
             record._mae_batch_posted(batch.report_id, message, content)

@@ -5,6 +5,7 @@ from . import test_account_setup
 from . import test_mail_account_server
 from . import test_tours
 from . import test_partner_documents
+from . import test_reminder_levels
 from . import test_report_pdf
 from . import test_sender_rule
 from . import test_sender_composer
