@@ -11,6 +11,7 @@ from . import test_sender_rate_limit
 from . import test_sender_failure
 from . import test_mailbox_imap
 from . import test_mailbox_pop3
+from . import test_mailbox_reading
 from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose
