@@ -28,15 +28,19 @@ def _packages():
 
 
 def _package_data():
-    """Every non-Python file of the addon (views, security, i18n, static, ...)."""
+    """Every file of the addon that is not a module of a package: views, security, i18n,
+    static, ... and the migration scripts (``migrations/<version>/*.py``, folders that
+    Odoo reads by path, without ``__init__.py``)."""
     files = []
     root = os.path.join(HERE, ADDON)
     for dirpath, _dirnames, filenames in os.walk(root):
         if "__pycache__" in dirpath:
             continue
+        package = "__init__.py" in filenames
         for name in filenames:
-            if not name.endswith((".py", ".pyc")):
-                files.append(os.path.relpath(os.path.join(dirpath, name), root))
+            if name.endswith(".pyc") or (package and name.endswith(".py")):
+                continue
+            files.append(os.path.relpath(os.path.join(dirpath, name), root))
     return sorted(files)
 
 

@@ -3,6 +3,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { useEffect } from "@odoo/owl";
 import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
 import { FormController } from "@web/views/form/form_controller";
 import { formView } from "@web/views/form/form_view";
 import { notifyDeleted } from "./mail_account_message_deleted";
@@ -18,6 +19,7 @@ import { notifyDeleted } from "./mail_account_message_deleted";
 export class MailAccountMessageFormController extends FormController {
     setup() {
         super.setup();
+        this.actionService = useService("action");
         useEffect(
             (resId) => {
                 const root = this.model.root;
