@@ -18,10 +18,10 @@ IDS = {
 }
 
 
-def _raw(message_id, subject):
+def _raw(message_id, subject, sender=SENDER):
     message = EmailMessage()
     message["Message-Id"] = message_id
-    message["From"] = f'"{SENDER}" <sender@example.com>'
+    message["From"] = f'"{sender}" <sender@example.com>'
     message["To"] = "klient@example.com"
     message["Subject"] = subject
     message.set_content("Treść")
@@ -46,7 +46,7 @@ def seed(env):
     for key, subject in (("sent", SUBJECT), ("imap", SUBJECT),
                          ("ascii", "A plain ASCII subject long enough to be folded by the "
                           "mailer somewhere in the middle of it")):
-        raw = _raw(IDS[key], subject)
+        raw = _raw(IDS[key], subject, SENDER if key != "ascii" else "Plain Sender")
         extra = {"imap_uid": 4242 + len(key), "server_folder_id": folder.id}
         if key == "sent":
             extra = {"state": "sent", "needs_upload": True,
