@@ -375,6 +375,16 @@ class TestMailboxSearch(MailboxCase):
                      "last_7_days", "last_30_days", "filter_date"):
             self.assertIn(f'name="{name}"', arch)
 
+    def test_users_cannot_write_what_the_mailbox_derives(self):
+        message = self.quote.with_user(self.user_a)
+        for values in ({"search_text": "lodz"}, {"refetch_pending": True},
+                       {"invitation_summary": "Meeting"}, {"invitation_start": False},
+                       {"subject": "Changed"}, {"body_html": "<p>x</p>"}):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                message.write(values)
+        message.write({"is_seen": False})  # what users may change
+        self.assertFalse(self.quote.is_seen)
+
     @mute_logger("odoo.sql_db")
     def test_unsupported_operator(self):
         with self.assertRaises(UserError):

@@ -160,6 +160,47 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
         {
             trigger: `${TOUR_ROW}`,
         },
+        // From the list: Delete with Undo, then Mark as read; the counts follow.
+        {
+            content: "Back to the Inbox",
+            trigger: ".o_search_panel .o_search_panel_category_value header:contains('Inbox')",
+            run: "click",
+        },
+        {
+            trigger: `${POLISH_ROW} .o_list_record_selector input`,
+            run: "click",
+        },
+        {
+            trigger: ".o_control_panel button[name=action_delete]",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('moved to Deleted Items') button:contains('Undo')",
+            run: "click",
+        },
+        {
+            content: "Undo put it back, still unread",
+            trigger: `${POLISH_ROW}.o_mae_unread`,
+        },
+        {
+            trigger: INBOX_COUNT(1),
+        },
+        {
+            trigger: `${POLISH_ROW} .o_list_record_selector input`,
+            run: "click",
+        },
+        {
+            trigger: ".o_control_panel button[name=action_mark_read]",
+            run: "click",
+        },
+        {
+            content: "Read: no unread count left on the Inbox",
+            trigger:
+                ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('Inbox')):not(:has(.o_search_panel_counter))",
+        },
+        {
+            trigger: `${POLISH_ROW}:not(.o_mae_unread)`,
+        },
     ],
 });
 
