@@ -4,6 +4,7 @@ import base64
 import datetime
 import logging
 import re
+from textwrap import shorten
 
 import psycopg2
 from markupsafe import Markup
@@ -414,6 +415,7 @@ class MailAccountMessage(models.Model):
         reading view handles the answer itself (back to the list or the next e-mail).
         """
         self.check_access("write")
+        subject = shorten(self[:1].display_name or "", 60, placeholder="…")
         in_trash = self.filtered(lambda message: message.folder_id.role == "trash")
         if in_trash:
             in_trash._check_permanent_delete()
@@ -425,10 +427,11 @@ class MailAccountMessage(models.Model):
         accounts._push_changes_quietly()
         if moved:
             message = self.env._("%(count)s e-mails moved to Deleted Items.", count=len(moved)) \
-                if len(moved) > 1 else self.env._("The e-mail was moved to Deleted Items.")
+                if len(moved) > 1 else self.env._("“%(subject)s” moved to Deleted Items.",
+                                                  subject=subject)
         else:
             message = self.env._("%(count)s e-mails deleted for good.", count=count) \
-                if count > 1 else self.env._("The e-mail was deleted for good.")
+                if count > 1 else self.env._("“%(subject)s” deleted for good.", subject=subject)
         return {
             "type": "ir.actions.client",
             "tag": "mail_account_message_deleted",
@@ -519,7 +522,10 @@ class MailAccountMessage(models.Model):
             raise UserError(self.env._(
                 "You have no e-mail account yet: add one under E-mail > Accounts > "
                 "My e-mail accounts."))
-        return accounts.action_fetch_now()
+        action = accounts.action_fetch_now()
+        # The mailbox list reloads itself (keeping its folder and search) and its counts.
+        action["params"]["next"] = {"type": "ir.actions.act_window_close"}
+        return action
 
     def action_compose(self):
         """Write a new e-mail (mailbox button; the selection does not matter)."""

@@ -40,7 +40,7 @@ class TestMailboxDelete(MailboxCase):
         # A notification with Undo, no new Mailbox stacked on the breadcrumbs.
         self.assertEqual(action["tag"], "mail_account_message_deleted")
         self.assertEqual(action["params"]["restore_ids"], first.ids)
-        self.assertIn("Deleted Items", action["params"]["message"])
+        self.assertEqual(action["params"]["message"], "“plain 0” moved to Deleted Items.")
         self.assertEqual(first.folder_id.role, "trash")
         self.assertEqual(first.origin_folder_id.role, "inbox")
         # The server copy moved at once (UID MOVE), nothing downloaded twice later.

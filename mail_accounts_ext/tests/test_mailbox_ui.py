@@ -29,6 +29,8 @@ class TestMailboxUi(TourScreenshotsMixin, HttpCase, MailboxCase):
             "Dział Zamówień"))
         cls.servers.deliver(address, cls._raw("Tour message", body="Read me in the browser"))
         cls.account.with_user(cls.user_a)._fetch_mail()
+        # Arrives after the last fetch: the tour's Fetch now brings it.
+        cls.servers.deliver(address, cls._raw("Late message", body="Arrived later"))
         Message = cls.env["mail.account.message"]
         cls.message = Message.search([("account_id", "=", cls.account.id),
                                       ("subject", "=", "Tour message")])

@@ -4,9 +4,11 @@
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 
+export const MAILBOX_CHANGED = "mail_accounts_ext:mailbox-changed";
+
 /**
  * Say what Delete did; e-mails moved to Deleted Items get an Undo that puts them
- * back (``action_restore``) and reloads the current view.
+ * back (``action_restore``) and tells the mailbox list to reload.
  *
  * @param {Object} env
  * @param {{message: string, restore_ids: number[]}} params from ``action_delete``
@@ -23,10 +25,9 @@ export function notifyDeleted(env, params) {
                 await env.services.orm.call("mail.account.message", "action_restore", [
                     restoreIds,
                 ]);
-                await env.services.action.doAction({
-                    type: "ir.actions.client",
-                    tag: "soft_reload",
-                });
+                // The mailbox list reloads its records and folder counts (it keeps the
+                // folder and the search, which a soft reload would reset).
+                env.bus.trigger(MAILBOX_CHANGED);
             },
         });
     }

@@ -3,14 +3,16 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { onWillStart } from "@odoo/owl";
 import { registry } from "@web/core/registry";
+import { useBus } from "@web/core/utils/hooks";
 import { ListController } from "@web/views/list/list_controller";
 import { ListRenderer } from "@web/views/list/list_renderer";
 import { listView } from "@web/views/list/list_view";
+import { MAILBOX_CHANGED } from "./mail_account_message_deleted";
 
 /**
  * The mailbox list: the folder panel's unread counts are read again after every
- * action that may change them (list buttons, coming back from an e-mail, Fetch now,
- * Undo), not only when the search changes.
+ * action that may change them (list buttons such as Fetch now, coming back from an
+ * e-mail, Undo), not only when the search changes.
  */
 export class MailAccountMessageListController extends ListController {
     setup() {
@@ -20,6 +22,11 @@ export class MailAccountMessageListController extends ListController {
                 // Restored (back from an e-mail, soft reload): counts may have changed.
                 await this.refreshFolderCounts();
             }
+        });
+        useBus(this.env.bus, MAILBOX_CHANGED, async () => {
+            await this.model.load();
+            await this.refreshFolderCounts();
+            this.render(true);
         });
     }
 

@@ -51,6 +51,17 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             trigger: `${TOUR_ROW}.o_mae_unread`,
         },
         screenshot("mailbox_inbox", TOUR_ROW),
+        {
+            trigger: ".o_control_panel button[name=action_fetch_now]",
+            run: "click",
+        },
+        {
+            content: "Fetch now brought a new e-mail: the count followed",
+            trigger: INBOX_COUNT(3),
+        },
+        {
+            trigger: ".o_data_row.o_mae_unread:has(td[name=subject]:contains('Late message'))",
+        },
         // Search: body text without diacritics, then nothing.
         ...search("lodz"),
         {
@@ -116,12 +127,12 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             trigger: ".o_breadcrumb:not(:has(.breadcrumb-item)) .active:contains('Mailbox')",
         },
         {
-            content: "The Inbox count followed: one unread left",
-            trigger: INBOX_COUNT(1),
+            content: "The Inbox count followed",
+            trigger: INBOX_COUNT(2),
         },
         {
             content: "Undo in the notification",
-            trigger: ".o_notification:contains('moved to Deleted Items') button:contains('Undo')",
+            trigger: ".o_notification:contains('“Tour message” moved to Deleted Items') button:contains('Undo')",
             run: "click",
         },
         {
@@ -175,7 +186,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             run: "click",
         },
         {
-            trigger: ".o_notification:contains('moved to Deleted Items') button:contains('Undo')",
+            trigger: ".o_notification:contains('“Zapytanie ofertowe') button:contains('Undo')",
             run: "click",
         },
         {
@@ -183,7 +194,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             trigger: `${POLISH_ROW}.o_mae_unread`,
         },
         {
-            trigger: INBOX_COUNT(1),
+            trigger: INBOX_COUNT(2),
         },
         {
             trigger: `${POLISH_ROW} .o_list_record_selector input`,
@@ -194,9 +205,8 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             run: "click",
         },
         {
-            content: "Read: no unread count left on the Inbox",
-            trigger:
-                ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('Inbox')):not(:has(.o_search_panel_counter))",
+            content: "Read: one unread left in the Inbox",
+            trigger: INBOX_COUNT(1),
         },
         {
             trigger: `${POLISH_ROW}:not(.o_mae_unread)`,
