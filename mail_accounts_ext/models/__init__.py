@@ -10,6 +10,7 @@ from . import mail_account_deletion
 from . import mail_account_folder
 from . import mail_account_copy_job
 from . import mail_account_message
+from . import mail_account_remote_sender
 from . import mail_account_send_log
 from . import mail_batch
 from . import mail_batch_line

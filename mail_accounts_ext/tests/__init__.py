@@ -16,6 +16,7 @@ from . import test_send_retry
 from . import test_send_exactly_once
 from . import test_mailbox_imap
 from . import test_mailbox_pop3
+from . import test_mailbox_reading
 from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose
