@@ -258,11 +258,12 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         partners = self.customer | self.customer_pl | self.customer_uk
         expected = {
             "mail_accounts_ext.action_report_payment_reminder": (
-                "Payment reminder", "Wezwanie do zapłaty", "Нагадування про оплату"),
+                "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
             "mail_accounts_ext.action_report_balance_confirmation": (
-                "Balance confirmation", "Potwierdzenie salda", "Підтвердження сальдо"),
+                "Balance confirmation", "Potwierdzenie salda", "Акт звірки взаєморозрахунків"),
             "mail_accounts_ext.action_report_interest_note": (
-                "Interest note", "Nota odsetkowa", "Нота про нарахування відсотків"),
+                "Interest note", "Nota odsetkowa",
+                "Розрахунок процентів за прострочення оплати"),
         }
         for xmlid, titles in expected.items():
             with self.subTest(report=xmlid):
