@@ -14,7 +14,7 @@ class AccountMove(models.Model):
 
     # the interest note an entry books (res.partner._mae_book_interest)
     interest_note_partner_id = fields.Many2one(
-        "res.partner", string="Interest Note of", readonly=True, copy=False, index="btree_not_null",
+        "res.partner", string="Interest Note Customer", readonly=True, copy=False, index="btree_not_null",
     )
     interest_note_date = fields.Date(readonly=True, copy=False)
     reminder_ids = fields.One2many(

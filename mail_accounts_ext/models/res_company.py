@@ -31,7 +31,7 @@ class ResCompany(models.Model):
         "Actual/360 by 360, Actual/actual (ISDA) counts each day of a leap year as 1/366.",
     )
     interest_note_post_move = fields.Boolean(
-        string="Book the interest of interest notes",
+        string="Post interest notes to accounting",
         help="Printing or e-mailing an interest note posts a journal entry: the interest is "
         "debited to the customer's receivable account and credited to the interest income "
         "account (one entry per customer, currency and note date).",
