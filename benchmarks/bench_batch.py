@@ -100,6 +100,7 @@ def serve(args):
         say("warm-up (assets, fonts, first wkhtmltopdf runs)")
         _measure(servers, common + ["--measure", "batch", "--n", str(WARM_UP)])
         results = []
+        load_before = os.getloadavg()
         for size in [int(size) for size in args.sizes.split(",") if size]:
             say(f"Print & e-mail: {size} invoices")
             results.append(_measure(servers, common + ["--measure", "batch", "--n", str(size)]))
@@ -109,7 +110,7 @@ def serve(args):
                     f"report.print_delay={delay} ms")
                 results.append(_measure(servers, common + [
                     "--measure", "core", "--n", str(args.core), "--print-delay", delay]))
-        _report(results)
+        _report(results, load_before, os.getloadavg())
     finally:
         servers.stop()
         with contextlib.suppress(ProcessLookupError):
@@ -159,7 +160,7 @@ def _measure(servers, worker_args):
     return result
 
 
-def _report(results):
+def _report(results, load_before=None, load_after=None):
     print()
     header = (f"{'run':<46} {'docs':>5} {'s/doc':>6} {'queries/doc':>11} {'Odoo MB':>8} "
               f"{'+wkhtml MB':>10} {'mails':>6}")
@@ -173,6 +174,11 @@ def _report(results):
     print(f"CPUs: {os.cpu_count()}. Odoo MB: peak RSS of the Odoo process; +wkhtml MB: peak "
           "of the Odoo process and its wkhtmltopdf processes together (sampled every 20 ms); "
           "mails: documents the SMTP server received.")
+    if load_before and load_after:
+        print("Load average (1, 5, 15 min) before the runs: "
+              f"{' '.join(f'{value:.2f}' for value in load_before)}; after: "
+              f"{' '.join(f'{value:.2f}' for value in load_after)} "
+              "(other work on the machine slows every run).")
     out = devenv.DEV / "bench-batch.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     say(f"figures written to {out.relative_to(ROOT)}")

@@ -237,3 +237,52 @@ def test_extra_keys_are_kept():
     invoices = [_item("INV/1", "USD", 10, 10, date(2026, 1, 1), id=42, currency_id=2)]
     line = dunning.payment_reminder(invoices, AS_OF)["lines"][0]
     assert (line["id"], line["currency_id"]) == (42, 2)
+
+
+# ---------------------------------------------------------------------------
+# Reminder levels
+# ---------------------------------------------------------------------------
+
+LEVELS = [("first", 7), ("second", 21), ("final", 35)]
+
+
+@pytest.mark.parametrize("days_overdue, last, since, interval, expected", [
+    (0, None, None, 7, None),            # not overdue
+    (-3, None, None, 7, None),
+    (6, None, None, 7, None),            # overdue, not enough for the first level
+    (7, None, None, 7, "first"),
+    (90, None, None, 7, "first"),        # never reminded: the first level, however late
+    (20, "first", 13, 7, None),          # next level needs 21 days
+    (21, "first", 14, 7, "second"),
+    (40, "first", 3, 7, None),           # reminded 3 days ago: wait for the interval
+    (40, "first", 7, 7, "second"),       # one level at a time, never a jump
+    (40, "second", 7, 7, "final"),
+    (34, "second", 7, 7, None),
+    (60, "final", 30, 7, None),          # past the last level: no new reminder
+    (40, "archived", 10, 7, "first"),    # unknown last level: start again
+    (40, "archived", 2, 7, None),
+    (21, "first", 0, 0, "second"),       # no interval
+])
+def test_reminder_level(days_overdue, last, since, interval, expected):
+    assert dunning.reminder_level(LEVELS, days_overdue, last, since, interval) == expected
+
+
+def test_reminder_level_without_levels():
+    assert dunning.reminder_level([], 100) is None
+
+
+@pytest.mark.parametrize("keys, expected", [
+    ([], None),
+    (["first"], "first"),
+    (["first", "final", "second"], "final"),
+    (["second", None, "gone"], "second"),
+    ([None, "gone"], None),
+])
+def test_document_level(keys, expected):
+    assert dunning.document_level(LEVELS, keys) == expected
+
+
+def test_default_levels_escalate():
+    days = [days for days, _title, _text in dunning.DEFAULT_REMINDER_LEVELS]
+    assert days == sorted(days) and len(set(days)) == len(days)
+    assert dunning.DEFAULT_REMINDER_LEVELS[0][2] is None  # the report's standard text

@@ -1,6 +1,8 @@
 """Message parsing: what the mailbox stores from raw mail, including broken mail."""
 
 import datetime
+import email.headerregistry
+import email.policy
 from email.message import EmailMessage
 
 import pytest
@@ -207,3 +209,328 @@ def test_nul_characters_and_huge_message_ids_are_storable():
     assert parsed.body.strip() == "body"
     assert parsed.synthetic_id and len(parsed.message_id) < 100
     assert "Message-Id too long" in parsed.problems
+
+
+# --------------------------------------------------------------------------- folded headers
+# Real Polish and Ukrainian mail is long: mailers fold the encoded subject, names and
+# attachment names over several lines, often in the middle of a word. What is stored
+# must be exactly the text that was written, whatever the mailer and the charset.
+
+import base64  # noqa: E402
+import quopri  # noqa: E402
+from email.header import Header  # noqa: E402
+
+PL = ("Zapytanie ofertowe - krzesła biurowe, dostawa do Łodzi, termin realizacji "
+      "i warunki płatności (pilne)")
+UK = ("Запит щодо рахунку-фактури 45 від 12.11.2026: уточнення суми та реквізитів "
+      "отримувача")
+PL_UTF8 = ("Zapytanie ofertowe – krzesła biurowe, dostawa do Łodzi, termin realizacji "
+           "i warunki płatności „pilne”")
+UK_UTF8 = ("Запит щодо рахунку-фактури №45 від 12.11.2026 — уточнення суми та "
+           "реквізитів отримувача «Ромашка»")
+NAMES = {
+    "pl": ("Małgorzata Wiśniewska-Żółkiewska", "Dział Zamówień Publicznych Łódź"),
+    "uk": ("Олександра Григорівна Ковальчук-Шевченко", "Відділ закупівель Київ"),
+}
+FILENAMES = {
+    "pl": "Oferta handlowa - krzesła biurowe dla oddziału w Łodzi, wersja poprawiona.pdf",
+    "uk": "Рахунок-фактура 45 від 12.11.2026 для ТОВ Ромашка, остаточний.pdf",
+}
+
+
+def _words(text, charset, encoding, max_bytes, split_characters=False):
+    """Encoded words of ``text``, each holding at most ``max_bytes`` bytes.
+
+    Like Thunderbird, words end on character boundaries; with ``split_characters``
+    the bytes are cut anywhere (a multi-byte character spread over two words), as
+    some Exchange servers do.
+    """
+    chunks, current = [], b""
+    for character in text:
+        data = character.encode(charset)
+        if split_characters:
+            for byte in data:
+                if len(current) >= max_bytes:
+                    chunks.append(current)
+                    current = b""
+                current += bytes([byte])
+            continue
+        if current and len(current) + len(data) > max_bytes:
+            chunks.append(current)
+            current = b""
+        current += data
+    chunks.append(current)
+    words = []
+    for chunk in chunks:
+        if encoding == "B":
+            payload = base64.b64encode(chunk).decode()
+        else:
+            payload = quopri.encodestring(chunk, header=True).decode().replace("=\n", "")
+            payload = payload.replace("?", "=3F")
+        words.append(f"=?{charset}?{encoding}?{payload}?=")
+    return words
+
+
+def _thunderbird(text, charset="UTF-8", encoding="B"):
+    """Thunderbird: encoded words of whole characters, folded with CRLF + space."""
+    return "\r\n ".join(_words(text, charset, encoding, 45))
+
+
+def _outlook(text, charset="utf-8", encoding="B"):
+    """Outlook/Exchange: bytes cut anywhere, folded with CRLF + TAB."""
+    return "\r\n\t".join(_words(text, charset, encoding, 40, split_characters=True))
+
+
+def _python(text, charset):
+    """Python's email package, compat32 API (``email.header.Header``)."""
+    return Header(text, charset, header_name="Subject").encode(linesep="\r\n")
+
+
+STYLES = {"thunderbird": _thunderbird, "outlook": _outlook, "python": _python}
+FOLDED_CASES = [
+    # (style, language, charset, encoding)
+    ("thunderbird", "pl", "UTF-8", "B"),
+    ("thunderbird", "pl", "UTF-8", "Q"),
+    ("thunderbird", "uk", "UTF-8", "B"),
+    ("thunderbird", "uk", "koi8-u", "B"),
+    ("outlook", "pl", "utf-8", "B"),
+    ("outlook", "pl", "windows-1250", "Q"),
+    ("outlook", "pl", "iso-8859-2", "Q"),
+    ("outlook", "uk", "utf-8", "B"),
+    ("outlook", "uk", "windows-1251", "B"),
+    ("outlook", "uk", "koi8-u", "Q"),
+    ("python", "pl", "iso-8859-2", None),
+    ("python", "pl", "windows-1250", None),
+    ("python", "pl", "utf-8", None),
+    ("python", "uk", "koi8-u", None),
+    ("python", "uk", "windows-1251", None),
+    ("python", "uk", "utf-8", None),
+]
+
+
+def _encode(style, text, charset, encoding):
+    if style == "python":
+        return _python(text, charset)
+    return STYLES[style](text, charset, encoding)
+
+
+def _folded_message(style, language, charset, encoding):
+    subject = (PL if language == "pl" else UK)
+    if charset.lower() == "utf-8":
+        subject = PL_UTF8 if language == "pl" else UK_UTF8
+    person, team = NAMES[language]
+    filename = FILENAMES[language]
+    enc = lambda text: _encode(style, text, charset, encoding)  # noqa: E731
+    if style == "thunderbird":
+        # RFC 2231 continuations, percent-encoded, as Thunderbird writes them.
+        data = filename.encode(charset)
+        octets = [chr(b) if b < 128 and (chr(b).isalnum() or chr(b) in ".-") else "%%%02X" % b
+                  for b in data]
+        pieces = ["".join(octets[i:i + 14]) for i in range(0, len(octets), 14)]
+        disposition = "attachment;\r\n " + ";\r\n ".join(
+            f"filename*{index}*={charset}''{piece}" if index == 0 else
+            f"filename*{index}*={piece}" for index, piece in enumerate(pieces))
+        ctype = "application/pdf"
+    else:
+        # Encoded words inside the quoted name, folded like the headers.
+        disposition = f'attachment;\r\n filename="{enc(filename)}"'
+        ctype = f'application/pdf;\r\n name="{enc(filename)}"'
+    raw = (
+        f"Message-Id: <folded-{style}-{language}-{charset}@example.com>\r\n"
+        f"From: {enc(person)} <sender@example.com>\r\n"
+        f"To: {enc(team)} <team@example.com>,\r\n {enc(person)} <other@example.com>\r\n"
+        f"Cc: {enc(person + ' (' + team + ')')}\r\n <copy@example.com>\r\n"
+        f"Subject: {enc(subject)}\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody\r\n"
+        f"--b\r\nContent-Type: {ctype}\r\nContent-Disposition: {disposition}\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--b--\r\n"
+    )
+    expected = {
+        "subject": subject,
+        "email_from": f"{person} <sender@example.com>",
+        "email_to": f"{team} <team@example.com>, {person} <other@example.com>",
+        "email_cc": f'"{person} ({team})" <copy@example.com>',
+        "filename": filename,
+    }
+    return raw.encode("ascii"), expected
+
+
+@pytest.mark.parametrize("style, language, charset, encoding", FOLDED_CASES)
+def test_folded_headers_are_stored_exactly(style, language, charset, encoding):
+    raw, expected = _folded_message(style, language, charset, encoding)
+    assert b"\r\n =?" in raw or b"\r\n\t=?" in raw, "the headers really are folded"
+    parsed = parse_message(raw)
+    assert parsed.subject == expected["subject"]
+    assert parsed.email_from == expected["email_from"]
+    assert parsed.email_to == expected["email_to"]
+    assert parsed.email_cc == expected["email_cc"]
+    assert [a.filename for a in parsed.attachments] == [expected["filename"]]
+
+
+@pytest.mark.parametrize("text", [PL_UTF8, UK_UTF8, PL, UK])
+@pytest.mark.parametrize("policy_name", ["default", "SMTP"])
+def test_folded_by_python_email_message(text, policy_name):
+    """What Python's modern API (EmailMessage, as Odoo and many apps use) writes."""
+    policy = getattr(email.policy, policy_name)
+    person = "Олександра Григорівна Ковальчук-Шевченко z Przedsiębiorstwa Łódź"
+    message = EmailMessage(policy=policy)
+    message["Subject"] = text
+    message["From"] = email.headerregistry.Address(person, "o", "example.com")
+    message["To"] = [email.headerregistry.Address("Małgorzata Wiśniewska-Żółkiewska",
+                                                  "m", "example.com"),
+                     email.headerregistry.Address(person, "p", "example.com")]
+    message["Message-Id"] = "<python@example.com>"
+    message.set_content("treść")
+    message.add_attachment(b"%PDF", maintype="application", subtype="pdf",
+                           filename=FILENAMES["pl"].replace(".pdf", " " + text + ".pdf"))
+    raw = message.as_bytes()
+    assert b"\n =?" in raw  # folded between encoded words
+    parsed = parse_message(raw)
+    assert parsed.subject == text
+    assert parsed.email_from == f"{person} <o@example.com>"
+    assert parsed.email_to == (f"Małgorzata Wiśniewska-Żółkiewska <m@example.com>, "
+                               f"{person} <p@example.com>")
+    assert [a.filename for a in parsed.attachments] == [
+        FILENAMES["pl"].replace(".pdf", " " + text + ".pdf")]
+
+
+@pytest.mark.parametrize("value, expected", [
+    # Adjacent encoded words: the white space between them is not text (RFC 2047 6.2)...
+    ("=?utf-8?q?dost?=\r\n =?utf-8?q?awa?=", "dostawa"),
+    ("=?utf-8?q?dost?= =?utf-8?q?awa?=", "dostawa"),
+    ("=?utf-8?q?dost?=\r\n\t=?utf-8?q?awa?=", "dostawa"),
+    # ...but folding white space next to plain text is (one space, as folded).
+    ("Re: =?utf-8?q?Zam=C3=B3wienie?=\r\n nr 5", "Re: Zamówienie nr 5"),
+    ("Faktura\r\n =?utf-8?q?=C5=BC=C3=B3=C5=82ta?=", "Faktura żółta"),
+    ("=?utf-8?q?a_?= =?iso-8859-2?q?=B1?=", "a ą"),  # two charsets, still adjacent
+    ("Plain ASCII subject folded\r\n in two lines", "Plain ASCII subject folded in two lines"),
+    ("Za\u017c\u00f3\u0142\u0107\r\n g\u0119\u015bl\u0105", "Zażółć gęślą"),  # raw UTF-8
+])
+def test_subject_unfolding(value, expected):
+    raw = ("Subject: " + value + "\r\n\r\nx\r\n").encode("utf-8")
+    assert parse_message(raw).subject == expected
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+OUTLOOK_INVITE = _crlf("""\
+Message-Id: <invite@example.com>
+From: Anna <anna@example.com>
+Subject: =?utf-8?q?Spotkanie_w_sprawie_dostaw?=
+Content-Type: multipart/alternative; boundary="alt"
+
+--alt
+Content-Type: text/plain; charset=utf-8
+
+Zapraszam na spotkanie.
+--alt
+Content-Type: text/html; charset=utf-8
+
+<p>Zapraszam na <b>spotkanie</b>.</p>
+--alt
+Content-Type: text/calendar; charset=utf-8; method=REQUEST
+Content-Transfer-Encoding: 8bit
+
+BEGIN:VCALENDAR
+METHOD:REQUEST
+PRODID:Microsoft Exchange Server 2010
+VERSION:2.0
+BEGIN:VTIMEZONE
+TZID:Central European Standard Time
+BEGIN:STANDARD
+DTSTART:16010101T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010101T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+ORGANIZER;CN=Anna:mailto:anna@example.com
+SUMMARY;LANGUAGE=pl-PL:Spotkanie w sprawie dostaw do Łodzi
+DTSTART;TZID=Central European Standard Time:20261203T100000
+DTEND;TZID=Central European Standard Time:20261203T113000
+UID:040000008200E00074C5B7101A82E00800000000
+LOCATION;LANGUAGE=pl-PL:Sala 2\\, ul. Piotrkowska 1
+END:VEVENT
+END:VCALENDAR
+--alt--
+""")
+
+
+def test_outlook_invitation_is_kept_as_ics_with_its_summary():
+    parsed = parse_message(OUTLOOK_INVITE)
+    assert parsed.body_is_html and "spotkanie" in parsed.body
+    assert [(a.filename, a.mimetype, a.inline) for a in parsed.attachments] == [
+        ("invite.ics", "text/calendar", False)]
+    assert b"BEGIN:VCALENDAR" in parsed.attachments[0].content
+    [invitation] = parsed.invitations
+    assert invitation.summary == "Spotkanie w sprawie dostaw do Łodzi"
+    assert invitation.location == "Sala 2, ul. Piotrkowska 1"
+    assert invitation.method == "REQUEST"
+    # 10:00 in Warsaw in December is 09:00 UTC.
+    assert invitation.start == datetime.datetime(2026, 12, 3, 9, 0)
+    assert invitation.end == datetime.datetime(2026, 12, 3, 10, 30)
+    assert not invitation.all_day
+
+
+@pytest.mark.parametrize("alternatives, kept", [
+    # (the alternatives' types, the attachments kept): text renderings are dropped,
+    # data is kept, whatever the position of the chosen body.
+    (["text/plain", "text/html"], []),
+    (["text/plain", "application/pdf", "text/html"], ["attachment"]),
+    (["text/html", "text/calendar"], ["invite.ics"]),
+    (["text/calendar", "text/plain"], ["invite.ics"]),
+    (["text/plain", "image/png"], ["attachment"]),
+])
+def test_alternatives_that_carry_data_are_kept(alternatives, kept):
+    parts = "".join(f"--alt\r\nContent-Type: {ctype}\r\n\r\npart {index}\r\n"
+                    for index, ctype in enumerate(alternatives))
+    raw = ("Subject: alt\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n"
+           f"{parts}--alt--\r\n").encode()
+    parsed = parse_message(raw)
+    assert [a.filename for a in parsed.attachments] == kept
+    assert parsed.body.strip().startswith("part")
+
+
+def test_all_day_invitation_and_broken_calendar():
+    raw = _crlf("""\
+Subject: x
+Content-Type: multipart/mixed; boundary=m
+
+--m
+Content-Type: text/plain
+
+body
+--m
+Content-Type: text/calendar; method=REQUEST
+
+BEGIN:VCALENDAR
+VERSION:2.0
+BEGIN:VEVENT
+SUMMARY:Inwentaryzacja
+DTSTART;VALUE=DATE:20261224
+DTEND;VALUE=DATE:20261225
+END:VEVENT
+END:VCALENDAR
+--m
+Content-Type: text/calendar
+
+BEGIN:VCALENDAR
+not a calendar at all
+--m--
+""")
+    parsed = parse_message(raw)
+    assert len(parsed.attachments) == 2
+    [invitation] = parsed.invitations
+    assert invitation.all_day and invitation.start == datetime.date(2026, 12, 24)
+    assert invitation.location == "" and invitation.method == ""
+    assert any(problem.startswith("calendar:") for problem in parsed.problems)

@@ -177,3 +177,99 @@ def test_web_font_text_survives_only_with_system_fonts():
 
     assert "INV/2026/00001" not in text(body)
     assert "INV/2026/00001" in text(wk.use_system_fonts(body))
+
+
+@pytest.mark.parametrize("html, expected", [
+    # core's external layouts, without a background image
+    ('<div class="article" style="background-image: url();">',
+     '<div class="article" style="background-image: none;">'),
+    ("<div style=\"background-image: url('');\">", '<div style="background-image: none;">'),
+    ('<div style="background-image: url(&quot;&quot;)">',
+     '<div style="background-image: none">'),
+    ('<div style="background: url( )">', '<div style="background: none">'),
+    # real URLs stay
+    ('<div style="background-image: url(data:image/png;base64,AAAA);">',
+     '<div style="background-image: url(data:image/png;base64,AAAA);">'),
+    ("<div style=\"background-image: url('/base/static/img/demo_logo_report.png');\">",
+     "<div style=\"background-image: url('/base/static/img/demo_logo_report.png');\">"),
+    ("<p>no style</p>", "<p>no style</p>"),
+    ("", ""),
+    (None, None),
+])
+def test_drop_empty_css_urls(html, expected):
+    assert wk.drop_empty_css_urls(html) == expected
+
+
+PAGE = """<!DOCTYPE html>
+<html><head><base href="http://odoo.example:8069">
+<link type="text/css" rel="stylesheet" href="/web/assets/585d26f/web.report_assets_pdf.min.css">
+<link rel='stylesheet' href='/web/assets/79a2d72/web.report_assets_common.min.css?x=1&amp;y=2'/>
+<link rel="icon" href="/favicon.ico">
+</head><body><p>Invoice</p></body></html>"""
+
+
+def test_stylesheet_hrefs():
+    assert wk.stylesheet_hrefs(PAGE) == [
+        "/web/assets/585d26f/web.report_assets_pdf.min.css",
+        "/web/assets/79a2d72/web.report_assets_common.min.css?x=1&y=2",
+    ]
+    assert wk.stylesheet_hrefs("") == []
+    assert wk.stylesheet_hrefs(None) == []
+
+
+def test_inline_stylesheets():
+    html = wk.inline_stylesheets(PAGE, {
+        "/web/assets/585d26f/web.report_assets_pdf.min.css": "body { color: red; }",
+        "/web/assets/79a2d72/web.report_assets_common.min.css?x=1&y=2":
+            'p::after { content: "</style>"; }',
+    })
+    assert "<style>body { color: red; }</style>" in html
+    assert '<style>p::after { content: "<\\/style>"; }</style>' in html  # cannot close early
+    assert "stylesheet" not in html
+    assert '<link rel="icon" href="/favicon.ico">' in html  # not a style sheet
+    assert "<p>Invoice</p>" in html
+    root = lxml.html.document_fromstring(html)
+    assert len(root.findall(".//style")) == 2
+    # a style sheet that could not be fetched stays a link
+    partial = wk.inline_stylesheets(PAGE, {"/web/assets/585d26f/web.report_assets_pdf.min.css":
+                                           "b {}"})
+    assert "79a2d72/web.report_assets_common.min.css" in partial
+    assert wk.inline_stylesheets(PAGE, {}) == PAGE
+
+
+@pytest.mark.parametrize("css, expected", [
+    ('@font-face { src: url("/web/static/fonts/lato.woff") }',
+     '@font-face { src: url("http://odoo.example:8069/web/static/fonts/lato.woff") }'),
+    ("a { background: url('/web/static/img/x.png') }",
+     "a { background: url('http://odoo.example:8069/web/static/img/x.png') }"),
+    ("a { background: url(/web/static/img/x.png) }",
+     "a { background: url(http://odoo.example:8069/web/static/img/x.png) }"),
+    # absolute, protocol-relative and data URLs stay
+    ('a { src: url("https://fonts.example/x.woff") }',
+     'a { src: url("https://fonts.example/x.woff") }'),
+    ('a { src: url("//cdn.example/x.woff") }', 'a { src: url("//cdn.example/x.woff") }'),
+    ("a { background: url(data:image/png;base64,AA==) }",
+     "a { background: url(data:image/png;base64,AA==) }"),
+])
+def test_absolute_css_urls(css, expected):
+    assert wk.absolute_css_urls(css, "http://odoo.example:8069/") == expected
+
+
+@pytest.mark.skipif(not BINARY, reason="wkhtmltopdf is not installed")
+def test_inlined_stylesheet_applies_without_a_server():
+    """The style sheet given with the document is applied although its URL answers
+    nothing (nothing listens on port 9): wkhtmltopdf did not need to load it."""
+    pypdf = pytest.importorskip("PyPDF2")
+    body = ('<!DOCTYPE html><html><head><base href="http://127.0.0.1:9">'
+            '<link type="text/css" rel="stylesheet" href="/web/assets/1/report.css">'
+            '</head><body><p>Visible line</p><p class="secret">Hidden line</p></body></html>')
+
+    def text(stylesheets):
+        pdf = wk.render_document(BINARY, ["--quiet"], [body], system_fonts=True,
+                                 patched=wk.binary_is_patched(BINARY), stylesheets=stylesheets)
+        return " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+    assert "Hidden line" in text(None)
+    styled = text({"/web/assets/1/report.css": ".secret { display: none; }"})
+    assert "Visible line" in styled
+    assert "Hidden line" not in styled

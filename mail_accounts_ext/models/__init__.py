@@ -1,4 +1,6 @@
 from . import account_move
+from . import account_move_reminder
+from . import account_reminder_level
 from . import base
 from . import hr_employee
 from . import ir_actions_report
@@ -13,6 +15,9 @@ from . import mail_account_deletion
 from . import mail_account_folder
 from . import mail_account_copy_job
 from . import mail_account_message
+from . import mail_account_message_actions
+from . import mail_account_message_store
+from . import mail_account_remote_sender
 from . import mail_account_send_log
 from . import mail_batch
 from . import mail_batch_line

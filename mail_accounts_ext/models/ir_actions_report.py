@@ -15,15 +15,25 @@
   entry per body so that core can still split the result per record.
 - On the unpatched build, text in web fonts becomes vector paths: ``_mae_render_pdfs``
   prints it in installed fonts (searchable, ten times smaller PDFs), see
-  ``mail_accounts_ext.report_system_fonts``.
+  ``mail_accounts_ext.report_system_fonts``; so does core's path for this module's own
+  reports (printed from the web client).
+- Core's layouts write an empty CSS ``url()`` on every page, which made wkhtmltopdf
+  fetch ``/`` and the login page for each document: ``_prepare_html`` drops it.
+- ``_mae_render_pdfs`` puts the report's style sheets into the HTML (fetched once per
+  process, see ``_mae_job_stylesheets``): wkhtmltopdf loads nothing over HTTP for
+  the batch's documents, unless they use a web font or an image by URL.
 - Reports may declare the JavaScript delay they need with ``data_report_print_delay`` (in
   ms) set in their template; our reports use a short one (system parameter
   ``mail_accounts_ext.report_print_delay``, default 50 ms) instead of
   ``report.print_delay`` (core default 1000 ms).
 """
 
+import contextlib
 import io
 import logging
+import re
+
+import requests
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError
@@ -47,6 +57,14 @@ _logger = logging.getLogger(__name__)
 SHORT_PRINT_DELAY_PARAM = "mail_accounts_ext.report_print_delay"
 SHORT_PRINT_DELAY_DEFAULT = "50"
 SYSTEM_FONTS_PARAM = "mail_accounts_ext.report_system_fonts"
+OWN_REPORT_PREFIX = "mail_accounts_ext."
+ASSETS_PREFIX = "/web/assets/"
+# /web/assets/<version>/<bundle>: the content of such a URL never changes
+VERSIONED_ASSET_RE = re.compile(r"^/web/assets/[0-9a-f]+/")
+STYLESHEET_TIMEOUT = 30
+STYLESHEET_CACHE_SIZE = 16
+# {absolute URL: css} of versioned asset bundles, for the life of the process
+STYLESHEET_CACHE = {}
 
 
 class IrActionsReport(models.Model):
@@ -94,29 +112,62 @@ class IrActionsReport(models.Model):
             args = wk.unpatched_args(args)
         return args
 
+    @api.model
+    def _prepare_html(self, html, report_model=False):
+        """Drop the empty CSS ``url()`` of core's layouts from what wkhtmltopdf gets: it
+        resolves to the report URL, so every document fetched ``/`` and followed its
+        redirects to the login page (see ``tools/wkhtmltopdf.drop_empty_css_urls``)."""
+        result = super()._prepare_html(html, report_model=report_model)
+        if not result:
+            return result
+        bodies, res_ids, header, footer, specific_args = result
+        return ([wk.drop_empty_css_urls(body) for body in bodies], res_ids,
+                wk.drop_empty_css_urls(header), wk.drop_empty_css_urls(footer), specific_args)
+
     # ------------------------------------------------------------------
     # Core path on the unpatched build
     # ------------------------------------------------------------------
 
     @api.model
+    def _mae_own_report(self, report_ref):
+        """Whether ``report_ref`` (any reference ``_get_report`` takes) is one of this
+        module's reports."""
+        if not report_ref:
+            return False
+        try:
+            report = self._get_report(report_ref)
+        except ValueError:
+            return False
+        return (report.report_name or "").startswith(OWN_REPORT_PREFIX)
+
+    @api.model
     def _run_wkhtmltopdf(self, bodies, report_ref=False, header=None, footer=None,
                          landscape=False, specific_paperformat_args=None,
                          set_viewport_size=False):
-        """On the unpatched build: one call per body, header and footer in the body."""
-        if self._mae_wkhtmltopdf_is_patched() or (len(bodies) <= 1 and not header
-                                                   and not footer):
+        """On the unpatched build: one call per body, header and footer in the body; this
+        module's reports in installed fonts (extractable text, as ``_mae_render_pdfs``
+        prints every report), also when printed from the web client."""
+        patched = self._mae_wkhtmltopdf_is_patched()
+        system_fonts = not patched and self._mae_use_system_fonts() \
+            and self._mae_own_report(report_ref)
+        if patched or (len(bodies) <= 1 and not header and not footer):
+            if system_fonts:
+                bodies = [wk.use_system_fonts(body) for body in bodies]
             return super()._run_wkhtmltopdf(
                 bodies, report_ref=report_ref, header=header, footer=footer,
                 landscape=landscape, specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size,
             )
+        bodies = wk.inline_header_footer(bodies, header, footer)
+        if system_fonts:
+            bodies = [wk.use_system_fonts(body) for body in bodies]
         documents = [
             super(IrActionsReport, self)._run_wkhtmltopdf(
                 [body], report_ref=report_ref, landscape=landscape,
                 specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size,
             )
-            for body in wk.inline_header_footer(bodies, header, footer)
+            for body in bodies
         ]
         if len(documents) == 1:
             return documents[0]
@@ -182,9 +233,10 @@ class IrActionsReport(models.Model):
 
         The HTML of each record is rendered in the current thread (QWeb needs the cursor)
         with Odoo's ``_render_qweb_html`` and split with ``_prepare_html``; the switches
-        come from ``_build_wkhtmltopdf_args`` and the report's paper format. Then
-        wkhtmltopdf runs for several records at once, in threads (at most
-        ``os.cpu_count()``), each process converting one record: one input document on
+        come from ``_build_wkhtmltopdf_args`` and the report's paper format. Each
+        record's conversion starts as soon as its HTML is ready, while the next record's
+        HTML is rendered: wkhtmltopdf runs for several records at once, in threads (at
+        most ``os.cpu_count()``), each process converting one record: one input document on
         the unpatched build (its header and footer inside the body, its text in installed
         fonts, see ``_mae_use_system_fonts``), all the record's bodies with header and
         footer files on the patched one. Stored attachments are reused when the report says so
@@ -215,38 +267,37 @@ class IrActionsReport(models.Model):
         records.check_access("read")
 
         stored, jobs = {}, {}
-        for record in records:
-            attachment = None
-            if report.attachment and not html_only:
-                attachment = report.retrieve_attachment(record)
-                if attachment and report.attachment_use:
-                    stored[record.id] = attachment.raw
+        with contextlib.ExitStack() as stack:
+            converter = None
+            for record in records:
+                attachment = None
+                if report.attachment and not html_only:
+                    attachment = report.retrieve_attachment(record)
+                    if attachment and report.attachment_use:
+                        stored[record.id] = attachment.raw
+                        continue
+                html = renderer._render_qweb_html(report.id, [record.id], data=dict(data))[0]
+                if html_only:
+                    stored[record.id] = html
                     continue
-            html = renderer._render_qweb_html(report.id, [record.id], data=dict(data))[0]
-            if html_only:
-                stored[record.id] = html
-                continue
-            bodies, _ids, header, footer, specific_args = report.with_context(
-                debug=False
-            )._prepare_html(html, report_model=report.model)
-            args = self._build_wkhtmltopdf_args(
-                report.get_paperformat(),
-                self.env.context.get("landscape"),
-                specific_paperformat_args=specific_args,
-                set_viewport_size=self.env.context.get("set_viewport_size"),
-            )
-            jobs[record.id] = {"args": args, "bodies": bodies, "header": header,
-                               "footer": footer, "attachment": attachment}
-        pdfs, errors = {}, {}
-        if jobs:
-            if self.get_wkhtmltopdf_state() == "install":
-                raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
-                                           "PDF can not be created."))
-            patched = self._mae_wkhtmltopdf_is_patched()
-            pdfs, errors = wk.render_documents(
-                _get_wkhtmltopdf_bin(), jobs, patched=patched, merge=merge_pdf,
-                system_fonts=not patched and self._mae_use_system_fonts(),
-            )
+                bodies, _ids, header, footer, specific_args = report.with_context(
+                    debug=False
+                )._prepare_html(html, report_model=report.model)
+                args = self._build_wkhtmltopdf_args(
+                    report.get_paperformat(),
+                    self.env.context.get("landscape"),
+                    specific_paperformat_args=specific_args,
+                    set_viewport_size=self.env.context.get("set_viewport_size"),
+                )
+                job = {"args": args, "bodies": bodies, "header": header, "footer": footer,
+                       "attachment": attachment}
+                jobs[record.id] = job
+                if converter is None:
+                    converter = stack.enter_context(self._mae_converter())
+                # converted while the next record's HTML is rendered
+                converter.submit(record.id, job,
+                                 stylesheets=self._mae_job_stylesheets(report, {0: job}))
+            pdfs, errors = converter.results() if converter else ({}, {})
         if errors:
             for res_id, error in errors.items():
                 _logger.warning("Report %s, record %s: %s", report.report_name, res_id, error)
@@ -260,6 +311,61 @@ class IrActionsReport(models.Model):
         })
         result = {**stored, **pdfs}
         return {res_id: result[res_id] for res_id in res_ids if res_id in result}
+
+    @api.model
+    def _mae_converter(self):
+        """A :class:`tools.wkhtmltopdf.DocumentRenderer` for this build of wkhtmltopdf."""
+        if self.get_wkhtmltopdf_state() == "install":
+            raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The "
+                                       "PDF can not be created."))
+        patched = self._mae_wkhtmltopdf_is_patched()
+        return wk.DocumentRenderer(
+            _get_wkhtmltopdf_bin(), patched=patched, merge=merge_pdf,
+            system_fonts=not patched and self._mae_use_system_fonts(),
+        )
+
+    @api.model
+    def _mae_job_stylesheets(self, report, jobs):
+        """``{href: css}`` of the style sheets of the documents of ``jobs``, which
+        ``tools/wkhtmltopdf.render_document`` puts into each document: wkhtmltopdf then
+        loads none over HTTP, where it loaded each of them for every document (two
+        requests to the Odoo server per PDF). The asset bundles are fetched once from the
+        report URL and kept for the process (their URLs carry the version of their
+        content); one that cannot be fetched stays a link."""
+        parts = [part for job in jobs.values()
+                 for part in [*job["bodies"], job["header"], job["footer"]] if part]
+        hrefs = [href for part in parts for href in wk.stylesheet_hrefs(part)]
+        return self._mae_stylesheets(hrefs, report._get_report_url())
+
+    @api.model
+    def _mae_stylesheets(self, hrefs, base_url):
+        """``{href: css}`` of the asset bundles among ``hrefs`` (``/web/assets/...``),
+        their root-relative URLs made absolute on ``base_url``."""
+        result = {}
+        for href in dict.fromkeys(hrefs):
+            if not href.startswith(ASSETS_PREFIX):
+                continue
+            url = base_url.rstrip("/") + href
+            css = STYLESHEET_CACHE.get(url)
+            if css is None:
+                try:
+                    response = requests.get(url, timeout=STYLESHEET_TIMEOUT)
+                except requests.RequestException as error:
+                    _logger.info("Style sheet %s not inlined: %s", url, error)
+                    continue
+                if response.status_code != 200 or "css" not in response.headers.get(
+                    "Content-Type", ""
+                ):
+                    _logger.info("Style sheet %s not inlined: HTTP %s", url,
+                                 response.status_code)
+                    continue
+                css = wk.absolute_css_urls(response.text, base_url)
+                if VERSIONED_ASSET_RE.match(href):
+                    if len(STYLESHEET_CACHE) >= STYLESHEET_CACHE_SIZE:
+                        STYLESHEET_CACHE.clear()
+                    STYLESHEET_CACHE[url] = css
+            result[href] = css
+        return result
 
     def _mae_save_attachments(self, report, pdfs):
         """Save new PDFs as attachments when the report has an attachment name (core's

@@ -21,7 +21,8 @@ class MailAccountFolder(models.Model):
     _name = "mail.account.folder"
     _inherit = ["mail.account.write.guard"]
     _description = "E-mail Folder"
-    _order = "account_id, sequence, name, id"
+    # Archived accounts (kept after Change protocol) come last in the folder panel.
+    _order = "account_active desc, account_id, sequence, name, id"
     _parent_store = True
 
     name = fields.Char(required=True, help="The folder's full name on the server.")
@@ -29,6 +30,7 @@ class MailAccountFolder(models.Model):
         "mail.account", string="E-mail Account", required=True, ondelete="cascade", index=True,
     )
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    account_active = fields.Boolean(related="account_id.active", store=True)
     role = fields.Selection(
         [("account", "Account"), ("inbox", "Inbox"), ("drafts", "Drafts"), ("sent", "Sent"),
          ("junk", "Junk"), ("trash", "Deleted Items"), ("other", "Other")],
@@ -77,14 +79,14 @@ class MailAccountFolder(models.Model):
         for folder in self:
             folder.sequence = ROLE_SEQUENCE.get(folder.role, 10)
 
-    @api.depends("name", "role", "parent_id", "unread_count", "account_id.name")
-    @api.depends_context("mail_account_folder_counts")
+    @api.depends("name", "role", "parent_id", "account_id.name", "account_id.active")
     def _compute_display_name(self):
         labels = dict(self._fields["role"]._description_selection(self.env))
-        with_counts = self.env.context.get("mail_account_folder_counts")
         for folder in self:
             if folder.role == "account":
                 label = folder.account_id.name or folder.name
+                if not folder.account_active:
+                    label = self.env._("%(account)s (archived)", account=label)
             elif folder.role != "other":
                 label = labels[folder.role]
             else:
@@ -93,8 +95,6 @@ class MailAccountFolder(models.Model):
                 prefix = (parent.name or "") + (folder.delimiter or "/")
                 if parent and parent.role == "other" and label.startswith(prefix):
                     label = label[len(prefix):]
-            if with_counts and folder.unread_count:
-                label = f"{label} ({folder.unread_count})"
             folder.display_name = label
 
     # ------------------------------------------------------------------

@@ -229,6 +229,21 @@ class ImapOrmStore(_OrmStore, imap_sync.ImapStore):
                 "server_folder_id": self._folder(target).id, "imap_uid": uid or False})
 
 
+    # -- decoding stored messages again ------------------------------------------------
+    def pending_refetch(self, folder):
+        rows = self._query(SQL(
+            "SELECT imap_uid FROM mail_account_message WHERE server_folder_id = %s "
+            "AND refetch_pending AND imap_uid > 0", self._folder(folder).id))
+        return [row[0] for row in rows]
+
+    def refetched(self, folder, messages, uids):
+        record = self._folder(folder)
+        with self._unit():
+            self.Message._apply_refetched_batch(
+                [("server_folder_id", "=", record.id), ("imap_uid", "in", list(uids))],
+                {message.uid: message.parsed for message in messages}, "imap_uid")
+
+
 class Pop3OrmStore(_OrmStore, pop3_fetch.Pop3Store):
     """``pop3_fetch.Pop3Store`` on the ORM: the account's Inbox and deletions."""
 
@@ -269,3 +284,14 @@ class Pop3OrmStore(_OrmStore, pop3_fetch.Pop3Store):
             self.Deletion.search([("account_id", "=", self.account.id),
                                   ("pop_uidl", "!=", False)]).filtered(
                 lambda deletion: deletion.pop_uidl not in current_uidls).unlink()
+
+    def pending_refetch(self):
+        return self._uidls(SQL(
+            "SELECT pop_uidl FROM mail_account_message WHERE account_id = %s "
+            "AND refetch_pending AND pop_uidl IS NOT NULL", self.account.id))
+
+    def refetched(self, messages, uidls):
+        with self._unit():
+            self.Message._apply_refetched_batch(
+                [("account_id", "=", self.account.id), ("pop_uidl", "in", list(uidls))],
+                {message.uidl: message.parsed for message in messages}, "pop_uidl")

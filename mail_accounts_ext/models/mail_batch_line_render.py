@@ -178,7 +178,7 @@ class MailBatchLine(models.Model):
             "mae_company": template.env.company,
         }
 
-        def render(ids):
+        def render(template, ids):
             langs = template._render_lang(ids) if template.lang else {}
             by_lang = {}
             for res_id in ids:
@@ -199,12 +199,23 @@ class MailBatchLine(models.Model):
                                       "email_from": senders.get(res_id), "lang": lang}
             return values
 
-        result, failed = bt.each_apart(res_ids, render)
-        return result, {
-            res_id: self.env._("The e-mail template could not be rendered: %(error)s",
-                               error=error)
-            for res_id, error in failed.items()
-        }
+        # a document may ask for a template of its own (e.g. a payment reminder's level)
+        templates = template.env[batch.model].browse(res_ids)._mae_batch_mail_templates(
+            report, date=batch.document_date, company=batch.company_id)
+        by_template = {}
+        for res_id in res_ids:
+            own = templates.get(res_id)
+            by_template.setdefault(own.with_env(template.env) if own else template,
+                                   []).append(res_id)
+        result, failures = {}, {}
+        for current, ids in by_template.items():
+            rendered, failed = bt.each_apart(ids, functools.partial(render, current))
+            result.update(rendered)
+            failures.update(
+                (res_id, self.env._("The e-mail template could not be rendered: %(error)s",
+                                    error=error))
+                for res_id, error in failed.items())
+        return result, failures
 
     def _queue(self, token, pdf, mail_values):
         """rendering -> queued, in one step: the chatter post with the PDF, the mail with
@@ -266,9 +277,9 @@ class MailBatchLine(models.Model):
         for key in ("email_from", "reply_to", "mail_server_id"):
             if sender.get(key):
                 post_values[key] = sender[key]
-        message = record.sudo().with_context(
-            mail_create_nosubscribe=True, mail_post_autofollow=False,
-        ).message_post(**post_values)
+        post_context = dict(record._mae_batch_post_context(batch.report_id),
+                            mail_create_nosubscribe=True, mail_post_autofollow=False)
+        message = record.sudo().with_context(**post_context).message_post(**post_values)
         mail = self._find_or_create_mail(record, message, template, mail_values["lang"])
         record._mae_batch_posted(batch.report_id, message, content)
         self.write({

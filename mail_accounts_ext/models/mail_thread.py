@@ -66,6 +66,17 @@ class MailThread(models.AbstractModel):
             return self._mae_has_document(report_name, date=date, company=company)
         raise ValueError(f"unknown document check: {check!r}")
 
+    def _mae_batch_mail_templates(self, report, date=None, company=None):
+        """``{id: mail.template}``: the documents that go out with an e-mail template of
+        their own rather than the one chosen when sending. None by default; payment
+        reminders take their level's."""
+        return {}
+
+    def _mae_batch_post_context(self, report):
+        """Context keys for the chatter post of this document's PDF. None by default;
+        invoices say the PDF is not a document to import (as core's Send & Print)."""
+        return {}
+
     def _mae_batch_stored_pdfs(self, report):
         """``{id: pdf bytes}`` of these documents whose PDF of ``report`` exists
         already: the batch sends it instead of rendering it again. None by default."""

@@ -14,6 +14,18 @@ class ResConfigSettings(models.TransientModel):
     interest_note_day_count = fields.Selection(
         related="company_id.interest_note_day_count", readonly=False
     )
+    interest_note_post_move = fields.Boolean(
+        related="company_id.interest_note_post_move", readonly=False
+    )
+    interest_note_account_id = fields.Many2one(
+        related="company_id.interest_note_account_id", readonly=False
+    )
+    interest_note_journal_id = fields.Many2one(
+        related="company_id.interest_note_journal_id", readonly=False
+    )
+    reminder_interval_days = fields.Integer(
+        related="company_id.reminder_interval_days", readonly=False
+    )
     mae_link_model_ids = fields.Many2many(
         "ir.model", string="Documents to Link E-mails To",
         domain=[("is_mail_thread", "=", True), ("transient", "=", False)],

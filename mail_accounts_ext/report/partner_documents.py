@@ -1,6 +1,10 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
+
+from ..tools import dunning
 
 
 class PartnerDocumentReport(models.AbstractModel):
@@ -23,6 +27,7 @@ class PartnerDocumentReport(models.AbstractModel):
             partner.id: getattr(partner, self._mae_lines_method)(date, company)
             for partner in partners
         }
+        self._mae_check_something_to_say(partners, values, date)
         currency_ids = {
             row["currency_id"]
             for partner_values in values.values()
@@ -30,7 +35,7 @@ class PartnerDocumentReport(models.AbstractModel):
             for row in partner_values.get(key, [])
         }
         currencies = self.env["res.currency"].browse(currency_ids)
-        return {
+        result = {
             "doc_ids": docids,
             "doc_model": "res.partner",
             "docs": partners,
@@ -40,6 +45,30 @@ class PartnerDocumentReport(models.AbstractModel):
             "mae_currencies": {currency.id: currency for currency in currencies},
             "data_report_print_delay": self.env["ir.actions.report"]._mae_short_print_delay(),
         }
+        if (data or {}).get("report_type") == "pdf":
+            # the PDF is the document sent (printed by hand or e-mailed): what it says is
+            # recorded; the HTML preview records nothing
+            result.update(self._mae_issue(partners, values))
+        return result
+
+    @api.model
+    def _mae_issue(self, partners, values):
+        """What issuing the documents does (besides printing them); extra report values."""
+        return {}
+
+    @api.model
+    def _mae_check_something_to_say(self, partners, values, date):
+        """Refuse documents that would have nothing to say (batch printing skips them as
+        "nothing to send"); by default every document has something to say."""
+
+    @api.model
+    def _mae_refuse_empty(self, partners, message):
+        """A translated refusal naming the partners (at most ten)."""
+        names = ", ".join(partners[:10].mapped("display_name"))
+        if len(partners) > 10:
+            names = self.env._("%(names)s and %(count)s more", names=names,
+                               count=len(partners) - 10)
+        raise UserError(message(names))
 
 
 class ReportPaymentReminder(models.AbstractModel):
@@ -47,6 +76,37 @@ class ReportPaymentReminder(models.AbstractModel):
     _inherit = "mail_accounts_ext.partner.document.report"
     _description = "Payment reminder"
     _mae_lines_method = "_mae_payment_reminder_lines"
+
+    @api.model
+    def _mae_check_something_to_say(self, partners, values, date):
+        """No letter asking to pay nothing: refused when some partner has no overdue
+        amount left to pay after their credits."""
+        empty = partners.filtered(lambda partner: not dunning.has_amount_to_pay(
+            values[partner.id]))
+        if empty:
+            self._mae_refuse_empty(empty, lambda names: self.env._(
+                "No payment reminder was printed: on %(date)s nothing overdue is left to "
+                "pay (after open credits) for %(partners)s. Leave them out of the "
+                "selection.",
+                partners=names, date=format_date(self.env, date)))
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        result = super()._get_report_values(docids, data=data)
+        levels = self.env["account.reminder.level"].with_context(active_test=False).browse({
+            line["level_id"]
+            for partner_values in result["mae_values"].values()
+            for line in partner_values["lines"] if line["level_id"]
+        })
+        result["mae_levels"] = {level.id: level for level in levels}
+        return result
+
+    @api.model
+    def _mae_issue(self, partners, values):
+        """Each invoice's new reminder level is recorded: the next reminder moves it up."""
+        for partner in partners:
+            partner._mae_record_reminder(values[partner.id])
+        return {}
 
 
 class ReportBalanceConfirmation(models.AbstractModel):
@@ -61,3 +121,23 @@ class ReportInterestNote(models.AbstractModel):
     _inherit = "mail_accounts_ext.partner.document.report"
     _description = "Interest note"
     _mae_lines_method = "_mae_interest_note_lines"
+
+    @api.model
+    def _mae_check_something_to_say(self, partners, values, date):
+        """No note charging no interest: refused when some partner's overdue invoices
+        bear no interest on the date (none overdue, or no interest rate set)."""
+        empty = partners.filtered(lambda partner: not dunning.has_interest(
+            values[partner.id]))
+        if empty:
+            self._mae_refuse_empty(empty, lambda names: self.env._(
+                "No interest note was printed: on %(date)s no interest is due from "
+                "%(partners)s (no overdue invoice, or no late-payment interest rate in the "
+                "Invoicing settings). Leave them out of the selection.",
+                partners=names, date=format_date(self.env, date)))
+
+    @api.model
+    def _mae_issue(self, partners, values):
+        """When the company books interest: the journal entries of each note."""
+        return {"mae_interest_moves": {
+            partner.id: partner._mae_book_interest(values[partner.id]) for partner in partners
+        }}

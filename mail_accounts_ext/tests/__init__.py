@@ -5,6 +5,7 @@ from . import test_account_setup
 from . import test_mail_account_server
 from . import test_tours
 from . import test_partner_documents
+from . import test_reminder_levels
 from . import test_report_pdf
 from . import test_sender_rule
 from . import test_sender_composer
@@ -15,6 +16,7 @@ from . import test_send_retry
 from . import test_send_exactly_once
 from . import test_mailbox_imap
 from . import test_mailbox_pop3
+from . import test_mailbox_reading
 from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose

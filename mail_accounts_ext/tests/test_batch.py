@@ -13,7 +13,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common_batch import BatchCommon, Crash, parse, pdf_attachments
 
@@ -67,6 +67,10 @@ class TestBatchSend(BatchCommon):
             ).notification_status, "sent")
             self.assertTrue(invoice.is_move_sent)
             self.assertTrue(invoice.invoice_pdf_report_id)
+            # the PDF was posted as core's Send & Print posts it (no_new_invoice): no
+            # OdooBot note that the invoice could not be updated from it
+            self.assertFalse(invoice.message_ids.filtered(
+                lambda msg: "not updated from the attachment" in (msg.body or "")))
             # a copy in the account's Sent folder, as for any mail through the account
             copy = self.env["mail.account.message"].sudo().search([
                 ("account_id", "=", self.account_billing.id),
@@ -81,6 +85,40 @@ class TestBatchSend(BatchCommon):
         self.assertEqual(len(message), 1)
         self.assertIn("2 sent", message.body)
         self.assertEqual(message.notification_ids.res_partner_id, self.user_billing.partner_id)
+
+    def test_wizard_shows_the_selection_at_once(self):
+        """The form shows how many documents are selected as it opens (the count comes
+        from the selection, not from Check)."""
+        wizard = Form(self.env["mail.batch.send"].with_user(self.user_billing).with_context(
+            active_model="account.move", active_ids=self.invoices[:3].ids))
+        self.assertEqual(wizard.document_count, 3)
+        self.assertEqual(wizard.profile_id, self.profile_invoice)
+        record = wizard.save()
+        self.assertEqual(record.res_ids, self.invoices[:3].ids)
+
+    def test_print_and_email_beside_print_and_send(self):
+        """The customer invoice and credit note lists show Print & e-mail in their
+        selection bar, beside core's Print & Send, for billing users; the button opens
+        the wizard on the selected documents."""
+        Move = self.env["account.move"].with_user(self.user_billing)
+        for xmlid in ("account.view_out_invoice_tree", "account.view_out_credit_note_tree"):
+            arch = Move.get_view(self.env.ref(xmlid).id, "list")["arch"]
+            with self.subTest(view=xmlid):
+                self.assertIn('name="action_send_and_print"', arch)
+                self.assertLess(arch.index('name="action_send_and_print"'),
+                                arch.index('name="action_mail_batch_send"'))
+        action = self.invoices[:2].with_user(self.user_billing).action_mail_batch_send()
+        self.assertEqual(action["res_model"], "mail.batch.send")
+        wizard = self.env["mail.batch.send"].with_user(self.user_billing).with_context(
+            **action["context"]).create({})
+        self.assertEqual(wizard.document_count, 2)
+        self.assertEqual(wizard.profile_id, self.profile_invoice)
+        # an auditor (read-only accounting) sees the list without the button
+        auditor = new_test_user(self.env, login="mae_auditor_lists",
+                                groups="base.group_user,account.group_account_readonly")
+        arch = self.env["account.move"].with_user(auditor).get_view(
+            self.env.ref("account.view_out_invoice_tree").id, "list")["arch"]
+        self.assertNotIn("action_mail_batch_send", arch)
 
     def test_dry_run(self):
         partner_no_email = self.env["res.partner"].create({"name": "No Mail Ltd"})

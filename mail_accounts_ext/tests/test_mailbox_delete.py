@@ -37,7 +37,10 @@ class TestMailboxDelete(MailboxCase):
         account, email, messages = self._fetched_mailbox(self.user_a, "plain")
         first = messages[0]
         action = first.action_delete()
-        self.assertEqual(action["res_model"], "mail.account.message")
+        # A notification with Undo, no new Mailbox stacked on the breadcrumbs.
+        self.assertEqual(action["tag"], "mail_account_message_deleted")
+        self.assertEqual(action["params"]["restore_ids"], first.ids)
+        self.assertEqual(action["params"]["message"], "“plain 0” moved to Deleted Items.")
         self.assertEqual(first.folder_id.role, "trash")
         self.assertEqual(first.origin_folder_id.role, "inbox")
         # The server copy moved at once (UID MOVE), nothing downloaded twice later.
@@ -130,3 +133,32 @@ class TestMailboxDelete(MailboxCase):
         with self.assertRaises(AccessError):
             self.Message.with_user(self.user_a).create({
                 "account_id": other_account.id, "folder_id": other_inbox.id, "subject": "x"})
+
+    def test_undo_puts_back_and_delete_for_good_is_offered_with_the_right_only(self):
+        account, email, messages = self._fetched_mailbox(self.user_a, "undo", count=3)
+        action = messages.action_delete()
+        self.assertEqual(action["params"]["restore_ids"], messages.ids)
+        self.assertIn("3 e-mails", action["params"]["message"])
+        self.assertEqual(set(messages.mapped("folder_id.role")), {"trash"})
+        # Undo is action_restore on the ids of the notification.
+        self.Message.with_user(self.user_a).browse(action["params"]["restore_ids"]) \
+            .action_restore()
+        self.assertEqual(set(messages.mapped("folder_id.role")), {"inbox"})
+        self.assertEqual(self._subjects(email), ["undo 0", "undo 1", "undo 2"])
+
+        def reading_view(user):
+            return self.Message.with_user(user).get_views([(False, "form")])[
+                "views"]["form"]["arch"]
+
+        self.assertNotIn("Delete for good", reading_view(self.user_a))
+        self.assertIn('string="Delete"', reading_view(self.user_a))
+        self.assertIn("Delete for good", reading_view(self.user_deleter))
+
+        deleter_account, _email, deleter_messages = self._fetched_mailbox(
+            self.user_deleter, "forgood", count=1)
+        deleter_messages.action_delete()
+        action = deleter_messages.action_delete()
+        self.assertEqual(action["params"]["restore_ids"], [], "no Undo after deleting for good")
+        self.assertIn("deleted for good", action["params"]["message"])
+        self.assertFalse(deleter_messages.exists())
+

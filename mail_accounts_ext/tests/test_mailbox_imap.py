@@ -209,14 +209,67 @@ class TestMailboxImap(MailboxCase):
         self._fetch(account_a)
         self._fetch(account_b)
         Message = self.Message.with_user(self.user_a)
-        panel = Message.search_panel_select_range("folder_id", enable_counters=True)
+        panel = Message.search_panel_select_range("folder_id", enable_counters=True,
+                                                  expand=True)
         accounts = self.Folder.browse([v["id"] for v in panel["values"]]).account_id
         self.assertEqual(accounts, account_a)
         inbox = self._folder(account_a, "INBOX")
         self.assertEqual(next(v for v in panel["values"] if v["id"] == inbox.id)["__count"], 1)
         action = Message.action_open_mailbox()
         self.assertEqual(action["context"]["searchpanel_default_folder_id"], inbox.id)
-        self.assertEqual(inbox.with_user(self.user_a).with_context(
-            mail_account_folder_counts=True).display_name, "Inbox (1)")
+        self.assertEqual(inbox.with_user(self.user_a).display_name, "Inbox",
+                         "one number per folder: the panel's unread count")
         with self.assertRaises(AccessError):
             self._folder(account_b, "INBOX").with_user(self.user_a).read(["name"])
+
+    def _panel(self, user, account):
+        panel = self.Message.with_user(user).search_panel_select_range(
+            "folder_id", enable_counters=True, expand=True)
+        folders = self.Folder.browse([value["id"] for value in panel["values"]])
+        return [(value["display_name"], value["__count"])
+                for value, folder in zip(panel["values"], folders, strict=True)
+                if folder.account_id == account]
+
+    def test_panel_counts_unread_after_every_change(self):
+        account, email = self._new_mailbox(self.user_a, "counts")
+        for index in range(3):
+            self.servers.deliver(email, self._raw(f"count {index}"))
+        self._fetch(account)
+        counts = dict(self._panel(self.user_a, account))
+        self.assertEqual((counts[account.name], counts["Inbox"], counts["Deleted Items"]),
+                         (3, 3, 0))
+        messages = self._messages(account).sorted("id")
+        messages[0].with_user(self.user_a).action_mark_read()
+        self.assertEqual(dict(self._panel(self.user_a, account))["Inbox"], 2)
+        messages[1].with_user(self.user_a).action_delete()
+        counts = dict(self._panel(self.user_a, account))
+        self.assertEqual((counts["Inbox"], counts["Deleted Items"]), (1, 1))
+        self.servers.deliver(email, self._raw("count later"))
+        self._fetch(account)  # Fetch now
+        self.assertEqual(dict(self._panel(self.user_a, account))["Inbox"], 2)
+        messages[0].with_user(self.user_a).action_mark_unread()
+        self.assertEqual(dict(self._panel(self.user_a, account))["Inbox"], 3)
+        trash = self._folder(account, "Trash")
+        self.user_a.groups_id = [(4, self.group_delete.id)]
+        messages[1].with_user(self.user_a).action_delete()  # for good
+        self.assertEqual(dict(self._panel(self.user_a, account))["Deleted Items"], 0)
+        self.assertEqual(trash.unread_count, 0)
+
+    def test_archived_account_marked_and_last(self):
+        old, _email = self._new_mailbox(self.user_a, "archived.old")
+        new, _email = self._new_mailbox(self.user_a, "archived.new")
+        self._fetch(old)
+        self._fetch(new)
+        (old | new).sudo().write({"name": "Office mailbox"})
+        old.sudo().write({"active": False})
+        panel = self.Message.with_user(self.user_a).search_panel_select_range(
+            "folder_id", enable_counters=True, expand=True)
+        folders = self.Folder.browse([value["id"] for value in panel["values"]])
+        roots = [value["display_name"]
+                 for value, folder in zip(panel["values"], folders, strict=True)
+                 if folder.role == "account" and folder.account_id in old | new]
+        self.assertEqual(roots, ["Office mailbox", "Office mailbox (archived)"])
+        accounts = [folder.account_id for folder in folders if folder.account_id in old | new]
+        self.assertEqual(accounts[-len(old.folder_ids):], [old] * len(old.folder_ids),
+                         "the archived account's folders come last")
+

@@ -217,15 +217,46 @@ class TestPartnerDocuments(PartnerDocumentsCommon):
         """Without force_report_rendering, tests get each record's HTML (like core)."""
         report = self.env.ref("mail_accounts_ext.action_report_interest_note")
         result = report.with_user(self.user_billing)._mae_render_pdfs(
-            [self.customer.id, self.customer_no_debt.id], data={"date": "2026-03-02"}
+            [self.customer.id], data={"date": "2026-03-02"}
         )
-        self.assertEqual(list(result), [self.customer.id, self.customer_no_debt.id])
+        self.assertEqual(list(result), [self.customer.id])
         html = result[self.customer.id].decode()
         self.assertIn("Mae Customer One", html)
         self.assertIn(self.inv_1.name, html)
         self.assertIn("9.86", html)
         self.assertIn('data-report-print-delay="50"', html)
-        self.assertIn("There is no overdue invoice", result[self.customer_no_debt.id].decode())
+        balance = self.env.ref("mail_accounts_ext.action_report_balance_confirmation")
+        result = balance.with_user(self.user_billing)._mae_render_pdfs(
+            self.customer_no_debt.ids, data={"date": "2026-03-02"})
+        self.assertIn("There is no open item", result[self.customer_no_debt.id].decode())
+
+    def test_nothing_to_claim_refused_by_hand(self):
+        """Printing a reminder or an interest note by hand for a customer who owes
+        nothing overdue is refused with a clear message (no letter asking to pay 0.00);
+        a customer with something to claim still prints."""
+        Report = self.env["ir.actions.report"].with_user(self.user_billing)
+        reminder = "mail_accounts_ext.action_report_payment_reminder"
+        interest = "mail_accounts_ext.action_report_interest_note"
+        for xmlid in (reminder, interest):
+            for partner in (self.customer_no_debt, self.customer_not_due):
+                with self.subTest(report=xmlid, partner=partner.name), \
+                        self.assertRaisesRegex(UserError, partner.name):
+                    Report._render_qweb_pdf(xmlid, (self.customer | partner).ids,
+                                            data={"date": "2026-03-02"})
+            html, _type = Report._render_qweb_pdf(xmlid, self.customer.ids,
+                                                  data={"date": "2026-03-02"})
+            self.assertIn(self.inv_1.name, html.decode())
+        # no interest rate: no interest note either
+        self.company.interest_note_rate = 0
+        with self.assertRaisesRegex(UserError, "interest rate"):
+            Report._render_qweb_pdf(interest, self.customer.ids, data={"date": "2026-03-02"})
+        # a customer whose credit note covers the overdue amount owes nothing
+        debtor = self.env["res.partner"].create({"name": "Mae Covered By Credit"})
+        self._mae_invoice(debtor, self.usd, 100.0, "2026-01-01", "2026-01-31")
+        self._mae_invoice(debtor, self.usd, 100.0, "2026-02-01", "2026-02-01",
+                          move_type="out_refund")
+        with self.assertRaisesRegex(UserError, "Mae Covered By Credit"):
+            Report._render_qweb_pdf(reminder, debtor.ids, data={"date": "2026-03-02"})
 
     def test_failed_conversion_names_the_records(self):
         report = self.env.ref("mail_accounts_ext.action_report_payment_reminder").with_user(

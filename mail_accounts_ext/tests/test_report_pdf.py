@@ -6,7 +6,11 @@ wkhtmltopdf loads the report style sheets over HTTP from ``report.url``: these t
 live server (HttpCase) and point ``report.url`` at it.
 """
 
+import http.client
+import http.server
 import io
+import threading
+import urllib.parse
 from unittest.mock import patch
 
 from odoo.tests import HOST, HttpCase, tagged
@@ -22,6 +26,52 @@ from .common_documents import PartnerDocumentsCommon
 def _pdf_pages_text(pdf):
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+class RecordingProxy(http.server.ThreadingHTTPServer):
+    """A loopback HTTP server in front of the test's Odoo server: wkhtmltopdf gets it
+    as the report URL; it records every path asked and passes the request on (redirects
+    are passed back as they are, so a request for ``/`` shows as one)."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream):
+        self.upstream = urllib.parse.urlsplit(upstream)
+        self.paths = []
+        super().__init__(("127.0.0.1", 0), RecordingHandler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.server.paths.append(self.path)
+        upstream = self.server.upstream
+        connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+        try:
+            connection.request("GET", self.path)
+            response = connection.getresponse()
+            body = response.read()
+            self.send_response(response.status)
+            for name in ("Content-Type", "Location"):
+                if response.getheader(name):
+                    self.send_header(name, response.getheader(name))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        finally:
+            connection.close()
+
+    def log_message(self, *args):
+        pass
 
 
 @tagged("post_install", "-at_install")
@@ -66,7 +116,7 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
                             self.user_billing, data={"date": "2026-03-02"})
         self.assertEqual(list(pdfs), partners.ids)
         expected = {
-            self.customer: [self.inv_1.name, self.inv_3.name, "Payment reminder"],
+            self.customer: [self.inv_1.name, self.inv_3.name, "1st reminder"],
             self.customer_pl: [self.inv_pl.name],
             self.customer_uk: [self.inv_uk.name],
         }
@@ -85,6 +135,8 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
                     self.assertNotIn(other.name, text)
 
     def test_partner_documents_in_partner_language(self):
+        """Without reminder levels, the standard titles in the customer's language."""
+        self.company.reminder_level_ids.action_archive()
         titles = {
             "mail_accounts_ext.action_report_payment_reminder": (
                 "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
@@ -101,6 +153,30 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
                 self.assertIn(english, " ".join(_pdf_pages_text(pdfs[self.customer.id])))
                 self.assertIn(polish, " ".join(_pdf_pages_text(pdfs[self.customer_pl.id])))
                 self.assertIn(ukrainian, " ".join(_pdf_pages_text(pdfs[self.customer_uk.id])))
+
+    def test_reminder_level_in_partner_language(self):
+        """A 2nd reminder to a Polish customer: the level's title and text as the company
+        wrote them in Polish, the level of each invoice in the table."""
+        first, second, _final = self.company.reminder_level_ids
+        second.with_context(lang="pl_PL").write({
+            "name": "Drugie ponaglenie zapłaty",
+            "body": "<p>Mimo naszego poprzedniego ponaglenia poniższe faktury nadal nie "
+                    "zostały opłacone. Prosimy o zapłatę w ciągu 7 dni.</p>",
+        })
+        self.env["account.move.reminder"].sudo().create({
+            "move_id": self.inv_pl.id, "partner_id": self.customer_pl.id,
+            "company_id": self.company.id, "level_id": first.id, "date": "2026-02-20",
+        })
+        pdfs = self._render("mail_accounts_ext.action_report_payment_reminder",
+                            self.customer_pl | self.customer, self.user_billing,
+                            data={"date": "2026-03-02"})
+        polish = " ".join(_pdf_pages_text(pdfs[self.customer_pl.id]))
+        self.assertIn("Drugie ponaglenie zapłaty", polish)
+        self.assertIn("Mimo naszego poprzedniego ponaglenia", polish)
+        self.assertNotIn("According to our records", polish)
+        english = " ".join(_pdf_pages_text(pdfs[self.customer.id]))
+        self.assertIn("1st reminder", english)
+        self.assertEqual(self.inv_pl.reminder_ids.sorted("date").level_id, first | second)
 
     def test_interest_note_pdf_figures(self):
         pdf = self._render("mail_accounts_ext.action_report_interest_note", self.customer,
@@ -124,7 +200,8 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         self.user_billing.groups_id += self.env.ref("base.group_partner_manager")
         second = self._render(report.xml_id, self.customer, self.user_billing)
         self.assertEqual(Attachment.search(domain).raw, second[self.customer.id])
-        with patch.object(wk, "render_documents", side_effect=AssertionError("rendered")):
+        with patch.object(wk.DocumentRenderer, "submit",
+                          side_effect=AssertionError("rendered")):
             third = self._render(report.xml_id, self.customer, self.user_billing)
         self.assertEqual(third, second)
 
@@ -170,3 +247,73 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         self.assertEqual(pages[self.inv_3], 1)
         self.assertGreater(pages[long_invoice], 1)
         self.assertEqual(sum(pages.values()), total_pages)
+
+    def test_hand_printed_documents_have_text_and_stay_small(self):
+        """The partner documents printed from the web client (core's path, as the Print
+        menu does) use installed fonts, as batch printing: their text can be searched and
+        copied, and a page stays under 100 KB."""
+        self.company.reminder_level_ids.action_archive()  # the standard titles
+        Report = self.env["ir.actions.report"].with_user(self.user_billing).with_context(
+            force_report_rendering=True)
+        partners = self.customer | self.customer_pl | self.customer_uk
+        expected = {
+            "mail_accounts_ext.action_report_payment_reminder": (
+                "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
+            "mail_accounts_ext.action_report_balance_confirmation": (
+                "Balance confirmation", "Potwierdzenie salda", "Акт звірки взаєморозрахунків"),
+            "mail_accounts_ext.action_report_interest_note": (
+                "Interest note", "Nota odsetkowa",
+                "Розрахунок процентів за прострочення оплати"),
+        }
+        for xmlid, titles in expected.items():
+            with self.subTest(report=xmlid):
+                pdf, report_type = Report._render_qweb_pdf(xmlid, partners.ids,
+                                                           data={"date": "2026-03-02"})
+                self.assertEqual(report_type, "pdf")
+                pages = _pdf_pages_text(pdf)
+                self.assertGreaterEqual(len(pages), 3)
+                self.assertLess(len(pdf) / len(pages), 100_000)
+                text = " ".join(pages)
+                for partner, title in zip(partners, titles, strict=True):
+                    self.assertIn(partner.name, text)
+                    self.assertIn(title, text)
+                # one partner alone: the one-body path
+                pdf, _type = Report._render_qweb_pdf(xmlid, self.customer.ids,
+                                                     data={"date": "2026-03-02"})
+                self.assertIn(self.customer.name, " ".join(_pdf_pages_text(pdf)))
+                self.assertLess(len(pdf), 100_000)
+        declaration = Report.with_user(self.user_hr)._render_qweb_pdf(
+            "mail_accounts_ext.action_report_employee_declaration", self.employees.ids)[0]
+        text = " ".join(_pdf_pages_text(declaration))
+        for employee in self.employees:
+            self.assertIn(employee.name, text)
+
+    def test_no_request_for_the_root_page(self):
+        """wkhtmltopdf loads the style sheets and nothing else: core's layouts write an
+        empty CSS url() on every page, which made it fetch / (and the login page) for
+        each document."""
+        proxy = RecordingProxy(f"http://{HOST}:{config['http_port']}")
+        self.addCleanup(proxy.close)
+        self.env["ir.config_parameter"].sudo().set_param("report.url", proxy.url)
+        billing = self.user_billing
+        # the batch path: the style sheets are fetched once and put into every document
+        partners = self.customer | self.customer_pl | self.customer_uk
+        pdfs = self._render("mail_accounts_ext.action_report_payment_reminder", partners,
+                            billing, data={"date": "2026-03-02"})
+        stylesheets = [path for path in proxy.paths if path.endswith(".css")]
+        self.assertEqual(len(stylesheets), 2, proxy.paths)  # two bundles, for 3 PDFs
+        self.assertEqual(len(set(stylesheets)), 2)
+        for partner in partners:  # styled as before: the letterhead is there
+            self.assertIn(self.company.name, " ".join(_pdf_pages_text(pdfs[partner.id])))
+        seen = len(proxy.paths)
+        self._render("account.account_invoices", self.inv_1 | self.inv_3, billing)
+        self.assertFalse([path for path in proxy.paths[seen:] if path.endswith(".css")])
+        seen = len(proxy.paths)
+        # core's path: wkhtmltopdf loads the style sheets itself, and nothing else
+        self.env["ir.actions.report"].with_user(billing).with_context(
+            force_report_rendering=True, report_pdf_no_attachment=True,
+        )._render_qweb_pdf("account.account_invoices", (self.inv_1 | self.inv_3).ids)
+        self.assertTrue([path for path in proxy.paths[seen:] if path.endswith(".css")])
+        pages = [path for path in proxy.paths
+                 if path.split("?")[0] in ("/", "/odoo", "/web", "/web/login")]
+        self.assertFalse(pages, proxy.paths)

@@ -104,6 +104,8 @@ class TestBatchTour(TourScreenshotsMixin, HttpCase, BatchCommon):
         action = self.env["ir.actions.act_window"].create({
             "name": "Tour invoices", "res_model": "account.move", "view_mode": "list,form",
             "domain": [("id", "in", invoices.ids)],
+            "view_id": self.env.ref("account.view_out_invoice_tree").id,
+            "context": "{'default_move_type': 'out_invoice'}",
         })
         self.start_tour(f"/odoo/action-{action.id}", "mail_accounts_ext_batch_send",
                         login=self.user_billing.login)

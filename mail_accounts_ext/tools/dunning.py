@@ -300,3 +300,64 @@ def balance_confirmation(items, as_of, roundings=None):
         lines.append(line)
     totals = totals_by_currency(lines, ("residual", "debit", "credit"), roundings)
     return {"lines": lines, "totals": totals}
+
+
+# ---------------------------------------------------------------------------
+# Reminder levels
+# ---------------------------------------------------------------------------
+#
+# A company defines reminder levels in order ("1st reminder", "2nd reminder", "final
+# notice before legal action"), each reached when an invoice is at least ``days``
+# overdue. Each reminder records, per invoice, the level it was at; the next reminder
+# moves each invoice one level up, when the invoice is late enough for that level and
+# the last reminder of that invoice is at least ``interval`` days old. An invoice past the
+# last level gets no new level (what follows is a matter for lawyers).
+
+# The levels a company gets when it is created, at install and by the migration:
+# (days overdue, report title, letter text or None for the report's standard text).
+DEFAULT_REMINDER_LEVELS = (
+    (7, _lt("1st reminder"), None),
+    (21, _lt("2nd reminder"), _lt(
+        "Despite our previous reminder, the invoices below are still unpaid. Please pay "
+        "the amount due within 7 days of this letter.")),
+    (35, _lt("Final notice before legal action"), _lt(
+        "This is our final notice. Unless the amount due reaches us within 7 days of this "
+        "letter, we will hand the matter over for legal collection without further "
+        "notice; the costs of collection and statutory interest will be charged to you.")),
+)
+DEFAULT_REMINDER_INTERVAL = 7
+
+
+def reminder_level(levels, days_overdue, last_level=None, days_since_last=None,
+                   interval=DEFAULT_REMINDER_INTERVAL):
+    """The level an invoice reaches with this reminder, or None for no new level.
+
+    :param levels: ``[(key, days), ...]`` in escalation order, ``days`` the minimum days
+        overdue of each level
+    :param int days_overdue: days the invoice is overdue at the reminder's date
+    :param last_level: key of the level of its last reminder (None: never reminded); a
+        key no longer among ``levels`` (a level archived since) starts again at the first
+        level: never escalate on grounds that are gone
+    :param days_since_last: days since that last reminder (None: never reminded)
+    :param int interval: days that must pass between two reminders of an invoice
+    :return: the key of the next level, or None (not overdue enough, reminded too
+        recently, or already at the last level)
+    """
+    if not levels or days_overdue <= 0:
+        return None
+    keys = [key for key, _days in levels]
+    position = keys.index(last_level) + 1 if last_level in keys else 0
+    if position >= len(levels):
+        return None
+    if days_since_last is not None and days_since_last < interval:
+        return None
+    key, days = levels[position]
+    return key if days_overdue >= days else None
+
+
+def document_level(levels, keys):
+    """The highest of ``keys`` in the order of ``levels`` (``[(key, days), ...]``), the
+    level a reminder covering several invoices speaks at; None when no key is a level."""
+    order = {key: index for index, (key, _days) in enumerate(levels)}
+    ranked = [key for key in keys if key in order]
+    return max(ranked, key=order.__getitem__) if ranked else None

@@ -16,7 +16,9 @@ implements them with the ORM, the tests with dictionaries), and:
    duplicated), reads the flags of the mirrored UID range (``UID FETCH n:*
    (FLAGS)``: flag changes made elsewhere and messages removed elsewhere), and
    downloads the messages it does not have in chunks, each chunk handed to
-   ``store.store`` (the ORM commits there). The first sync of a folder is bounded
+   ``store.store`` (the ORM commits there); messages the store asks for again
+   (``pending_refetch``: stored before a fix of the decoding) are downloaded again
+   and handed to ``store.refetched``. The first sync of a folder is bounded
    (messages of the last ``since_days`` days, at most ``max_messages``): older
    mail stays on the server only. A folder whose ``UIDNEXT``, message count and
    ``HIGHESTMODSEQ`` (CONDSTORE) did not change is skipped at once.
@@ -125,6 +127,7 @@ class FolderReport:
     flags_to_server: int = 0
     vanished: int = 0
     expunged: int = 0
+    refetched: int = 0
     adopted: int = 0
     reset: bool = False
     unchanged: bool = False
@@ -234,6 +237,14 @@ class ImapStore:
 
     def uploaded(self, key, target, uid):
         raise NotImplementedError
+
+    def pending_refetch(self, folder):
+        """UIDs of ``folder`` whose stored copy must be decoded again from the server's."""
+        return []
+
+    def refetched(self, folder, messages, uids):
+        """``messages`` (:class:`FetchedMessage`) were downloaded again for ``uids``;
+        the UIDs without a message are no longer on the server."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -712,6 +723,16 @@ def push_changes(conn, store):
 # --------------------------------------------------------------------------- sync
 
 
+def _refetch(conn, store, server_name, report):
+    """Download again what the store asks for (selected folder); True if anything."""
+    uids = sorted(set(store.pending_refetch(server_name)))
+    for chunk in _split(uids, 100):
+        messages = fetch_messages(conn, chunk)
+        store.refetched(server_name, messages, chunk)
+        report.refetched += len(messages)
+    return bool(uids)
+
+
 def _first_sync_uids(conn, options):
     """UIDs a folder's first sync mirrors: the last days, at most max_messages."""
     if options.since_days:
@@ -742,6 +763,7 @@ def sync_folder(conn, store, folder, state, options, caps):
         report.reset = True
 
     pushed = _push_folder_changes(conn, store, folder.server_name, caps, report)
+    _refetch(conn, store, folder.server_name, report)
 
     if (state.sync_from_uid and not pushed and modseq
             and (uidvalidity, uidnext, exists, modseq)

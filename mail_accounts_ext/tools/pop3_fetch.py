@@ -7,10 +7,12 @@
 2. marks for deletion (``DELE``) the messages the store says were deleted for
    good locally with "delete on server" on: only those, since messages are left
    on the server by default;
-3. downloads (``RETR``) the messages whose UIDL the store does not know, newest
+3. downloads again the messages the store asks for (``pending_refetch``: stored
+   before a fix of the decoding) and hands them to ``store.refetched``;
+4. downloads (``RETR``) the messages whose UIDL the store does not know, newest
    first, at most ``max_messages`` per run, in chunks handed to
    ``store.store`` (the ORM commits there);
-4. ends with ``QUIT``, which is when the server really deletes; only then does
+5. ends with ``QUIT``, which is when the server really deletes; only then does
    it tell the store which deletions are done.
 
 An exception (network, store) ends the session *without* ``QUIT``: the server
@@ -50,11 +52,20 @@ class Pop3Store:
         """Drop deletion records of UIDLs that are no longer on the server."""
         raise NotImplementedError
 
+    def pending_refetch(self):
+        """UIDLs whose stored copy must be decoded again from the server's."""
+        return []
+
+    def refetched(self, messages, uidls):
+        """``messages`` were downloaded again for ``uidls``; the UIDLs without a
+        message are no longer on the server."""
+
 
 @dataclass
 class FetchReport:
     fetched_uidls: list = field(default_factory=list)
     deleted_uidls: list = field(default_factory=list)
+    refetched_uidls: list = field(default_factory=list)
     remaining: int = 0  # new messages left for the next run (max_messages reached)
 
     @property
@@ -100,6 +111,17 @@ def fetch(conn, store, *, max_messages=500, chunk_messages=50):
         if uidl in pending:
             conn.dele(number)
             report.deleted_uidls.append(uidl)
+    refetch = set(store.pending_refetch())
+    if refetch:
+        again = [entry for entry in listing if entry[1] in refetch and entry[1] not in pending]
+        for start in range(0, len(again), chunk_messages):
+            chunk = [retrieve(conn, number, uidl, size)
+                     for number, uidl, size in again[start:start + chunk_messages]]
+            store.refetched(chunk, [message.uidl for message in chunk])
+            report.refetched_uidls.extend(message.uidl for message in chunk)
+        gone = refetch - {uidl for _number, uidl, _size in again}
+        if gone:
+            store.refetched([], sorted(gone))
     known = set(store.known_uidls())
     new = [entry for entry in listing if entry[1] not in known and entry[1] not in pending]
     new.reverse()  # newest first

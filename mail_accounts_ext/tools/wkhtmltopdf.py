@@ -23,8 +23,10 @@ import concurrent.futures
 import contextlib
 import copy
 import functools
+import html as html_module
 import logging
 import os
+import re
 import subprocess
 import tempfile
 
@@ -53,6 +55,16 @@ UNPATCHED_MARGIN_MM = 10
 # as text. Icon fonts keep their web font.
 SYSTEM_FONT_FAMILIES = '"DejaVu Sans", "Liberation Sans", "Noto Sans", Arial, sans-serif'
 ICON_FONT_CLASSES = ("fa", "fab", "far", "fas", "oi")
+# ``url()`` with nothing inside: resolved against the document's ``<base href>`` (the
+# report URL), so wkhtmltopdf requests ``/`` and follows its redirects to the login page.
+# Core's external layouts write ``background-image: url();`` on every page without a
+# background image.
+EMPTY_CSS_URL_RE = re.compile(r"""url\(\s*(?:''|""|&quot;&quot;|&#39;&#39;|&#34;&#34;)?\s*\)""")
+# A report's style sheets: ``<link rel="stylesheet" href="...">`` in the HTML head.
+STYLESHEET_LINK_RE = re.compile(r"<link\b[^>]*\brel=[\"']?stylesheet\b[^>]*>", re.IGNORECASE)
+HREF_RE = re.compile(r"""\bhref=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+# url(/path) in CSS: root-relative, to be made absolute when the CSS is inlined
+ROOT_CSS_URL_RE = re.compile(r"""url\(\s*(['"]?)(/(?!/)[^'")]*)\1\s*\)""")
 HEADERS_ID = "minimal_layout_report_headers"
 FOOTERS_ID = "minimal_layout_report_footers"
 
@@ -176,6 +188,58 @@ def inline_header_footer(bodies, header=None, footer=None):
     return result
 
 
+def drop_empty_css_urls(html):
+    """``html`` with every empty CSS ``url()`` replaced by ``none``.
+
+    An empty ``url()`` points at the document itself, which for a report is the base URL
+    of the server: wkhtmltopdf fetches ``/`` (and the login page it redirects to) for
+    nothing, on every document. ``none`` is what the style means.
+    """
+    if not html or "url(" not in html:
+        return html
+    return EMPTY_CSS_URL_RE.sub("none", html)
+
+
+def stylesheet_hrefs(html):
+    """The ``href`` of each style sheet ``<link>`` of ``html``, in order, HTML-unescaped."""
+    hrefs = []
+    for link in STYLESHEET_LINK_RE.findall(str(html or "")):
+        match = HREF_RE.search(link)
+        if match:
+            hrefs.append(html_module.unescape(match.group(2)))
+    return hrefs
+
+
+def absolute_css_urls(css, base_url):
+    """``css`` with its root-relative ``url(/...)`` made absolute on ``base_url``: once
+    inlined, the style sheet is no longer at its own URL, which they were relative to."""
+    base = base_url.rstrip("/")
+    return ROOT_CSS_URL_RE.sub(
+        lambda match: f"url({match.group(1)}{base}{match.group(2)}{match.group(1)})", css)
+
+
+def inline_stylesheets(html, stylesheets):
+    """``html`` with each style sheet ``<link>`` whose ``href`` is a key of
+    ``stylesheets`` (``{href: css text}``) replaced by a ``<style>`` holding that CSS.
+
+    wkhtmltopdf then loads no style sheet over HTTP: a batch fetches each of them once
+    instead of once per document (see :func:`absolute_css_urls` for the CSS's own URLs).
+    Links not in ``stylesheets`` stay as they are.
+    """
+    if not html or not stylesheets:
+        return html
+
+    def replace(match):
+        href = HREF_RE.search(match.group(0))
+        css = stylesheets.get(html_module.unescape(href.group(2))) if href else None
+        if css is None:
+            return match.group(0)
+        # "</" cannot end the style element early
+        return "<style>" + css.replace("</", "<\\/") + "</style>"
+
+    return STYLESHEET_LINK_RE.sub(replace, str(html))
+
+
 def use_system_fonts(body, families=SYSTEM_FONT_FAMILIES):
     """``body`` with a style sheet that prints its text in installed fonts.
 
@@ -249,15 +313,21 @@ def run_wkhtmltopdf(binary, args, bodies, header=None, footer=None, timeout=None
 
 
 def render_document(binary, args, bodies, header=None, footer=None, patched=False,
-                    merge=None, timeout=None, system_fonts=False):
+                    merge=None, timeout=None, system_fonts=False, stylesheets=None):
     """The PDF of one record's bodies, whatever the build.
 
     Patched build: one call with all bodies and the header and footer files. Unpatched:
     header and footer inlined, one call per body, the PDFs joined with ``merge`` (a
     function taking a list of PDFs and returning one, e.g. ``odoo.tools.pdf.merge_pdf``);
-    with ``system_fonts``, text in installed fonts (:func:`use_system_fonts`).
+    with ``system_fonts``, text in installed fonts (:func:`use_system_fonts`). With
+    ``stylesheets`` (``{href: css}``), those style sheets are put into the documents last
+    (:func:`inline_stylesheets`; after the HTML rewriting, which would parse them too).
     """
     if patched:
+        if stylesheets:
+            bodies = [inline_stylesheets(body, stylesheets) for body in bodies]
+            header = inline_stylesheets(header, stylesheets)
+            footer = inline_stylesheets(footer, stylesheets)
         return run_wkhtmltopdf(binary, args, bodies, header, footer, timeout=timeout)
     if len(bodies) > 1 and merge is None:
         raise ValueError("several bodies on an unpatched wkhtmltopdf need a merge function")
@@ -265,36 +335,71 @@ def render_document(binary, args, bodies, header=None, footer=None, patched=Fals
     bodies = inline_header_footer(bodies, header, footer)
     if system_fonts:
         bodies = [use_system_fonts(body) for body in bodies]
+    if stylesheets:
+        bodies = [inline_stylesheets(body, stylesheets) for body in bodies]
     pdfs = [run_wkhtmltopdf(binary, args, [body], timeout=timeout) for body in bodies]
     return pdfs[0] if len(pdfs) == 1 else merge(pdfs)
 
 
+class DocumentRenderer:
+    """wkhtmltopdf processes in parallel threads, one per document, started as soon as
+    each document is submitted: the caller prepares the next document's HTML while the
+    previous ones convert (see :func:`render_documents` for all at once).
+
+    Use it as a context manager; :meth:`results` waits for every document.
+    """
+
+    def __init__(self, binary, patched=False, merge=None, max_workers=None, timeout=None,
+                 system_fonts=False):
+        self.binary = binary
+        self.options = {"patched": patched, "merge": merge, "timeout": timeout,
+                        "system_fonts": system_fonts}
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, max_workers or os.cpu_count() or 1),
+            thread_name_prefix="wkhtmltopdf",
+        )
+        self.futures = {}
+
+    def submit(self, key, job, stylesheets=None):
+        """Start converting ``job`` (``{"args", "bodies", "header", "footer"}``)."""
+        future = self.pool.submit(
+            render_document, self.binary, job["args"], job["bodies"], job.get("header"),
+            job.get("footer"), stylesheets=stylesheets, **self.options,
+        )
+        self.futures[future] = key
+
+    def results(self):
+        """``(pdfs, errors)``: ``{key: bytes}`` and ``{key: exception}``, once all are done."""
+        pdfs, errors = {}, {}
+        for future in concurrent.futures.as_completed(self.futures):
+            key = self.futures[future]
+            try:
+                pdfs[key] = future.result()
+            except Exception as error:  # pylint: disable=broad-except
+                errors[key] = error
+        return pdfs, errors
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        # leaving early (an exception in the caller): convert nothing more
+        self.pool.shutdown(wait=True, cancel_futures=exc_info[0] is not None)
+
+
 def render_documents(binary, jobs, patched=False, merge=None, max_workers=None, timeout=None,
-                     system_fonts=False):
+                     system_fonts=False, stylesheets=None):
     """Render several documents in parallel threads, one wkhtmltopdf process each.
 
     :param jobs: ``{key: {"args": [...], "bodies": [...], "header": str, "footer": str}}``
     :param max_workers: threads at most (default ``os.cpu_count()``)
     :return: ``(pdfs, errors)``: ``{key: bytes}`` and ``{key: exception}``
     """
-    pdfs, errors = {}, {}
     if not jobs:
-        return pdfs, errors
-    workers = max(1, min(len(jobs), max_workers or os.cpu_count() or 1))
-    with concurrent.futures.ThreadPoolExecutor(
-        max_workers=workers, thread_name_prefix="wkhtmltopdf"
-    ) as pool:
-        futures = {
-            pool.submit(
-                render_document, binary, job["args"], job["bodies"], job.get("header"),
-                job.get("footer"), patched, merge, timeout, system_fonts,
-            ): key
-            for key, job in jobs.items()
-        }
-        for future in concurrent.futures.as_completed(futures):
-            key = futures[future]
-            try:
-                pdfs[key] = future.result()
-            except Exception as error:  # pylint: disable=broad-except
-                errors[key] = error
-    return pdfs, errors
+        return {}, {}
+    workers = min(len(jobs), max_workers or os.cpu_count() or 1)
+    with DocumentRenderer(binary, patched=patched, merge=merge, max_workers=workers,
+                          timeout=timeout, system_fonts=system_fonts) as renderer:
+        for key, job in jobs.items():
+            renderer.submit(key, job, stylesheets=stylesheets)
+        return renderer.results()

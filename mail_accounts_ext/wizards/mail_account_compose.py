@@ -211,8 +211,9 @@ class MailAccountCompose(models.TransientModel):
         header = self.env._("On %(date)s, %(author)s wrote:",
                             date=format_datetime(self.env, message.date),
                             author=message.email_from or "")
+        # The body as the reader sees it: no remote content loads in the editor either.
         return Markup('<p><br/></p><div>%s</div><blockquote style="%s">%s</blockquote>') % (
-            header, QUOTE_STYLE, message.body_html or "")
+            header, QUOTE_STYLE, message.body_view or "")
 
     @api.model
     def _forwarded(self, message):
@@ -227,7 +228,7 @@ class MailAccountCompose(models.TransientModel):
                                      for label, value in rows if value)
         return Markup("<p><br/></p><div>%s<br/>%s</div><br/>%s") % (
             self.env._("---------- Forwarded message ----------"), lines,
-            message.body_html or "")
+            message.body_view or "")
 
     def _check_account(self):
         account = self.account_id

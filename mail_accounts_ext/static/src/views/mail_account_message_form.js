@@ -3,16 +3,23 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { useEffect } from "@odoo/owl";
 import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
 import { FormController } from "@web/views/form/form_controller";
 import { formView } from "@web/views/form/form_view";
+import { notifyDeleted } from "./mail_account_message_deleted";
 
 /**
  * The reading view of an e-mail: opening an unread e-mail marks it read, as in any
  * mail client (the server does nothing for readers who may not change it).
+ *
+ * Delete (and Delete for good) go back to where the reader came from, the list,
+ * instead of stacking a new Mailbox on the breadcrumbs over an e-mail that is no
+ * longer there; the notification offers Undo.
  */
 export class MailAccountMessageFormController extends FormController {
     setup() {
         super.setup();
+        this.actionService = useService("action");
         useEffect(
             (resId) => {
                 const root = this.model.root;
@@ -24,6 +31,28 @@ export class MailAccountMessageFormController extends FormController {
             },
             () => [this.model.root.resId]
         );
+    }
+
+    async beforeExecuteActionButton(clickParams) {
+        if (clickParams.type === "object" && clickParams.name === "action_delete") {
+            await this.deleteAndLeave();
+            return false;
+        }
+        return super.beforeExecuteActionButton(...arguments);
+    }
+
+    async deleteAndLeave() {
+        const resId = this.model.root.resId;
+        const result = await this.orm.call("mail.account.message", "action_delete", [[resId]]);
+        notifyDeleted(this.env, (result && result.params) || {});
+        try {
+            await this.actionService.restore();
+        } catch {
+            // Opened on its own (a link): open the mailbox instead.
+            await this.actionService.doAction("mail_accounts_ext.mail_account_message_action_open", {
+                clearBreadcrumbs: true,
+            });
+        }
     }
 }
 

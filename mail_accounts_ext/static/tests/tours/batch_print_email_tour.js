@@ -1,6 +1,7 @@
 /** @odoo-module **/
-// An accountant selects invoices in the list, opens Print & e-mail, checks (dry run)
-// and sends; then reads the batch log once the background job has run.
+// An accountant selects invoices in the customer invoice list, opens Print & e-mail from
+// the selection bar (beside core's Print & Send), sees how many documents are selected,
+// checks (dry run) and sends; then reads the batch log once the background job has run.
 import { registry } from "@web/core/registry";
 import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
@@ -12,14 +13,17 @@ registry.category("web_tour.tours").add("mail_accounts_ext_batch_send", {
             run: "click",
         },
         {
-            content: "Open the Action menu",
-            trigger: ".o_control_panel_actions .o_cp_action_menus button:has(.fa-cog)",
+            content: "Core's Print & Send is in the selection bar",
+            trigger: "button[name=action_send_and_print]",
+        },
+        {
+            content: "Print & e-mail, beside it",
+            trigger: "button[name=action_mail_batch_send]:contains('Print & e-mail')",
             run: "click",
         },
         {
-            content: "Print & e-mail",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Print & e-mail')",
-            run: "click",
+            content: "The wizard counts the selected documents as it opens",
+            trigger: ".modal .o_field_widget[name=document_count]:contains('3')",
         },
         {
             content: "Check first (dry run)",

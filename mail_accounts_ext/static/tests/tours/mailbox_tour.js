@@ -2,7 +2,34 @@
 // Copyright 2026 mail_accounts_ext contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+
+const INBOX_COUNT = (count) =>
+    ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('Inbox')) " +
+    `.o_search_panel_counter:contains('${count}')`;
+const TOUR_ROW = ".o_data_row:has(td[name=subject]:contains('Tour message'))";
+const POLISH_ROW = ".o_data_row:has(td[name=subject]:contains('dostawa do Łodzi'))";
+
+function search(text) {
+    return [
+        {
+            content: `Search ${text}`,
+            trigger: ".o_searchview_input",
+            run: `edit ${text}`,
+        },
+        {
+            trigger: ".o_searchview_autocomplete .o_menu_item:first:contains('Anywhere')",
+            run: "press Enter",
+        },
+    ];
+}
+
+const clearSearch = {
+    content: "Clear the search",
+    trigger: ".o_searchview_facet .o_facet_remove",
+    run: "click",
+};
 
 registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
     url: "/odoo",
@@ -16,11 +43,48 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             run: "click",
         },
         {
-            trigger: ".o_search_panel .o_search_panel_category_value:contains('Inbox (1)')",
+            content: "One number per folder: the unread e-mails",
+            trigger: INBOX_COUNT(2),
         },
-        screenshot("mailbox_inbox", ".o_list_view .o_data_row td[name=subject]:contains('Tour message')"),
         {
-            trigger: ".o_list_view .o_data_row td[name=subject]:contains('Tour message')",
+            content: "Unread rows are bold with a dot",
+            trigger: `${TOUR_ROW}.o_mae_unread`,
+        },
+        screenshot("mailbox_inbox", TOUR_ROW),
+        {
+            trigger: ".o_control_panel button[name=action_fetch_now]",
+            run: "click",
+        },
+        {
+            content: "Fetch now brought a new e-mail: the count followed",
+            trigger: INBOX_COUNT(3),
+        },
+        {
+            trigger: ".o_data_row.o_mae_unread:has(td[name=subject]:contains('Late message'))",
+        },
+        // Search: body text without diacritics, then nothing.
+        ...search("lodz"),
+        {
+            trigger: `${POLISH_ROW}`,
+        },
+        {
+            trigger: `.o_list_view:not(:has(${TOUR_ROW}))`,
+        },
+        clearSearch,
+        ...search("zolc"),
+        {
+            trigger: `.o_list_view:not(:has(${TOUR_ROW})) ${POLISH_ROW}`,
+        },
+        clearSearch,
+        ...search("nothing-like-this"),
+        {
+            content: "The empty search says that nothing matched",
+            trigger: ".o_mae_no_match:contains('No e-mail matches your search')",
+        },
+        screenshot("mailbox_no_match"),
+        clearSearch,
+        {
+            trigger: `${TOUR_ROW} td[name=subject]`,
             run: "click",
         },
         {
@@ -56,8 +120,35 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             run: "click",
         },
         {
-            content: "Back in the Inbox, which is empty now",
-            trigger: ".o_list_view .o_view_nocontent",
+            content: "Back in the list, the breadcrumbs say only Mailbox",
+            trigger: `.o_list_view:not(:has(${TOUR_ROW})) ${POLISH_ROW}`,
+        },
+        {
+            trigger: ".o_breadcrumb:not(:has(.breadcrumb-item)) .active:contains('Mailbox')",
+        },
+        {
+            content: "The Inbox count followed",
+            trigger: INBOX_COUNT(2),
+        },
+        {
+            content: "Undo in the notification",
+            trigger: ".o_notification:contains('“Tour message” moved to Deleted Items') button:contains('Undo')",
+            run: "click",
+        },
+        {
+            content: "The e-mail is back",
+            trigger: `${TOUR_ROW}`,
+        },
+        {
+            trigger: `${TOUR_ROW} td[name=subject]`,
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view button[name=action_delete]:contains('Delete')",
+            run: "click",
+        },
+        {
+            trigger: `.o_list_view:not(:has(${TOUR_ROW})) ${POLISH_ROW}`,
         },
         {
             content: "Open Deleted Items",
@@ -65,30 +156,97 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             run: "click",
         },
         {
-            trigger: ".o_list_view .o_data_row td[name=subject]:contains('Tour message')",
+            trigger: `${TOUR_ROW} td[name=subject]`,
             run: "click",
         },
         {
-            content: "Without the right, deleting for good is refused",
-            trigger: ".o_form_view button[name=action_delete]:contains('Delete for good')",
+            content: "Without the right, Delete for good is not offered; Restore is",
+            trigger: ".o_form_view:not(:has(button[name=action_delete])) button[name=action_restore]",
+        },
+        screenshot("mailbox_deleted_items"),
+        {
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Mailbox')",
             run: "click",
         },
         {
-            content: "Confirm",
-            trigger: ".modal .modal-footer .btn-primary",
+            trigger: `${TOUR_ROW}`,
+        },
+        // From the list: Delete with Undo, then Mark as read; the counts follow.
+        {
+            content: "Back to the Inbox",
+            trigger: ".o_search_panel .o_search_panel_category_value header:contains('Inbox')",
             run: "click",
         },
         {
-            content: "The refusal says what to do",
-            trigger: ".modal:contains('Ask your administrator')",
-        },
-        screenshot("mailbox_delete_refused"),
-        {
-            trigger: ".modal .modal-footer .btn-primary",
+            trigger: `${POLISH_ROW} .o_list_record_selector input`,
             run: "click",
         },
         {
-            trigger: "body:not(:has(.modal))",
+            trigger: ".o_control_panel button[name=action_delete]",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('“Zapytanie ofertowe') button:contains('Undo')",
+            run: "click",
+        },
+        {
+            content: "Undo put it back, still unread",
+            trigger: `${POLISH_ROW}.o_mae_unread`,
+        },
+        {
+            trigger: INBOX_COUNT(2),
+        },
+        {
+            trigger: `${POLISH_ROW} .o_list_record_selector input`,
+            run: "click",
+        },
+        {
+            trigger: ".o_control_panel button[name=action_mark_read]",
+            run: "click",
+        },
+        {
+            content: "Read: one unread left in the Inbox",
+            trigger: INBOX_COUNT(1),
+        },
+        {
+            trigger: `${POLISH_ROW}:not(.o_mae_unread)`,
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_language", {
+    url: "/odoo",
+    steps: () => [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
+            run: "click",
+        },
+        {
+            trigger: `${POLISH_ROW}.o_mae_unread`,
+        },
+        {
+            trigger: ".o_search_panel .o_search_panel_counter",
+            run: () => {
+                console.log(`mae-screenshot:mailbox_${user.lang.slice(0, 2)}`);
+            },
+        },
+        {
+            trigger: `${POLISH_ROW} td[name=subject]`,
+            run: async (helpers) => {
+                await new Promise((resolve) => setTimeout(resolve, 700));
+                await helpers.click();
+            },
+        },
+        {
+            trigger: ".o_form_view .o_mae_mail_body_content:contains('Łodzi')",
+            run: async () => {
+                console.log(`mae-screenshot:mailbox_reading_${user.lang.slice(0, 2)}`);
+                await new Promise((resolve) => setTimeout(resolve, 700));
+            },
         },
     ],
 });

@@ -1,0 +1,77 @@
+/** @odoo-module **/
+// Copyright 2026 mail_accounts_ext contributors
+// License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import { onWillStart } from "@odoo/owl";
+import { registry } from "@web/core/registry";
+import { useBus } from "@web/core/utils/hooks";
+import { ListController } from "@web/views/list/list_controller";
+import { ListRenderer } from "@web/views/list/list_renderer";
+import { listView } from "@web/views/list/list_view";
+import { MAILBOX_CHANGED } from "./mail_account_message_deleted";
+
+/**
+ * The mailbox list: the folder panel's unread counts are read again after every
+ * action that may change them (list buttons such as Fetch now, coming back from an
+ * e-mail, Undo), not only when the search changes.
+ */
+export class MailAccountMessageListController extends ListController {
+    setup() {
+        super.setup();
+        onWillStart(async () => {
+            if (this.props.state) {
+                // Restored (back from an e-mail, soft reload): counts may have changed.
+                await this.refreshFolderCounts();
+            }
+        });
+        useBus(this.env.bus, MAILBOX_CHANGED, async () => {
+            await this.model.load();
+            await this.refreshFolderCounts();
+            this.render(true);
+        });
+    }
+
+    async afterExecuteActionButton(clickParams) {
+        await super.afterExecuteActionButton(...arguments);
+        await this.refreshFolderCounts();
+        this.render(true);
+    }
+
+    async refreshFolderCounts() {
+        const searchModel = this.env.searchModel;
+        const categories = searchModel.categories || [];
+        if (categories.length && searchModel.display.searchPanel) {
+            await searchModel._fetchSections(categories, []);
+        }
+    }
+}
+
+/**
+ * Unread rows carry ``o_mae_unread`` (bold and a dot, see mailbox.scss). An empty
+ * list says why: nothing matched the search, or the folder is empty; the action's
+ * help ("add an account") only when the user has no mailbox at all.
+ */
+export class MailAccountMessageListRenderer extends ListRenderer {
+    static template = "mail_accounts_ext.MailAccountMessageListRenderer";
+
+    getRowClass(record) {
+        const classNames = super.getRowClass(record);
+        return record.data.is_seen === false ? `${classNames} o_mae_unread` : classNames;
+    }
+
+    get mailboxEmptyState() {
+        const searchModel = this.env.searchModel;
+        const hasFolders = (searchModel.categories || []).some(
+            (category) => category.values && category.values.size
+        );
+        if (!hasFolders) {
+            return false;
+        }
+        return searchModel.query.length ? "search" : "folder";
+    }
+}
+
+registry.category("views").add("mail_account_message_list", {
+    ...listView,
+    Controller: MailAccountMessageListController,
+    Renderer: MailAccountMessageListRenderer,
+});
