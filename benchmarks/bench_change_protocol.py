@@ -20,7 +20,6 @@ HTML, 10% with a 30 KB PDF), then, each in its own process, outside test mode:
 2. ``again``: the same copy once more: every message is found already there.
 """
 
-import argparse
 import json
 import resource
 import sys
@@ -136,14 +135,7 @@ def _markdown(results, count, size):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--markdown", help="also write the table to this file")
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
-    parser.add_argument("--info", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = base.parse_arguments(__doc__, argv, messages=1000)
 
     base.reexec_in_venv(__file__)
     if args.worker:

@@ -20,7 +20,6 @@ each) inserted in batches with SQL (search text built by the addon's own
 measurement in its own process: every search runs five times, the median is shown.
 """
 
-import argparse
 import json
 import random
 import statistics
@@ -210,14 +209,7 @@ def _markdown(setup, result, count):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=100_000)
-    parser.add_argument("--markdown", help="also write the table to this file")
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
-    parser.add_argument("--info", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = base.parse_arguments(__doc__, argv, messages=100_000)
 
     base.reexec_in_venv(__file__)
     if args.worker:

@@ -242,6 +242,19 @@ def _markdown(results, count):
     return "\n".join(lines)
 
 
+def parse_arguments(doc, argv, messages):
+    """The command line of the benchmarks: ``--messages``, ``--markdown``, ``--keep-db``
+    and the options a benchmark passes to its own worker processes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=messages)
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--info", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
 def reexec_in_venv(script):
     """Run ``script`` again with the dev environment's Python (Odoo on its path)."""
     venv_python = Path(devenv.venv_python())
@@ -288,14 +301,7 @@ def finish(table, args, db):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--markdown", help="also write the table to this file")
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
-    parser.add_argument("--info", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse_arguments(__doc__, argv, messages=1000)
 
     reexec_in_venv(__file__)
     if args.worker:

@@ -829,13 +829,21 @@ def seed_demo_mailboxes(mail_dir, is_alive):
         f"({', '.join(sorted(users))})")
 
 
-def cmd_run(args):
+def setup_odoo(apt=True):
+    """Odoo 18's source tree, with what runs it set up (packages, venv, PostgreSQL);
+    stops with a message when there is no Odoo 18."""
     odoo_src, why = find_odoo()
     if not odoo_src:
         raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC to an Odoo 18.0 source tree.")
-    setup_apt()
+    if apt:
+        setup_apt()
     setup_venv(odoo_src)
     pg_start()
+    return odoo_src
+
+
+def cmd_run(args):
+    odoo_src = setup_odoo()
     procs = []
 
     def stop_all(*_):
@@ -895,11 +903,7 @@ PLURALS = {
 
 def cmd_i18n(_args):
     """Export the .pot from the installed addon and merge it into pl.po and uk.po."""
-    odoo_src, why = find_odoo()
-    if not odoo_src:
-        raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC.")
-    setup_venv(odoo_src)
-    pg_start()
+    odoo_src = setup_odoo(apt=False)
     db = f"{DB_PREFIX}_i18n"
     copy_db(ensure_template(odoo_src, demo=False), db)
     rc, log = odoo_run(odoo_src, db, ["-i", ADDON, "--without-demo=all", "--stop-after-init"],
@@ -941,12 +945,7 @@ SCREENSHOTS = ROOT / ADDON / "static" / "description" / "screenshots"
 
 def cmd_screenshots(_args):
     """Run the browser tours and save the screenshots they ask for (README pictures)."""
-    odoo_src, why = find_odoo()
-    if not odoo_src:
-        raise SystemExit(f"No Odoo 18 found ({why}). Set ODOO_SRC.")
-    setup_apt()
-    setup_venv(odoo_src)
-    pg_start()
+    odoo_src = setup_odoo()
     db = f"{DB_PREFIX}_screenshots"
     copy_db(ensure_template(odoo_src, demo=False), db)
     os.environ["MAE_SCREENSHOTS"] = str(SCREENSHOTS)

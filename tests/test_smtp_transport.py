@@ -153,14 +153,19 @@ def test_is_broken():
 # --------------------------------------------------------------------------- transmit, deliver
 
 
-def test_transmit_reaches_every_recipient(mailservers, sender):
-    mailservers.clear_smtp()
+def _transmit_two(mailservers, sender):
+    """``transmit`` of a mail to two recipients on a new connection, closed after."""
     client = _open(mailservers, sender)
     try:
-        result = smtp_transport.transmit(client, _prepare(sender, "a@example.org",
-                                                          "b@example.org"))
+        return smtp_transport.transmit(client, _prepare(sender, "a@example.org",
+                                                        "b@example.org"))
     finally:
         smtp_transport.close_client(client)
+
+
+def test_transmit_reaches_every_recipient(mailservers, sender):
+    mailservers.clear_smtp()
+    result = _transmit_two(mailservers, sender)
     assert result.delivered and not result.uncertain
     assert result.reached == ["a@example.org", "b@example.org"]
     assert b"Subject: a@example.org" in result.raw, "the first message as sent"
@@ -170,12 +175,7 @@ def test_transmit_reaches_every_recipient(mailservers, sender):
 def test_transmit_stops_at_a_refusal(mailservers, sender):
     mailservers.clear_smtp()
     mailservers.smtp_reject_next(1, 550, "5.1.1 no such user", stage="rcpt")
-    client = _open(mailservers, sender)
-    try:
-        result = smtp_transport.transmit(client, _prepare(sender, "a@example.org",
-                                                          "b@example.org"))
-    finally:
-        smtp_transport.close_client(client)
+    result = _transmit_two(mailservers, sender)
     assert isinstance(result.error, smtplib.SMTPRecipientsRefused)
     assert (result.stage, result.reached, result.raw) == ("recipient", [], None)
     assert not result.uncertain and not result.worth_reconnecting
