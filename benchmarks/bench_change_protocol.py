@@ -62,19 +62,7 @@ def worker(args):
 
 def _setup(env, info):
     env["ir.config_parameter"].set_param("mail_accounts_ext.ca_file", info["ca_file"])
-    admin = env.ref("base.user_admin")
-    wizard = env["mail.account.setup"].with_user(admin).create({
-        "email": LOGIN, "name": LOGIN, "incoming_protocol": "pop3",
-        "incoming_host": info["host"], "incoming_port": info["pop3_port"],
-        "incoming_security": "none", "incoming_login": LOGIN, "incoming_password": PASSWORD,
-        "smtp_host": info["host"], "smtp_port": info["smtp_port"],
-        "smtp_security": "starttls", "smtp_login": LOGIN, "smtp_password": PASSWORD,
-    })
-    action = wizard.action_test_and_save()
-    if action.get("res_model") != "mail.account":
-        raise SystemExit(f"account setup failed: {wizard.test_message}")
-    account = env["mail.account"].browse(action["res_id"])
-    account.write({"sync_days": 0, "sync_max_messages": 0})
+    account = base.add_account(env, info, LOGIN, "pop3", info["pop3_port"])
     result = account._fetch_mail()[account.id]  # pylint: disable=protected-access
     if not result["ok"]:
         raise SystemExit(f"fetch failed: {result['message']}")

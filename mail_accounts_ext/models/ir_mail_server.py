@@ -108,6 +108,12 @@ class IrMailServer(models.Model):
         With a session of ``mail.mail._mae_send``, what happened is reported
         to it (``session.mail_account_results``): it decides what the mail becomes and
         keeps the Sent copies. Nothing else is written in the sending transaction.
+
+        The sending itself is a cited copy of core's ``send_email`` (odoo/addons/base/
+        models/ir_mail_server.py, Odoo 18.0: the session or ``connect``,
+        ``_prepare_email_message``, ``send_message``, ``quit``), which sends nothing
+        while tests run and hides where a broken transaction stood;
+        ``tests/test_batch_core_mail.py`` compares what both hand the server.
         """
         account = self._mae_account_of(mail_server_id)
         if not account:

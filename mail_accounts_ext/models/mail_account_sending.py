@@ -9,11 +9,10 @@ from datetime import timedelta
 import psycopg2
 from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
-from odoo import SUPERUSER_ID, api, fields, models
-from odoo.modules.registry import Registry
+from odoo import api, fields, models
 
 from ..tools import delivery, errors, ratelimit, smtp_transport
-from .transaction import can_commit, unit_of_work
+from .transaction import after_commit, can_commit, unit_of_work
 
 _logger = logging.getLogger(__name__)
 
@@ -175,18 +174,8 @@ class MailAccount(models.Model):
         if not can_commit():
             self._register_sent_copies([(self.id, raw, message_id)])
             return
-        cr = self.env.cr
-        pending = cr.postcommit.data.setdefault("mail_accounts_ext.sent_copies", [])
-        if not pending:
-            dbname = cr.dbname
-
-            @cr.postcommit.add
-            def register_sent_copies():
-                with Registry(dbname).cursor() as new_cr:
-                    env = api.Environment(new_cr, SUPERUSER_ID, {})
-                    env["mail.account"]._register_sent_copies(pending)
-
-        pending.append((self.id, raw, message_id))
+        after_commit(self.env, "mail_accounts_ext.sent_copies", (self.id, raw, message_id),
+                     lambda env, copies: env["mail.account"]._register_sent_copies(copies))
 
     @api.model
     def _register_sent_copies(self, copies):
@@ -230,16 +219,7 @@ class MailAccount(models.Model):
         if not can_commit():
             accounts._push_changes_quietly()
             return
-        cr = self.env.cr
-        pending = cr.postcommit.data.setdefault("mail_accounts_ext.push_accounts", set())
-        if not pending:
-            dbname = cr.dbname
-
-            @cr.postcommit.add
-            def push_sent_copies():
-                with Registry(dbname).cursor() as new_cr:
-                    env = api.Environment(new_cr, SUPERUSER_ID, {})
-                    env["mail.account"].browse(sorted(pending))._push_changes_quietly(
-                        commit=True)
-
-        pending.update(accounts.ids)
+        for account_id in accounts.ids:
+            after_commit(self.env, "mail_accounts_ext.push_accounts", account_id,
+                         lambda env, ids: env["mail.account"].browse(
+                             sorted(set(ids)))._push_changes_quietly(commit=True))

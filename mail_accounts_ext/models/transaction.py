@@ -11,7 +11,8 @@ They all do it through :func:`unit_of_work`; no other code of the addon calls
 import contextlib
 import threading
 
-from odoo import modules
+from odoo import SUPERUSER_ID, api, modules
+from odoo.modules.registry import Registry
 
 
 def can_commit():
@@ -49,3 +50,22 @@ def unit_of_work(env):
         cr.rollback()  # pylint: disable=invalid-commit
         raise
     cr.commit()  # pylint: disable=invalid-commit
+
+
+def after_commit(env, key, item, run):
+    """Hand ``item`` to ``run(env, items)`` once the current transaction is committed,
+    in a transaction of its own (a new cursor, as the superuser): work that must never
+    roll back what was committed (e.g. a mail that left). What one transaction hands
+    over under ``key`` runs together, in the order it was handed over.
+    """
+    cr = env.cr
+    pending = cr.postcommit.data.setdefault(key, [])
+    if not pending:
+        dbname = cr.dbname
+
+        @cr.postcommit.add
+        def run_after_commit():
+            with Registry(dbname).cursor() as new_cr:
+                run(api.Environment(new_cr, SUPERUSER_ID, {}), pending)
+
+    pending.append(item)

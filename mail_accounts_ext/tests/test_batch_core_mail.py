@@ -13,9 +13,12 @@ address, its bounce address); so must the batch.
 
 import email
 import email.policy
+from email.utils import make_msgid
 
 from odoo import Command
 from odoo.tests import tagged
+
+from odoo.addons.base.models.ir_mail_server import IrMailServer as CoreIrMailServer
 
 from ..tools import smtp_transport
 from .common import real_smtp
@@ -111,3 +114,33 @@ class TestBatchCoreMail(BatchCommon):
             self.assertEqual(core[header], ours[header], header)
         self.assertEqual(sorted(set(core.keys()) - {"Date"}),
                          sorted(set(ours.keys()) - {"Date"}))
+
+    def test_account_server_sends_what_core_would(self):
+        """``ir.mail_server.send_email`` for an account's server writes out core's (which
+        sends nothing in tests): both hand the server the same envelope and message."""
+        account = self.account_billing
+        IrMailServer = self.env["ir.mail_server"]
+        message_id = make_msgid(domain="example.com")
+
+        def message():
+            return IrMailServer.build_email(
+                email_from=account._email_from(), email_to=["Zoë Client <zoe@example.org>"],
+                email_cc=["cc@example.org"], subject="Zażółć gęślą jaźń",
+                body="<p>Dzień dobry</p>", subtype="html", message_id=message_id,
+                headers={"Return-Path": "bounce@example.com"})
+
+        server_id = account.mail_server_id.id
+        with real_smtp(), account._smtp_session() as smtp:
+            IrMailServer.send_email(message(), mail_server_id=server_id,
+                                    smtp_session=smtp.client)
+            CoreIrMailServer.send_email(IrMailServer, message(), mail_server_id=server_id,
+                                        smtp_session=smtp.client)
+        ours, core = self.servers.wait_smtp(2)
+        self.assertEqual((ours.mail_from, sorted(ours.rcpt_tos), ours.login),
+                         (core.mail_from, sorted(core.rcpt_tos), core.login))
+        self.assertEqual(ours.login, "billing@example.com")
+        ours, core = parse(ours), parse(core)
+        for header in ("From", "To", "Cc", "Subject", "Message-Id", "Return-Path"):
+            self.assertEqual(ours[header], core[header], header)
+        html = ("html",)
+        self.assertEqual(ours.get_body(html).get_content(), core.get_body(html).get_content())

@@ -390,36 +390,21 @@ def explain(error, *, protocol=None, stage=None, host=None, port=None, oauth=Fal
     """
     signal = _signal(error, protocol, stage, oauth)
     rule = match_rule(signal)
-    params = _params(signal.protocol, host, port)
     if known_host and host and rule is not None and rule.kind == "dns_failed":
-        return Explanation(
-            kind="dns_unavailable",
-            server_text=signal.server_text,
-            message=DNS_UNAVAILABLE_MESSAGE,
-            remedy=DNS_UNAVAILABLE_REMEDY,
-            params=params,
-            temporary=True,
-            code=signal.code,
-            enhanced_code=signal.enhanced_code,
-        )
-    if rule is None:
-        return Explanation(
-            kind="unknown",
-            server_text=signal.server_text,
-            message=UNKNOWN_MESSAGE,
-            remedy=UNKNOWN_REMEDY,
-            params=params,
-            temporary=_derived_temporary(signal),
-            code=signal.code,
-            enhanced_code=signal.enhanced_code,
-        )
-    temporary = rule.temporary if rule.temporary is not None else _derived_temporary(signal)
+        kind, message, remedy, temporary = (
+            "dns_unavailable", DNS_UNAVAILABLE_MESSAGE, DNS_UNAVAILABLE_REMEDY, True)
+    elif rule is None:
+        kind, message, remedy, temporary = (
+            "unknown", UNKNOWN_MESSAGE, UNKNOWN_REMEDY, _derived_temporary(signal))
+    else:
+        kind, message, remedy = rule.kind, rule.message, rule.remedy
+        temporary = rule.temporary if rule.temporary is not None else _derived_temporary(signal)
     return Explanation(
-        kind=rule.kind,
+        kind=kind,
         server_text=signal.server_text,
-        message=rule.message,
-        remedy=rule.remedy,
-        params=params,
+        message=message,
+        remedy=remedy,
+        params=_params(signal.protocol, host, port),
         temporary=temporary,
         code=signal.code,
         enhanced_code=signal.enhanced_code,
