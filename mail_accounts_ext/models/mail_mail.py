@@ -147,6 +147,8 @@ class MailMail(models.Model):
                         continue
                     if mail._mail_account_fail_forbidden():
                         continue
+                    if mail._mail_account_waits_for_sign_in(account):
+                        continue
                     if plan is not None and index >= plan.granted:
                         mail._mail_account_hold(account, plan.retry_at, trigger=not triggered)
                         triggered = True
@@ -158,6 +160,8 @@ class MailMail(models.Model):
                         except MailAccountDeliveryException as error:
                             connect_error = error
                     if connect_error is not None:
+                        if mail._mail_account_waits_for_sign_in(account, connect_error.error):
+                            continue
                         result = SendResult(outcome=connect_error.outcome,
                                             error=connect_error.error,
                                             text=connect_error.args[0])
