@@ -16,6 +16,7 @@
         "security/mail_accounts_ext_security.xml",
         "security/ir.model.access.csv",
         "wizards/mail_account_setup_views.xml",
+        "wizards/mail_account_setup_oauth_views.xml",
         "wizards/mail_batch_send_views.xml",
         "wizards/mail_account_change_protocol_views.xml",
         "wizards/mail_compose_message_views.xml",

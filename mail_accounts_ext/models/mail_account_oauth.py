@@ -331,22 +331,25 @@ class MailAccount(models.Model):
 
     def _oauth_start(self, code, shared=False):
         self.ensure_one()
+        return self._oauth_authorize(f"{self._name},{self.id}", code, self.email, shared)
+
+    @api.model
+    def _oauth_authorize(self, target, code, address, shared=False):
+        """The act_url to the provider's consent page for ``target`` ("model,id": an
+        account or a setup wizard), the pending sign-in stored (system only)."""
         provider, client_id, _secret = self._oauth_provider_config(code)
         pkce = oauth.make_pkce()
         state, nonce = oauth.sign_state(
-            self._oauth_state_key(), target=f"{self._name},{self.id}",
-            user_id=self.env.uid, session=self._oauth_session_id(),
+            self._oauth_state_key(), target=target, user_id=self.env.uid,
+            session=self._oauth_session_id(),
         )
-        self._oauth_token(create=True).write({
-            "pending_nonce": nonce,
-            "pending_verifier": pkce.verifier,
-            "pending_user_id": self.env.uid,
-            "pending_provider": code,
-            "pending_shared": bool(shared),
-        })
+        pending = self.env["mail.account.oauth.pending"].sudo()
+        pending.search([("target", "=", target)]).unlink()  # replaced by this one
+        pending.create({"target": target, "nonce": nonce, "verifier": pkce.verifier,
+                        "user_id": self.env.uid, "provider": code, "shared": bool(shared)})
         url = oauth.authorization_url(
             provider, client_id=client_id, redirect_uri=self._oauth_redirect_uri(),
-            state=state, code_challenge=pkce.challenge, login_hint=self.email,
+            state=state, code_challenge=pkce.challenge, login_hint=address,
         )
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
@@ -376,31 +379,28 @@ class MailAccount(models.Model):
         except oauth.StateError as error:
             return False, self._translate_template(error.message, {}), None
         model, _sep, res_id = state.target.partition(",")
-        if model != self._name or not res_id.isdigit():
+        if model not in (self._name, "mail.account.setup") or not res_id.isdigit():
             return False, self._translate_template(oauth.STATE_MESSAGES["bad_signature"], {}), None
-        account = self.browse(int(res_id)).exists()
-        token = account.sudo()._oauth_token() if account else None
-        if not token or not token.pending_nonce or not hmac.compare_digest(
-                token.pending_nonce, state.nonce) or token.pending_user_id.id != self.env.uid:
-            return False, self._translate_template(oauth.STATE_MESSAGES["used"], {}), account.id
-        pending = {
-            "verifier": token.pending_verifier,
-            "provider": token.pending_provider,
-            "shared": token.pending_shared,
-        }
+        target = self.env[model].browse(int(res_id)).exists()
+        account_id = target.id if model == self._name else target.account_id.id
+        pending = self.env["mail.account.oauth.pending"].sudo().search([
+            ("target", "=", state.target), ("user_id", "=", self.env.uid)], limit=1)
+        if not target or not pending or not hmac.compare_digest(pending.nonce, state.nonce):
+            return False, self._translate_template(oauth.STATE_MESSAGES["used"], {}), account_id
+        values = {"verifier": pending.verifier, "provider": pending.provider,
+                  "shared": pending.shared}
         # single use: consumed whatever happens next (the page is answered, not raised,
         # so this is committed and nothing else)
-        token.write({"pending_nonce": False, "pending_verifier": False,
-                     "pending_user_id": False})
+        pending.unlink()
         try:
-            account.check_access("write")
-            message = account._oauth_complete(params, pending)
+            target.check_access("write")
+            message, account = target._oauth_complete(params, values)
         except (oauth.OAuthError, UserError) as error:
-            return False, self._oauth_error_text(error), account.id
+            return False, self._oauth_error_text(error), account_id
         except oauth.MailboxMismatch as error:
-            return False, self._translate_template(error.message, error.params), account.id
+            return False, self._translate_template(error.message, error.params), account_id
         if message is not None:
-            return False, message, account.id
+            return False, message, account_id
         return True, self.env._(
             "%(account)s is signed in: the connection test passed with the new sign-in.",
             account=account.display_name), account.id
@@ -412,9 +412,33 @@ class MailAccount(models.Model):
         return self._explain_text(errors.explain(error, oauth=True))
 
     def _oauth_complete(self, params, pending):
-        """Exchange the code, check the mailbox, test, save. Returns None when saved,
-        else the translated test failure (nothing saved). Raises the typed errors."""
+        """Finish the sign-in of this account: ``(None, account)`` when saved, else
+        ``(translated test failure, None)`` with nothing saved. Raises the typed errors."""
         self.ensure_one()
+        settings, tokens, identity = self._oauth_tested_settings(
+            params, pending, self._connection_settings())
+        result = self._run_connection_test(settings)
+        if not result["ok"]:
+            return result["message"], None
+        account = self.sudo()  # the flow that owns the auth fields, after its checks
+        account._oauth_save_tokens(tokens, identity)
+        account.write({
+            "auth_method": "oauth",
+            "oauth_provider": settings["oauth_provider"],
+            "oauth_shared_mailbox": bool(pending["shared"]),
+            "incoming_password": False,
+            "smtp_password": False,
+            "tested_fingerprint": self._sign_settings(settings),
+            "last_test_date": fields.Datetime.now(),
+            "last_test_ok": True,
+            "last_test_message": result["message"],
+        })
+        return None, self
+
+    @api.model
+    def _oauth_tested_settings(self, params, pending, settings):
+        """Exchange the code and check the mailbox: ``(settings to test, TokenSet,
+        MailboxIdentity)``; the settings sign in with the new token, no password."""
         if params.get("error"):
             raise oauth.error_from_redirect(params)
         if not params.get("code"):
@@ -426,20 +450,21 @@ class MailAccount(models.Model):
             redirect_uri=self._oauth_redirect_uri(), code_verifier=pending["verifier"],
         )
         identity = oauth.resolve_mailbox(
-            self.email, tokens.mailbox, shared_mailbox=pending["shared"],
+            settings["email"], tokens.mailbox, shared_mailbox=pending["shared"],
             hint_shared=code == "microsoft",
         )
         settings = dict(
-            self._connection_settings(),
-            auth_method="oauth", oauth_provider=code, oauth_mailbox=tokens.mailbox,
-            oauth_access_token=tokens.access_token,
-            incoming_password=False, smtp_password=False,
+            settings, auth_method="oauth", oauth_provider=code, oauth_mailbox=tokens.mailbox,
+            oauth_access_token=tokens.access_token, incoming_password=False,
+            smtp_password=False,
         )
-        result = self._run_connection_test(settings)
-        if not result["ok"]:
-            return result["message"]
-        account = self.sudo()  # the flow that owns the auth fields, after its checks
-        account._oauth_token().write({
+        settings.pop("oauth_account_id", None)
+        return settings, tokens, identity
+
+    def _oauth_save_tokens(self, tokens, identity):
+        """Store a new sign-in's tokens (superuser) and clear *Sign-in needed*."""
+        self.ensure_one()
+        self._oauth_token(create=True).write({
             "refresh_token": tokens.refresh_token,
             "access_token": tokens.access_token,
             "expires_at": tokens.expires_at,
@@ -447,21 +472,8 @@ class MailAccount(models.Model):
             "mailbox": tokens.mailbox,
             "delegate": identity.delegate or False,
         })
-        account.write({
-            "auth_method": "oauth",
-            "oauth_provider": code,
-            "oauth_shared_mailbox": bool(pending["shared"]),
-            "oauth_status": "ok",
-            "oauth_status_message": False,
-            "incoming_password": False,
-            "smtp_password": False,
-            "tested_fingerprint": self._sign_settings(settings),
-            "last_test_date": fields.Datetime.now(),
-            "last_test_ok": True,
-            "last_test_message": result["message"],
-        })
-        account._oauth_release_waiting_mail()
-        return None
+        self.write({"oauth_status": "ok", "oauth_status_message": False})
+        self._oauth_release_waiting_mail()
 
     def _oauth_release_waiting_mail(self):
         """After a sign-in: the mail queue runs now for the mail that waited."""

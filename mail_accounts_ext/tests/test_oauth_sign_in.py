@@ -22,7 +22,8 @@ from ..tools import oauth
 from .common import DISABLED_MAIL_CONTEXT
 
 TOKEN_FIELDS = ("refresh_token", "access_token", "expires_at", "scopes", "mailbox",
-                "delegate", "pending_nonce", "pending_verifier")
+                "delegate")
+PENDING_FIELDS = ("target", "nonce", "verifier", "user_id", "provider")
 
 
 @tagged("post_install", "-at_install")
@@ -93,13 +94,14 @@ class TestOAuthSignIn(HttpCase):
             account.sudo().write(values)
         return account
 
-    def _start(self, user, account):
-        """*Sign in with...* clicked by ``user`` in their browser session: the provider URL."""
+    def _start(self, user, record):
+        """*Sign in with...* clicked by ``user`` in their browser session (on an account
+        or a setup wizard): the provider URL."""
         self.authenticate(user.login, user.login)
         action = self.make_jsonrpc_request(
-            "/web/dataset/call_kw/mail.account/action_oauth_sign_in",
-            {"model": "mail.account", "method": "action_oauth_sign_in",
-             "args": [[account.id]], "kwargs": {}},
+            f"/web/dataset/call_kw/{record._name}/action_oauth_sign_in",
+            {"model": record._name, "method": "action_oauth_sign_in",
+             "args": [[record.id]], "kwargs": {}},
         )
         self.assertEqual(action["type"], "ir.actions.act_url")
         return action["url"]
@@ -113,6 +115,11 @@ class TestOAuthSignIn(HttpCase):
         self.assertEqual(urlsplit(location).path, CALLBACK_PATH)
         parts = urlsplit(location)
         return self.url_open(f"{parts.path}?{parts.query}", timeout=60, allow_redirects=False)
+
+    def _pending(self, record):
+        self.env.invalidate_all()
+        return self.env["mail.account.oauth.pending"].sudo().search(
+            [("target", "=", f"{record._name},{record.id}")])
 
     def _sign_in(self, user, account, person, allow=True):
         return self._callback(self._consent(self._start(user, account), person, allow))
@@ -131,7 +138,7 @@ class TestOAuthSignIn(HttpCase):
         self.assertEqual(account.auth_method, "password")
         token = self._token(account)
         self.assertFalse(token.refresh_token or token.access_token or token.mailbox)
-        self.assertFalse(token.pending_nonce, "the state is single-use: consumed")
+        self.assertFalse(self._pending(account), "the state is single-use: consumed")
 
     # ------------------------------------------------------------------ the flow
     def test_sign_in_as_plain_user_then_fetch_and_send(self):
@@ -199,12 +206,11 @@ class TestOAuthSignIn(HttpCase):
         person = self._person()
         account = self._account(self.user_a, person["mailbox"], person["mail_password"])
         location = self._consent(self._start(self.user_a, account), person)
-        token = self._token(account)
         # the same sign-in, signed with a lifetime that is over
         state, _nonce = oauth.sign_state(
             self.env["mail.account"]._oauth_state_key(), target=f"mail.account,{account.id}",
             user_id=self.user_a.id, session=self.session.sid, lifetime=-1,
-            nonce=token.pending_nonce)
+            nonce=self._pending(account).nonce)
         parts = urlsplit(location)
         query = "&".join(p for p in parts.query.split("&") if not p.startswith("state="))
         response = self.url_open(f"{parts.path}?{query}&state={state}", timeout=60)
@@ -219,7 +225,7 @@ class TestOAuthSignIn(HttpCase):
         account = self._account(self.user_a, person["mailbox"], person["mail_password"])
         url = self._start(self.user_a, account)
         # what an attacker who stole the code cannot know: the verifier
-        self._token(account).pending_verifier = oauth.make_pkce().verifier
+        self._pending(account).verifier = oauth.make_pkce().verifier
         self.assertNothingSaved(account, self._callback(self._consent(url, person)))
 
     def test_provider_error_refused(self):
@@ -310,7 +316,21 @@ class TestOAuthSignIn(HttpCase):
         account = self._account(self.user_a, person["mailbox"], person["mail_password"])
         self._sign_in(self.user_a, account, person)
         token = self._token(account)
+        self._start(self.user_a, account)
+        pending = self._pending(account)
+        self.assertTrue(pending)
         for user in (self.user_a, self.admin):
+            Pending = self.env["mail.account.oauth.pending"].with_user(user)
+            for call in (
+                lambda P=Pending: P.search_read([], list(PENDING_FIELDS)),
+                lambda P=Pending: P.browse(pending.id).read(list(PENDING_FIELDS)),
+                lambda P=Pending: P.browse(pending.id).write({"verifier": "x"}),
+                lambda P=Pending, uid=user.id: P.create({"target": "mail.account,1", "nonce": "n",
+                                            "verifier": "v", "user_id": uid,
+                                            "provider": "generic"}),
+            ):
+                with self.assertRaises(AccessError, msg=user.login):
+                    call()
             Token = self.env["mail.account.oauth.token"].with_user(user)
             for call in (
                 lambda T=Token: T.search_read([], list(TOKEN_FIELDS)),
@@ -340,3 +360,68 @@ class TestOAuthSignIn(HttpCase):
                                 preset="gmail")
         with self.assertRaisesRegex(Exception, "not set up in this database yet"):
             account.with_user(self.user_a).action_oauth_sign_in()
+
+    # ------------------------------------------------------------------ setup wizard
+    def _wizard(self, user, address, **values):
+        return self.env["mail.account.setup"].with_user(user).create(dict({
+            "email": address, "name": address, "incoming_protocol": "imap",
+            "incoming_host": self.servers.host, "incoming_port": self.servers.imap_port,
+            "incoming_security": "starttls", "incoming_login": address,
+            "smtp_host": self.servers.host, "smtp_port": self.servers.smtp_port,
+            "smtp_security": "starttls", "smtp_login": address,
+        }, **values))
+
+    def test_new_account_from_the_wizard_without_password(self):
+        person = self._person()
+        wizard = self._wizard(self.user_a, person["mailbox"])
+        response = self._callback(self._consent(self._start(self.user_a, wizard), person))
+        self.assertEqual(response.status_code, 200, response.text)
+        account = self.env["mail.account"].search([("email", "=", person["mailbox"])])
+        self.assertEqual(len(account), 1)
+        self.assertEqual(account.owner_id, self.user_a)
+        self.assertEqual(account.auth_method, "oauth")
+        self.assertEqual(account.state, "tested")
+        self.assertEqual(self._token(account).mailbox, person["mailbox"])
+        self.assertFalse(self._pending(wizard))
+
+    def test_wizard_wrong_mailbox_creates_nothing(self):
+        person, other = self._person(), self._person()
+        wizard = self._wizard(self.user_a, person["mailbox"])
+        response = self._callback(self._consent(self._start(self.user_a, wizard), other))
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.env["mail.account"].search([("email", "=", person["mailbox"])]))
+        self.assertFalse(self.env["mail.account.oauth.token"].sudo().search(
+            [("mailbox", "=", other["mailbox"])]))
+
+    def test_back_to_password_only_through_a_passing_test(self):
+        person = self._person()
+        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        self._sign_in(self.user_a, account, person)
+        account.invalidate_recordset()
+        self.assertEqual(account.auth_method, "oauth")
+        Setup = self.env["mail.account.setup"].with_user(self.user_a)
+        # a wrong password: the test fails, the sign-in stays
+        wizard = Setup.browse(account.with_user(self.user_a).action_open_setup()["res_id"])
+        wizard.write({"incoming_password": "wrong", "smtp_password": "wrong"})
+        wizard.action_test_and_save()
+        account.invalidate_recordset()
+        self.assertEqual(account.auth_method, "oauth")
+        self.assertTrue(self._token(account).refresh_token)
+        # changing other settings without a password keeps the sign-in (tested with it)
+        wizard = Setup.browse(account.with_user(self.user_a).action_open_setup()["res_id"])
+        wizard.write({"rate_limit_per_minute": 7})
+        self.assertEqual(wizard.action_test_and_save().get("res_model"), "mail.account",
+                         wizard.test_message)
+        account.invalidate_recordset()
+        self.assertEqual(account.auth_method, "oauth")
+        self.assertTrue(account._is_tested())
+        # the right password: saved, the tokens are gone
+        wizard = Setup.browse(account.with_user(self.user_a).action_open_setup()["res_id"])
+        wizard.write({"incoming_password": person["mail_password"],
+                      "smtp_password": person["mail_password"]})
+        self.assertEqual(wizard.action_test_and_save().get("res_model"), "mail.account",
+                         wizard.test_message)
+        account.invalidate_recordset()
+        self.assertEqual(account.auth_method, "password")
+        self.assertTrue(account._is_tested())
+        self.assertFalse(self._token(account))
