@@ -25,7 +25,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import html_escape
 
-from ..tools import connection, delivery, errors, oauth
+from ..tools import connection, delivery, errors, oauth, presets
 from .ir_mail_server import MailAccountDeliveryException
 
 CALLBACK_PATH = "/mail_accounts_ext/oauth/callback"
@@ -39,7 +39,6 @@ CLIENT_PARAMS = {
     "generic": (GENERIC_PREFIX + "client_id", GENERIC_PREFIX + "client_secret"),
 }
 MICROSOFT_ENDPOINT_PARAM = "microsoft_outlook.endpoint"
-PRESET_PROVIDERS = {"gmail": "google", "outlook": "microsoft", "microsoft365": "microsoft"}
 PROVIDER_SELECTION = [
     ("microsoft", "Microsoft 365 / Outlook.com"),
     ("google", "Google (Gmail, Google Workspace)"),
@@ -84,7 +83,7 @@ class MailAccount(models.Model):
     @api.depends("oauth_provider", "preset")
     def _compute_oauth_sign_in_label(self):
         for account in self:
-            code = account.oauth_provider or PRESET_PROVIDERS.get(account.preset) or "generic"
+            code = account.oauth_provider or presets.oauth_provider_for(account.preset) or "generic"
             account.oauth_sign_in_label = self._oauth_button_label(code)
 
     @api.model
@@ -326,7 +325,7 @@ class MailAccount(models.Model):
         """
         self.ensure_one()
         self.check_access("write")
-        code = self.oauth_provider or PRESET_PROVIDERS.get(self.preset) or "generic"
+        code = self.oauth_provider or presets.oauth_provider_for(self.preset) or "generic"
         return self._oauth_start(code, shared=self.oauth_shared_mailbox)
 
     def _oauth_start(self, code, shared=False):

@@ -10,7 +10,8 @@ saves through the wizard's own ``_save_tested``, exactly as a password that pass
 from odoo import api, fields, models
 from odoo.tools import email_normalize
 
-from ..models.mail_account_oauth import GENERIC_PREFIX, PRESET_PROVIDERS, PROVIDER_SELECTION
+from ..models.mail_account_oauth import GENERIC_PREFIX, PROVIDER_SELECTION
+from ..tools import presets
 
 # Keys of the tested settings that are no account field.
 SETTINGS_ONLY_KEYS = ("oauth_mailbox", "oauth_access_token", "oauth_account_id")
@@ -33,7 +34,7 @@ class MailAccountSetup(models.TransientModel):
         params = self.env["ir.config_parameter"].sudo()
         generic = bool(params.get_param(GENERIC_PREFIX + "authorize_url"))
         for wizard in self:
-            wizard.oauth_provider = PRESET_PROVIDERS.get(wizard.preset) or False
+            wizard.oauth_provider = presets.oauth_provider_for(wizard.preset) or False
             wizard.oauth_generic_available = generic
 
     def action_oauth_sign_in(self):
