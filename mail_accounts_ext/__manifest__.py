@@ -44,7 +44,7 @@
         "data/mail_batch_profile_data.xml",
         "data/ir_cron.xml",
     ],
-    "demo": ["demo/mail_account_demo.xml"],
+    "demo": ["demo/mail_account_demo.xml", "demo/mail_account_oauth_demo.xml"],
     "assets": {
         "web.assets_backend": ["mail_accounts_ext/static/src/**/*"],
         "web.assets_tests": ["mail_accounts_ext/static/tests/tours/**/*"],

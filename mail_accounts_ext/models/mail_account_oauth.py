@@ -25,7 +25,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import html_escape
 
-from ..tools import connection, delivery, errors, oauth, presets
+from ..tools import connection, delivery, errors, oauth, presets, protocol_lock
 from .ir_mail_server import MailAccountDeliveryException
 
 CALLBACK_PATH = "/mail_accounts_ext/oauth/callback"
@@ -498,3 +498,42 @@ class MailAccount(models.Model):
             outcome = (delivery.TEMPORARY if error.temporary
                        or isinstance(error, oauth.SignInNeeded) else delivery.PERMANENT)
             raise MailAccountDeliveryException(text, outcome, error) from error
+
+    # ------------------------------------------------------------------
+    # DEMO DATA
+    # ------------------------------------------------------------------
+    @api.model
+    def _demo_create_oauth_account(self):
+        """Demo data: "Demo sign-in", the loopback authorization server that ``./dev/run``
+        serves on port 10080 (tests/oauth_server.py), as the generic provider, and an
+        account of the administrator signing in with it (user ``oauth``, password
+        ``demo-oauth``). It starts as *Sign-in needed*: *Sign in again* does the whole
+        flow against the local servers."""
+        params = self.env["ir.config_parameter"].sudo()
+        base = "http://127.0.0.1:10080"
+        for name, value in {
+            "name": "Demo sign-in", "authorize_url": base + "/authorize",
+            "token_url": base + "/token", "userinfo_url": base + "/userinfo",
+            "scopes": "mail offline_access", "client_id": "demo-odoo",
+            "client_secret": "demo-odoo-secret",
+        }.items():
+            if not params.get_param(GENERIC_PREFIX + name):
+                params.set_param(GENERIC_PREFIX + name, value)
+        address = "oauth@demo.example.com"
+        values = {
+            "name": "Demo sign-in (OAuth)", "email": address, "account_type": "personal",
+            "owner_id": self.env.ref("base.user_admin").id,
+            "company_id": self.env.ref("base.main_company").id,
+            "incoming_protocol": "imap", "incoming_host": "127.0.0.1", "incoming_port": 10143,
+            "incoming_security": "starttls", "incoming_login": address,
+            "smtp_host": "127.0.0.1", "smtp_port": 10025, "smtp_security": "starttls",
+            "smtp_login": address, "verify_certificates": False,
+            "auth_method": "oauth", "oauth_provider": "generic", "oauth_status": "needed",
+            "oauth_status_message": self.env._(
+                "Demo: click \"Sign in again\" and sign in at the demo provider as oauth "
+                "(password demo-oauth)."),
+        }
+        settings = {name: values.get(name) for name in protocol_lock.CONNECTION_FIELDS}
+        settings.update(auth_method="oauth", oauth_provider="generic", oauth_mailbox="")
+        values["tested_fingerprint"] = self._sign_settings(settings)
+        return self.sudo().create(values)
