@@ -61,9 +61,10 @@ class MailAccount(models.Model):
         PROVIDER_SELECTION, string="Sign-in Provider", copy=False,
     )
     oauth_shared_mailbox = fields.Boolean(
-        string="Shared Mailbox",
-        help="Microsoft 365 shared mailbox: sign in as a person who has access to it; the "
-        "account's address stays the mailbox Odoo opens.",
+        string="Shared Mailbox", readonly=True, copy=False,
+        help="Microsoft 365 shared mailbox: a person who has access to it signed in; the "
+        "account's address stays the mailbox Odoo opens. Changed with \"Change settings\", "
+        "by signing in again.",
     )
     oauth_status = fields.Selection(
         [("ok", "Signed in"), ("needed", "Sign-in needed")],
@@ -95,15 +96,6 @@ class MailAccount(models.Model):
         name = self.env["ir.config_parameter"].sudo().get_param(GENERIC_PREFIX + "name")
         return self.env._("Sign in with %(provider)s",
                           provider=name or self.env._("your provider"))
-
-    # ------------------------------------------------------------------
-    # WRITE GUARD
-    # ------------------------------------------------------------------
-    @api.model
-    def _user_writable_fields(self):
-        # Whether the sign-in may be a delegate's is decided again at the next sign-in,
-        # whose connection test proves the access; it changes no credential by itself.
-        return super()._user_writable_fields() | {"oauth_shared_mailbox"}
 
     # ------------------------------------------------------------------
     # THE SECRETS SEAM

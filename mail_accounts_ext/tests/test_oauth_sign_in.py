@@ -244,14 +244,21 @@ class TestOAuthSignIn(HttpCase):
         self.servers.add_user(shared, "shared-pw")
         person = self._person(shared=[shared])
         account = self._account(self.user_a, shared, "shared-pw")
-        account.with_user(self.user_a).oauth_shared_mailbox = True
-        response = self._sign_in(self.user_a, account, person)
+        with self.assertRaises(AccessError):  # the sign-in decides it, not a write
+            account.with_user(self.user_a).oauth_shared_mailbox = True
+        # Change settings: tick Shared Mailbox, sign in as the delegate
+        wizard = self.env["mail.account.setup"].with_user(self.user_a).browse(
+            account.with_user(self.user_a).action_open_setup()["res_id"])
+        wizard.oauth_shared_mailbox = True
+        response = self._callback(self._consent(self._start(self.user_a, wizard), person))
         self.assertEqual(response.status_code, 200, response.text)
         token = self._token(account)
         self.assertEqual(token.mailbox, person["mailbox"])
         self.assertEqual(token.delegate, person["mailbox"])
         account.invalidate_recordset()
         self.assertEqual(account.auth_method, "oauth")
+        self.assertTrue(account.oauth_shared_mailbox)
+        self.assertTrue(account._is_tested())
         self.assertTrue(account._run_connection_test(account._connection_settings())["ok"])
 
     # ------------------------------------------------------------------ refresh
