@@ -432,3 +432,28 @@ class TestOAuthSignIn(HttpCase):
         self.assertEqual(account.auth_method, "password")
         self.assertTrue(account._is_tested())
         self.assertFalse(self._token(account))
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestOAuthSignInTour(HttpCase):
+    """The wizard in a real browser: Sign in with Microsoft first for a Microsoft 365
+    (Outlook.com) address, and without a registered application a clear explanation (no provider,
+    no network: the preset comes from the domain)."""
+
+    def test_sign_in_with_microsoft_not_set_up(self):
+        import json
+
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("microsoft_outlook_client_identifier", False)
+        operator = new_test_user(self.env, login="mae_oauth_tour", groups="base.group_user",
+                                 name="OAuth Tour Operator")
+        email = "tour.operator@outlook.com"
+        url = "/odoo/action-mail_accounts_ext.mail_account_action_my"
+        options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False, "startUrl": url}
+        code = (f"window.maeTour = {json.dumps({'email': email})}; "
+                f"odoo.startTour('mail_accounts_ext_oauth_sign_in', {json.dumps(options)})")
+        self.start_tour(url, "mail_accounts_ext_oauth_sign_in", login=operator.login,
+                        code=code)
+        self.assertFalse(self.env["mail.account"].search([("email", "=", email)]))
+        self.assertFalse(self.env["mail.account.oauth.pending"].sudo().search(
+            [("user_id", "=", operator.id)]))
