@@ -361,6 +361,16 @@ class TestOAuthSignIn(HttpCase):
             self.assertNotIn("access_token", str(mine.read()))
         self.assertEqual(self._token(account).refresh_token, token.refresh_token)
 
+    def test_another_user_cannot_start_a_sign_in(self):
+        person = self._person()
+        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        with self.assertRaises(AccessError):
+            account.with_user(self.user_b).action_oauth_sign_in()
+        wizard = self._wizard(self.user_a, "other." + person["mailbox"])
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.user_b).action_oauth_sign_in()
+        self.assertFalse(self._pending(account) or self._pending(wizard))
+
     def test_no_client_id_explains(self):
         person = self._person()
         account = self._account(self.user_a, person["mailbox"], person["mail_password"],
