@@ -733,7 +733,14 @@ DEMO_MAIL_USERS = [
     "sales@demo.example.com:demo-sales:sales@demo.example.com",
     "admin@demo.example.com:demo-admin:admin@demo.example.com",
     "marc.demo@demo.example.com:demo-marc:marc.demo@demo.example.com",
+    "oauth@demo.example.com:demo-oauth-mail:oauth@demo.example.com",
 ]
+# "Demo sign-in": the loopback OAuth 2.0 server (tests/oauth_server.py), configured by
+# the demo data as the generic provider; the mail servers check its tokens.
+DEMO_OAUTH_PORT = 10080
+DEMO_OAUTH_RESOURCE = "mailservers,demo-introspect"
+DEMO_OAUTH_USER = "oauth:demo-oauth:oauth@demo.example.com"
+DEMO_OAUTH_CALLBACK = "/mail_accounts_ext/oauth/callback"
 
 
 def wait_for_port(host, port, timeout, is_alive=lambda: True, every=0.2):
@@ -860,9 +867,26 @@ def cmd_run(args):
     try:
         mail_dir = DEV / "mail"
         mail_dir.mkdir(parents=True, exist_ok=True)
+        say(f"starting the demo OAuth 2.0 provider on http://127.0.0.1:{DEMO_OAUTH_PORT}"
+            " (user oauth, password demo-oauth)")
+        redirects = ",".join(f"http://{host}:{args.port}{DEMO_OAUTH_CALLBACK}"
+                             for host in ("localhost", "127.0.0.1"))
+        oauth_proc = subprocess.Popen([str(c) for c in [
+            venv_python(), ROOT / ADDON / "tests" / "oauth_server.py",
+            "--port", DEMO_OAUTH_PORT, "--state", DEV / "oauth-state.json",
+            "--resource-client", DEMO_OAUTH_RESOURCE,
+            "--client", f"demo-odoo,demo-odoo-secret,{redirects}",
+            "--user", DEMO_OAUTH_USER,
+        ]], start_new_session=True)
+        procs.append(oauth_proc)
+        if not wait_for_port("127.0.0.1", DEMO_OAUTH_PORT, 30, lambda: oauth_proc.poll() is None):
+            raise SystemExit("the demo OAuth 2.0 provider did not start")
+        resource_id, resource_secret = DEMO_OAUTH_RESOURCE.split(",")
         say("starting demo mail servers (dovecot IMAP/POP3, aiosmtpd SMTP) on 127.0.0.1")
         mail_cmd = [venv_python(), ROOT / ADDON / "tests" / "mailservers.py",
-                    "--base-dir", mail_dir, "--ports", DEMO_MAIL_PORTS]
+                    "--base-dir", mail_dir, "--ports", DEMO_MAIL_PORTS,
+                    "--oauth-introspection-url",
+                    f"http://{resource_id}:{resource_secret}@127.0.0.1:{DEMO_OAUTH_PORT}/introspect"]
         for user in DEMO_MAIL_USERS:
             mail_cmd += ["--user", user]
         mail_proc = subprocess.Popen([str(c) for c in mail_cmd], start_new_session=True)

@@ -300,3 +300,13 @@ def test_known_hosts_and_matching_servers():
     assert presets.matches_servers(gmail, "pop.gmail.com", "")
     assert not presets.matches_servers(gmail, "mail.firma.example", "smtp.gmail.com")
     assert not presets.matches_servers(gmail, "", False)
+
+
+@pytest.mark.parametrize("code, provider", [
+    ("gmail", "google"), ("outlook", "microsoft"), ("microsoft365", "microsoft"),
+    ("yahoo", None), (None, None), ("nonexistent", None),
+])
+def test_oauth_provider_of_presets(code, provider):
+    from mail_accounts_ext.tools.presets import oauth_provider_for
+
+    assert oauth_provider_for(code) == provider

@@ -8,6 +8,8 @@ from . import ir_mail_server
 from . import mail_account_write_guard
 from . import mail_account
 from . import mail_account_connection
+from . import mail_account_oauth
+from . import mail_account_oauth_token
 from . import mail_account_mailbox
 from . import mail_account_sender
 from . import mail_account_sending
@@ -25,6 +27,7 @@ from . import mail_batch_line_render
 from . import mail_batch_line_send
 from . import mail_batch_profile
 from . import mail_mail
+from . import mail_mail_oauth
 from . import mail_notification
 from . import mail_template
 from . import mail_thread
@@ -32,5 +35,6 @@ from . import project_project
 from . import project_task
 from . import res_company
 from . import res_config_settings
+from . import res_config_settings_oauth
 from . import res_partner
 from . import res_users

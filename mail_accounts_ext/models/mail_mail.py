@@ -147,6 +147,8 @@ class MailMail(models.Model):
                         continue
                     if mail._mae_fail_forbidden():
                         continue
+                    if mail._mae_waits_for_sign_in(account):
+                        continue
                     if plan is not None and index >= plan.granted:
                         mail._mae_hold(account, plan.retry_at, trigger=not triggered)
                         triggered = True
@@ -154,6 +156,8 @@ class MailMail(models.Model):
                     try:  # a failed connection fails the other mails too (not retried)
                         session = smtp.client
                     except MailAccountDeliveryException as error:
+                        if mail._mae_waits_for_sign_in(account, error.error):
+                            continue
                         result = SendResult(outcome=error.outcome, error=error.error,
                                             text=error.args[0])
                         mail._mae_fail(result.text)

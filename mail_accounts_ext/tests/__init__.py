@@ -29,3 +29,5 @@ from . import test_change_protocol
 from . import test_write_rules
 from . import test_header_safety
 from . import test_batch_rules
+from . import test_oauth_sign_in
+from . import test_oauth_refresh_race

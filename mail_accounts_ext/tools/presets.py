@@ -65,9 +65,15 @@ NOTE_ENABLE_ACCESS = _lt(
     "Enable IMAP/POP3 access for mail programs in the webmail settings first."
 )
 NOTE_ENABLE_POP3 = _lt("To use POP3, enable POP access in the webmail settings first.")
-NOTE_OAUTH_AVAILABLE = _lt("Sign-in with OAuth is available and recommended.")
-NOTE_OAUTH_REQUIRED = _lt(
-    "The provider requires sign-in with OAuth; plain passwords are refused."
+NOTE_OAUTH_GOOGLE = _lt(
+    "First choice: Sign in with Google (OAuth 2.0, scope https://mail.google.com/), once "
+    "an administrator has entered the Google client ID in Settings. Second choice: an app "
+    "password (needs two-step verification; Workspace administrators can forbid it)."
+)
+NOTE_OAUTH_MICROSOFT = _lt(
+    "Microsoft refuses passwords for IMAP and POP3 and is switching them off for SMTP: use "
+    "Sign in with Microsoft (OAuth 2.0), once an administrator has entered the Microsoft "
+    "client ID in Settings."
 )
 NOTE_SMTP_AUTH_ADMIN = _lt(
     "An administrator may have to allow authenticated SMTP (SMTP AUTH) for the mailbox."
@@ -113,6 +119,9 @@ class Preset:
     smtp_login: str | None = None
     notes: tuple = ()
     oauth: bool = False
+    # "microsoft" / "google": the account signs in with that OAuth 2.0 provider by
+    # default (tools.oauth gives its endpoints and mail scopes)
+    oauth_provider: str | None = None
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT
 
     def __post_init__(self):
@@ -159,8 +168,9 @@ PRESETS = (
         imap=_ssl("imap.gmail.com", "imap"),
         pop3=_ssl("pop.gmail.com", "pop3"),
         smtp=_ssl("smtp.gmail.com", "smtp"),
-        notes=(NOTE_OAUTH_AVAILABLE, NOTE_APP_PASSWORD_2SV, NOTE_ENABLE_POP3),
+        notes=(NOTE_OAUTH_GOOGLE, NOTE_ENABLE_POP3),
         oauth=True,
+        oauth_provider="google",
         rate_limit_per_minute=20,
     ),
     Preset(
@@ -171,8 +181,9 @@ PRESETS = (
         imap=_ssl("outlook.office365.com", "imap"),
         pop3=_ssl("outlook.office365.com", "pop3"),
         smtp=_starttls("smtp-mail.outlook.com", "smtp"),
-        notes=(NOTE_OAUTH_REQUIRED,),
+        notes=(NOTE_OAUTH_MICROSOFT,),
         oauth=True,
+        oauth_provider="microsoft",
         rate_limit_per_minute=30,
     ),
     Preset(
@@ -183,8 +194,9 @@ PRESETS = (
         imap=_ssl("outlook.office365.com", "imap"),
         pop3=_ssl("outlook.office365.com", "pop3"),
         smtp=_starttls("smtp.office365.com", "smtp"),
-        notes=(NOTE_OAUTH_REQUIRED, NOTE_SMTP_AUTH_ADMIN),
+        notes=(NOTE_OAUTH_MICROSOFT, NOTE_SMTP_AUTH_ADMIN),
         oauth=True,
+        oauth_provider="microsoft",
         rate_limit_per_minute=30,
     ),
     Preset(
@@ -447,6 +459,12 @@ def settings_from_preset(preset: Preset, address: str) -> dict:
         "rate_limit_per_minute": preset.rate_limit_per_minute,
         "notes": tuple(preset.notes),
     }
+
+
+def oauth_provider_for(code) -> str | None:
+    """The OAuth 2.0 provider a preset signs in with by default, or None."""
+    preset = get_preset(code) if code else None
+    return preset.oauth_provider if preset else None
 
 
 def selection() -> list:
