@@ -3,6 +3,8 @@
 import contextlib
 import email
 import email.policy
+import subprocess
+import sys
 import unittest
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -10,6 +12,7 @@ from unittest.mock import patch
 
 import odoo
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import config
 
 DISABLED_MAIL_CONTEXT = {
     "tracking_disable": True,
@@ -237,3 +240,25 @@ class MailboxCase(MailServersCase):
         account's result: ``ok``, ``message`` and the sync's ``report``."""
         user = user or account.owner_id
         return account.with_user(user)._check_may_use()._fetch_mail()[account.id]
+
+
+def start_worker(case, script, *arguments, ids):
+    """Start ``script`` (a ``tests/*_worker.py``) as a separate process on the test's
+    database with the server's options, stopped at the end of ``case``; ``ids`` are the
+    records it works on. Its standard streams are pipes, text."""
+    command = [sys.executable, script, *arguments, "--db", case.env.cr.dbname,
+               "--ids", ",".join(map(str, ids)),
+               "--addons-path", config["addons_path"], "--data-dir", config["data_dir"]]
+    for name in ("db_host", "db_port", "db_user", "db_password"):
+        if config.get(name):
+            command += [f"--{name.replace('_', '-')}", str(config[name])]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    case.addCleanup(_stop_worker, process)
+    return process
+
+
+def _stop_worker(process):
+    if process.poll() is None:
+        process.kill()
+        process.wait()

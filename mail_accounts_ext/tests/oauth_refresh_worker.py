@@ -12,19 +12,12 @@ import argparse
 import json
 import sys
 
-from send_worker import _registry
+from send_worker import _registry, add_server_arguments
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--ids", required=True, help="comma-separated account ids")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--db-host", dest="db_host")
-    parser.add_argument("--db-port", dest="db_port")
-    parser.add_argument("--db-user", dest="db_user")
-    parser.add_argument("--db-password", dest="db_password")
+    add_server_arguments(parser)
     args = parser.parse_args(argv)
     registry = _registry(args)
     from odoo import SUPERUSER_ID, api

@@ -24,6 +24,18 @@ import sys
 import time
 
 
+def add_server_arguments(parser):
+    """The options ``tests/common.start_worker`` passes: the database and the server's."""
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--ids", required=True, help="comma-separated record ids")
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--db-host", dest="db_host")
+    parser.add_argument("--db-port", dest="db_port")
+    parser.add_argument("--db-user", dest="db_user")
+    parser.add_argument("--db-password", dest="db_password")
+
+
 def _registry(args):
     import odoo
     from odoo.tools import config
@@ -49,14 +61,7 @@ def _outgoing(registry, ids):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=("after_commit", "cron", "sync"))
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--ids", required=True, help="comma-separated mail or account ids")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--db-host", dest="db_host")
-    parser.add_argument("--db-port", dest="db_port")
-    parser.add_argument("--db-user", dest="db_user")
-    parser.add_argument("--db-password", dest="db_password")
+    add_server_arguments(parser)
     parser.add_argument("--chunk", type=int, default=5)
     parser.add_argument("--deadline", type=float, default=120.0)
     args = parser.parse_args(argv)

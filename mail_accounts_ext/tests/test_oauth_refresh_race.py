@@ -11,8 +11,6 @@ committed through a cursor of their own and removed afterwards.
 
 import json
 import os
-import subprocess
-import sys
 import unittest
 import uuid
 from datetime import datetime, timedelta
@@ -20,12 +18,11 @@ from datetime import datetime, timedelta
 from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import config
 
 from ..models.mail_account_connection import CA_FILE_PARAM
 from ..models.mail_account_oauth import GENERIC_PREFIX
 from ..tools import oauth
-from .common import DISABLED_MAIL_CONTEXT
+from .common import DISABLED_MAIL_CONTEXT, start_worker
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "oauth_refresh_worker.py")
 WORKERS = 3
@@ -120,28 +117,11 @@ class TestOAuthRefreshRace(TransactionCase):
                 env["ir.config_parameter"].set_param(key, False)
             cr.commit()  # pylint: disable=invalid-commit
 
-    def _start(self, account_id):
-        command = [sys.executable, WORKER, "--db", self.env.cr.dbname, "--ids", str(account_id),
-                   "--addons-path", config["addons_path"], "--data-dir", config["data_dir"]]
-        for name in ("db_host", "db_port", "db_user", "db_password"):
-            if config.get(name):
-                command += [f"--{name.replace('_', '-')}", str(config[name])]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        self.addCleanup(self._stop, process)
-        return process
-
-    @staticmethod
-    def _stop(process):
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
     def test_concurrent_refreshes_keep_the_newest_token(self):
         params = self._params()
         account_id = self._commit_fixtures(params)
         self.addCleanup(self._remove_fixtures, account_id, params)
-        workers = [self._start(account_id) for _index in range(WORKERS)]
+        workers = [start_worker(self, WORKER, ids=[account_id]) for _index in range(WORKERS)]
         for process in workers:
             line = process.stdout.readline()
             if line.strip() != "ready":

@@ -4,17 +4,14 @@ import email
 import email.policy
 import json
 import os
-import subprocess
-import sys
 import unittest
 from collections import Counter
 
 from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import config
 
-from .common import DISABLED_MAIL_CONTEXT, parse_received
+from .common import DISABLED_MAIL_CONTEXT, parse_received, start_worker
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "send_worker.py")
 CA_FILE_PARAM = "mail_accounts_ext.ca_file"
@@ -119,24 +116,6 @@ class TestSendExactlyOnce(TransactionCase):
     # ------------------------------------------------------------------
     # workers
     # ------------------------------------------------------------------
-    def _start(self, mode, ids):
-        command = [sys.executable, WORKER, mode, "--db", self.env.cr.dbname,
-                   "--ids", ",".join(map(str, ids)),
-                   "--addons-path", config["addons_path"], "--data-dir", config["data_dir"]]
-        for name in ("db_host", "db_port", "db_user", "db_password"):
-            if config.get(name):
-                command += [f"--{name.replace('_', '-')}", str(config[name])]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        self.addCleanup(self._stop, process)
-        return process
-
-    @staticmethod
-    def _stop(process):
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
     def _run(self, workers):
         """Wait until every worker loaded its registry, start them together, collect
         their results and logs."""
@@ -178,9 +157,9 @@ class TestSendExactlyOnce(TransactionCase):
         self.assertEqual(len(mail_ids), self.MAILS)
 
         results = self._run([
-            self._start("after_commit", mail_ids),
-            self._start("cron", mail_ids),
-            self._start("cron", mail_ids),
+            start_worker(self, WORKER, "after_commit", ids=mail_ids),
+            start_worker(self, WORKER, "cron", ids=mail_ids),
+            start_worker(self, WORKER, "cron", ids=mail_ids),
         ])
 
         deliveries = Counter(parse_received(item)["Message-Id"]
@@ -207,7 +186,7 @@ class TestSendExactlyOnce(TransactionCase):
 
         # The copies reached the IMAP Sent folders once each (what the sends could not
         # upload, the next sync does).
-        (sync, err), = results = self._run([self._start("sync", account_ids)])
+        (sync, err), = results = self._run([start_worker(self, WORKER, "sync", ids=account_ids)])
         self.assertWorkersDone(results)
         self.assertEqual(sync["rounds"], 2, err[-3000:])
         self.assertQuietLogs([err])
