@@ -80,6 +80,13 @@ import uuid
 import warnings
 import weakref
 
+if __package__:
+    from ..tools import imap_utf7
+else:  # run as a script (dev/run): the addon's package is not importable without Odoo
+    _ADDON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(_ADDON_DIR, "tools"))
+    import imap_utf7  # pylint: disable=import-error
+
 _logger = logging.getLogger(__name__)
 
 PORT_NAMES = ("imap", "imaps", "pop3", "pop3s", "smtp", "smtps")
@@ -220,53 +227,8 @@ def _write_atomic(path, data, mode=0o600, owner=None):
         raise
 
 
-def _imap_utf7_encode(text):
-    """Encode a mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3)."""
-    out, pending = [], []
-
-    def flush():
-        if pending:
-            raw = "".join(pending).encode("utf-16-be")
-            encoded = base64.b64encode(raw).decode("ascii").rstrip("=").replace("/", ",")
-            out.append("&" + encoded + "-")
-            pending.clear()
-
-    for char in text:
-        if 0x20 <= ord(char) <= 0x7E:
-            flush()
-            out.append("&-" if char == "&" else char)
-        else:
-            pending.append(char)
-    flush()
-    return "".join(out)
-
-
-def _imap_utf7_decode(text):
-    """Decode IMAP modified UTF-7; returns the input unchanged if malformed."""
-    out, index = [], 0
-    try:
-        while index < len(text):
-            char = text[index]
-            if char != "&":
-                out.append(char)
-                index += 1
-                continue
-            end = text.index("-", index)
-            if end == index + 1:
-                out.append("&")
-            else:
-                chunk = text[index + 1 : end].replace(",", "/")
-                chunk += "=" * (-len(chunk) % 4)
-                out.append(base64.b64decode(chunk).decode("utf-16-be"))
-            index = end + 1
-    except (ValueError, UnicodeDecodeError):
-        return text
-    return "".join(out)
-
-
 def _imap_quote(mailbox):
-    encoded = _imap_utf7_encode(mailbox)
-    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return imap_utf7.quote(imap_utf7.utf7_encode(mailbox))
 
 
 _LIST_RE = re.compile(
@@ -1628,7 +1590,7 @@ class MailServers:
         for entry in data:
             parsed = _parse_list_entry(entry)
             if parsed:
-                names.append(_imap_utf7_decode(parsed[1]))
+                names.append(imap_utf7.utf7_decode(parsed[1]))
         return names
 
     def create_folder(self, login, folder):
