@@ -1,9 +1,9 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import MailServersCase, parse_received, real_smtp
+from .common import MailServersCase, new_employee, parse_received, real_smtp
 
 
 @tagged("post_install", "-at_install")
@@ -15,9 +15,9 @@ class TestAccountServerPassword(MailServersCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_pia = new_test_user(
-            cls.env, login="mae_pia", groups="base.group_user,project.group_project_user",
-            name="Pia Server", email="pia@company.example.com",
+        cls.user_pia = new_employee(
+            cls.env, "mae_pia", "Pia Server", "project.group_project_user",
+            email="pia@company.example.com",
         )
         cls.email, cls.password = cls._mailbox_user("pia.server")
         cls.account = cls._add_account(cls.user_pia, cls.email, cls.password, name="Pia")
@@ -29,9 +29,9 @@ class TestAccountServerPassword(MailServersCase):
         cls.task = cls.env["project.task"].create({
             "name": "Contact form", "project_id": project.id, "partner_id": cls.customer.id,
         })
-        cls.system_admin = new_test_user(
-            cls.env, login="mae_system_admin", groups="base.group_user,base.group_system",
-            name="System Administrator", email="system.admin@example.com",
+        cls.system_admin = new_employee(
+            cls.env, "mae_system_admin", "System Administrator", "base.group_system",
+            email="system.admin@example.com",
         )
 
     def setUp(self):
