@@ -19,13 +19,6 @@ def _raw(subject, message_id=None, body="hello", date=None):
             f"Subject: {subject}\r\nDate: {date}\r\n\r\n{body}\r\n").encode()
 
 
-@pytest.fixture
-def box(mailservers):
-    login = f"imap-{uuid.uuid4().hex[:10]}@example.com"
-    mailservers.add_user(login, "pw")
-    return login
-
-
 @contextlib.contextmanager
 def _conn(mailservers, login):
     conn = open_imap(mailservers.host, mailservers.imap_port, "starttls", login, "pw",

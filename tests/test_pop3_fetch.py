@@ -15,13 +15,6 @@ def _raw(subject):
             f"Subject: {subject}\r\n\r\n.leading dot\r\nbody\r\n").encode()
 
 
-@pytest.fixture
-def box(mailservers):
-    login = f"pop-{uuid.uuid4().hex[:10]}@example.com"
-    mailservers.add_user(login, "pw")
-    return login
-
-
 def _fetch(mailservers, login, store, **options):
     conn = open_pop3(mailservers.host, mailservers.pop3_port, "starttls", login, "pw",
                      ssl_context=mailservers.ssl_context())
