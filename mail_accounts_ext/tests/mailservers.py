@@ -505,25 +505,18 @@ service anvil {{
     mode = 0
   }}
 {anvil_extra}}}
-service imap-login {{
-  inet_listener imap {{
+{login_services}"""
+
+# The login service of one protocol: its plain (STARTTLS) and implicit TLS listeners.
+_DOVECOT_LOGIN_SERVICE = """\
+service {protocol}-login {{
+  inet_listener {protocol} {{
     address = {host}
-    port = {imap}
+    port = {plain_port}
   }}
-  inet_listener imaps {{
+  inet_listener {protocol}s {{
     address = {host}
-    port = {imaps}
-    ssl = yes
-  }}
-{login_extra}}}
-service pop3-login {{
-  inet_listener pop3 {{
-    address = {host}
-    port = {pop3}
-  }}
-  inet_listener pop3s {{
-    address = {host}
-    port = {pop3s}
+    port = {tls_port}
     ssl = yes
   }}
 {login_extra}}}
@@ -1095,6 +1088,13 @@ class MailServers:
         login_extra = "  chroot =\n" if rootless else ""
         anvil_extra = "  chroot =\n" if rootless else ""
         oauth = self._prepare_oauth()
+        login_services = "".join(
+            _DOVECOT_LOGIN_SERVICE.format(
+                protocol=protocol, host=self.host, plain_port=self.ports[protocol],
+                tls_port=self.ports[protocol + "s"], login_extra=login_extra,
+            )
+            for protocol in ("imap", "pop3")
+        )
         conf = _DOVECOT_CONF.format(
             instance="mailservers-" + uuid.uuid4().hex[:8],
             base=self.base_dir,
@@ -1104,7 +1104,7 @@ class MailServers:
             mail_gid=self._mail_gid,
             first_uid=min(self._mail_uid, 500) or 1,
             first_gid=min(self._mail_gid, 500) or 1,
-            login_extra=login_extra,
+            login_services=login_services,
             anvil_extra=anvil_extra,
             **oauth,
             **self.ports,
