@@ -481,23 +481,7 @@ pop3_uidl_format = %08Xu%08Xv
 namespace inbox {{
   inbox = yes
   separator = /
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Junk {{
-    special_use = \\Junk
-    auto = subscribe
-  }}
-}}
+{special_mailboxes}}}
 service anvil {{
   # mode 0: the auth process cannot reach anvil, which disables the auth
   # penalty (growing delays after failed logins from 127.0.0.1).
@@ -506,6 +490,17 @@ service anvil {{
   }}
 {anvil_extra}}}
 {login_services}"""
+
+# A folder with its special use (RFC 6154), created and subscribed for every user.
+_DOVECOT_SPECIAL_MAILBOX = """\
+  mailbox {name} {{
+    special_use = \\{name}
+    auto = subscribe
+  }}
+"""
+_SPECIAL_MAILBOXES = "".join(
+    _DOVECOT_SPECIAL_MAILBOX.format(name=name) for name in ("Drafts", "Sent", "Trash", "Junk")
+)
 
 # The login service of one protocol: its plain (STARTTLS) and implicit TLS listeners.
 _DOVECOT_LOGIN_SERVICE = """\
@@ -1105,6 +1100,7 @@ class MailServers:
             first_uid=min(self._mail_uid, 500) or 1,
             first_gid=min(self._mail_gid, 500) or 1,
             login_services=login_services,
+            special_mailboxes=_SPECIAL_MAILBOXES,
             anvil_extra=anvil_extra,
             **oauth,
             **self.ports,
