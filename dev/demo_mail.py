@@ -112,7 +112,8 @@ def _ics_fold(line):
 
 
 def _message(slug, sender, to, subject, text, *, date, html=None, cc=None, reply_to=None,
-             in_reply_to=None, headers=()):
+             in_reply_to=None, headers=(), pdf=None):
+    """An e-mail; ``pdf``: (file name, title, lines) of a one-page PDF attached."""
     message = EmailMessage(policy=SMTP)
     message["Message-ID"] = _msgid(slug)
     message["Date"] = format_datetime(date)
@@ -132,6 +133,10 @@ def _message(slug, sender, to, subject, text, *, date, html=None, cc=None, reply
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    if pdf:
+        filename, title, lines = pdf
+        message.add_attachment(tiny_pdf(title, lines), maintype="application", subtype="pdf",
+                               filename=filename)
     return message
 
 
@@ -228,7 +233,7 @@ def build_messages(now=None):
 
     # -- Sales (shared company account) ---------------------------------------------
     olivia = ("Olivia Bennett", "olivia.bennett@brightdesk.example")
-    rfq = _message(
+    out.append((SALES, (), _message(
         "rfq-brightdesk", olivia, [sales],
         "Request for quotation: 40 ergonomic office chairs and 12 standing desks",
         "Hello,\n\n"
@@ -239,21 +244,17 @@ def build_messages(now=None):
         "A quotation by Friday would be much appreciated.\n\n"
         "Kind regards,\nOlivia Bennett\nOffice Manager, BrightDesk Ltd\n+44 113 496 0321\n",
         date=ago(3),
-    )
-    rfq.add_attachment(
-        tiny_pdf("Request for quotation RFQ-2026-014", [
+        pdf=("RFQ-2026-014.pdf", "Request for quotation RFQ-2026-014", [
             "Customer: BrightDesk Ltd, 14 Wellington Street, Leeds",
             "Item 1: ergonomic office chair, black mesh, adjustable arms - qty 40",
             "Item 2: electric standing desk 160 x 80 cm, oak top - qty 12",
             "Delivery and assembly: Leeds office, 3rd floor",
             "Requested delivery: end of next month",
         ]),
-        maintype="application", subtype="pdf", filename="RFQ-2026-014.pdf",
-    )
-    out.append((SALES, (), rfq))
+    )))
 
     kasia = ("Katarzyna Wiśniewska", "k.wisniewska@meble-wisniewski.example.pl")
-    zapytanie = _message(
+    out.append((SALES, (), _message(
         "zapytanie-krakow", kasia, [sales],
         "Zapytanie ofertowe: dostawa i montaż 120 krzeseł biurowych oraz 30 biurek "
         "z regulacją wysokości do nowej siedziby w Krakowie",
@@ -267,17 +268,13 @@ def build_messages(now=None):
         "Z poważaniem\nKatarzyna Wiśniewska\nDział zakupów, Meble Wiśniewski sp. z o.o.\n"
         "tel. +48 12 345 67 89\n",
         date=ago(6),
-    )
-    zapytanie.add_attachment(
-        tiny_pdf("Zapytanie ofertowe ZO/2026/031", [
+        pdf=("zapytanie-ofertowe-ZO-2026-031.pdf", "Zapytanie ofertowe ZO/2026/031", [
             "Zamawiajacy: Meble Wisniewski sp. z o.o., Krakow",
             "Poz. 1: krzeslo biurowe, oparcie siatkowe - 120 szt.",
             "Poz. 2: biurko z elektryczna regulacja wysokosci 160 x 80 cm - 30 szt.",
             "Dostawa i montaz: ul. Jozefinska, Krakow",
         ]),
-        maintype="application", subtype="pdf", filename="zapytanie-ofertowe-ZO-2026-031.pdf",
-    )
-    out.append((SALES, (), zapytanie))
+    )))
 
     kovalenko = ("Олександр Коваленко", "o.kovalenko@agro-svit.example.ua")
     invoice_uk = "<invoice-INV-2026-00012.demo@yourcompany.example.com>"
