@@ -191,6 +191,15 @@ class _Dialect:
     login_optional: bool = False  # no login: no AUTH (SMTP)
 
 
+def _say_goodbye(steps, *commands):
+    """The polite end of a probe: each ``(step, command)`` in turn until one fails;
+    failures are ignored (the verdict is already known)."""
+    with contextlib.suppress(Exception):
+        for step, command in commands:
+            command()
+            steps.ok(step)
+
+
 def _open_client(
     dialect, host, port, security, login, password, timeout, ssl_context, steps, **options
 ):
@@ -564,12 +573,7 @@ def probe_smtp(
         if not 200 <= code < 300:
             raise smtplib.SMTPSenderRefused(code, reply, sender)
         steps.ok("mail_from")
-        # Cleanup: the verdict is already known.
-        with contextlib.suppress(Exception):
-            client.rset()
-            steps.ok("rset")
-            client.quit()
-            steps.ok("quit")
+        _say_goodbye(steps, ("rset", client.rset), ("quit", client.quit))
 
     return _probe(
         "smtp", _SMTP_DIALECT, converse,
@@ -684,9 +688,7 @@ def probe_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT
         typ, data = conn.select("INBOX", readonly=True)
         _imap_ok(conn, typ, data, "SELECT INBOX")
         steps.ok("select")
-        with contextlib.suppress(Exception):
-            conn.logout()
-            steps.ok("logout")
+        _say_goodbye(steps, ("logout", conn.logout))
 
     return _probe(
         "imap", _IMAP_DIALECT, converse, host, port, security, login, password, timeout,
@@ -803,9 +805,7 @@ def probe_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT
         steps.enter("stat")
         conn.stat()
         steps.ok("stat")
-        with contextlib.suppress(Exception):
-            conn.quit()
-            steps.ok("quit")
+        _say_goodbye(steps, ("quit", conn.quit))
 
     return _probe(
         "pop3", _POP3_DIALECT, converse, host, port, security, login, password, timeout,
