@@ -48,6 +48,16 @@ class MailAccountsCommon(TransactionCase):
         cls.user_b = new_employee(
             cls.env, "mae_operator_b", "Operator B", email="operator.b@example.com",
         )
+        cls.user_system = new_employee(
+            cls.env, "mae_user_system", "System Administrator", "base.group_system",
+            email="system@example.com",
+        )
+        # may use and manage the accounts of other users
+        cls.user_supervisor = new_employee(
+            cls.env, "mae_user_supervisor", "Supervisor",
+            "mail_accounts_ext.group_mail_accounts_ext_other_accounts",
+            email="supervisor@example.com",
+        )
         cls.group_delete = cls.env.ref("mail_accounts_ext.group_mail_accounts_ext_delete")
         cls.group_other = cls.env.ref("mail_accounts_ext.group_mail_accounts_ext_other_accounts")
 

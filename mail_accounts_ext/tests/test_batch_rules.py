@@ -8,7 +8,6 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..models.mail_batch_profile import ADMIN_WRITABLE_FIELDS as PROFILE_FIELDS
-from .common import new_employee
 from .common_batch import BatchCommon
 from .common_rules import WriteRulesMixin
 
@@ -18,10 +17,6 @@ class TestBatchRules(WriteRulesMixin, BatchCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_system = new_employee(
-            cls.env, "mae_batch_rules_system", "Batch Rules Administrator", "base.group_system",
-            email="batch.system@example.com",
-        )
         cls.invoices = cls._invoices(cls._customers(2, prefix="Rules Customer"))
         cls.bad_partner = cls.env["res.partner"].create({"name": "Bad Address Ltd",
                                                          "email": "not-an-address"})

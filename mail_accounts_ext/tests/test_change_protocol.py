@@ -26,10 +26,6 @@ class TestChangeProtocol(MailboxCase):
             cls.env, "mae_switcher", "Zofia Żółć", "project.group_project_user",
             email="zofia@example.com",
         )
-        cls.user_reader = new_employee(
-            cls.env, "mae_reader", "Reader",
-            "mail_accounts_ext.group_mail_accounts_ext_other_accounts", email="reader@example.com",
-        )
         cls.project = cls.env["project.project"].create({"name": "Brand Ł website"})
         # One mailbox per scenario: the IMAP server's state outlives each test.
         cls.copy_account, cls.copy_email = cls._pop3_with_drafts("switch.copy", 20)
@@ -263,14 +259,14 @@ class TestChangeProtocol(MailboxCase):
     def test_only_managers_change_the_protocol(self):
         account = self.roles_account
         self.assertTrue(account.with_user(self.user_owner).can_manage)
-        self.assertFalse(account.with_user(self.user_reader).can_manage,
+        self.assertFalse(account.with_user(self.user_supervisor).can_manage,
                          "the button is hidden for who may only read the account")
-        for user in (self.user_reader, self.user_b):
+        for user in (self.user_supervisor, self.user_b):
             with self.assertRaises(AccessError):
                 account.with_user(user).action_change_protocol()
         # A wizard made up by RPC does not help either.
         Wizard = self.env["mail.account.change.protocol"]
-        wizard = Wizard.with_user(self.user_reader).create(
+        wizard = Wizard.with_user(self.user_supervisor).create(
             dict(Wizard._values_from_account(account), incoming_protocol="imap"))
         for method in ("action_test_and_save", "action_copy", "action_skip_copy"):
             with self.assertRaises(AccessError):
