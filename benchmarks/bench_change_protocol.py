@@ -38,13 +38,7 @@ TARGET = "Archive"
 
 
 def worker(args):
-    odoo = base._odoo_env(args.db)  # pylint: disable=protected-access
-    from odoo import SUPERUSER_ID, api
-
-    info = json.loads(args.info)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+    with base.worker_env(args) as (env, info):
         if args.worker == "setup":
             print(json.dumps(_setup(env, info)))
             return 0
@@ -52,7 +46,6 @@ def worker(args):
         started = time.perf_counter()
         counts = _run(env, args.worker, info)
         elapsed = time.perf_counter() - started
-        cr.commit()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(dict(counts, scenario=args.worker, seconds=elapsed,
                           per_second=counts["total"] / elapsed if elapsed else 0.0,
@@ -122,13 +115,7 @@ def _markdown(results, count, size):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    args = base.parse_arguments(__doc__, argv, messages=1000)
-
-    base.reexec_in_venv(__file__)
-    if args.worker:
-        return worker(args)
-    db = base.install_database("bench_switch")
+def _drive(args, db):
     mailservers = base.harness()
 
     raws = base.make_messages(args.messages, seed=3)
@@ -152,7 +139,12 @@ def main(argv=None):
                   f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
         on_server = len(servers.messages(LOGIN, TARGET))
         print(f"{TARGET} on the server holds {on_server} messages", flush=True)
-    return base.finish(_markdown(results, args.messages, size), args, db)
+    return _markdown(results, args.messages, size)
+
+
+def main(argv=None):
+    return base.run(__doc__, __file__, argv, messages=1000, database="bench_switch",
+                    worker=worker, drive=_drive)
 
 
 if __name__ == "__main__":

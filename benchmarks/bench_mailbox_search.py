@@ -56,18 +56,11 @@ CITIES = ("Łódź", "Kraków", "Gdańsk", "Poznań", "Wrocław", "Київ", "�
 
 
 def worker(args):
-    odoo = base._odoo_env(args.db)  # pylint: disable=protected-access
-    from odoo import SUPERUSER_ID, api
-
-    info = json.loads(args.info)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+    with base.worker_env(args) as (env, info):
         if args.worker == "setup":
             result = _setup(env, info["messages"])
         else:
             result = _measure(env, info)
-        cr.commit()
     print(json.dumps(result))
     return 0
 
@@ -208,13 +201,7 @@ def _markdown(setup, result, count):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    args = base.parse_arguments(__doc__, argv, messages=100_000)
-
-    base.reexec_in_venv(__file__)
-    if args.worker:
-        return worker(args)
-    db = base.install_database("bench_search")
+def _drive(args, db):
     info = {"messages": args.messages}
     setup = base.spawn(__file__, db, "setup", info)
     print(f"{setup['inserted']} e-mails stored in {setup['insert_seconds']:.0f} s, trigram "
@@ -225,7 +212,12 @@ def main(argv=None):
         print(f"{row['label']:52} {row['matches']:6} found: Inbox {row['inbox_ms']:7.1f} ms, "
               f"All {row['all_ms']:7.1f} ms; ilike: {row['plain_ms']:8.1f} ms "
               f"({row['plain_matches']} found)", flush=True)
-    return base.finish(_markdown(setup, result, args.messages), args, db)
+    return _markdown(setup, result, args.messages)
+
+
+def main(argv=None):
+    return base.run(__doc__, __file__, argv, messages=100_000, database="bench_search",
+                    worker=worker, drive=_drive)
 
 
 if __name__ == "__main__":

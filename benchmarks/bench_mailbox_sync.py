@@ -102,6 +102,19 @@ def _odoo_env(db):
     return odoo
 
 
+@contextlib.contextmanager
+def worker_env(args):
+    """In a worker process: the superuser environment of ``--db`` (no tracking) and
+    the ``--info`` dict; committed at the end of the block."""
+    odoo = _odoo_env(args.db)
+    from odoo import SUPERUSER_ID, api
+
+    registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}), json.loads(args.info)
+        cr.commit()
+
+
 def _rss_mb():
     with open("/proc/self/status") as handle:
         for line in handle:
@@ -112,13 +125,7 @@ def _rss_mb():
 
 def worker(args):
     """One scenario (or the setup) in this process; prints one JSON line."""
-    odoo = _odoo_env(args.db)
-    from odoo import SUPERUSER_ID, api
-
-    info = json.loads(args.info)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+    with worker_env(args) as (env, info):
         if args.worker == "setup":
             print(json.dumps(_setup(env, info)))
             return 0
@@ -126,7 +133,6 @@ def worker(args):
         started = time.perf_counter()
         stored = _run(env, args.worker, info)
         elapsed = time.perf_counter() - started
-        cr.commit()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"scenario": args.worker, "messages": stored, "seconds": elapsed,
                       "per_second": stored / elapsed if elapsed else 0.0,
@@ -305,13 +311,19 @@ def finish(table, args, db):
     return 0
 
 
-def main(argv=None):
-    args = parse_arguments(__doc__, argv, messages=1000)
-
-    reexec_in_venv(__file__)
+def run(doc, script, argv, *, messages, database, worker, drive):
+    """The command of a benchmark: in the dev environment's Python, either one worker
+    process (``--worker``: ``worker(args)``) or the driver: a fresh database named after
+    ``database``, ``drive(args, db)`` returning the table, then :func:`finish`."""
+    args = parse_arguments(doc, argv, messages=messages)
+    reexec_in_venv(script)
     if args.worker:
         return worker(args)
-    db = install_database("bench")
+    db = install_database(database)
+    return finish(drive(args, db), args, db)
+
+
+def _drive(args, db):
     mailservers = harness()
 
     # The same kind of mail in both mailboxes, with their own Message-Ids: core skips
@@ -340,7 +352,12 @@ def main(argv=None):
             print(f"{name:13} {result['messages']:5} messages in {result['seconds']:6.1f} s"
                   f" = {result['per_second']:7.1f} messages/s, peak RSS "
                   f"{result['peak_rss_mb']:.0f} MB (+{growth:.0f})", flush=True)
-    return finish(_markdown(results, args.messages), args, db)
+    return _markdown(results, args.messages)
+
+
+def main(argv=None):
+    return run(__doc__, __file__, argv, messages=1000, database="bench", worker=worker,
+               drive=_drive)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def _ics_fold(line):
 
 
 def _message(slug, sender, to, subject, text, *, date, html=None, cc=None, reply_to=None,
-             in_reply_to=None, headers=()):
+             in_reply_to=None, headers=(), pdf=None):
+    """An e-mail; ``pdf``: (file name, title, lines) of a one-page PDF attached."""
     message = EmailMessage(policy=SMTP)
     message["Message-ID"] = _msgid(slug)
     message["Date"] = format_datetime(date)
@@ -132,6 +133,10 @@ def _message(slug, sender, to, subject, text, *, date, html=None, cc=None, reply
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    if pdf:
+        filename, title, lines = pdf
+        message.add_attachment(tiny_pdf(title, lines), maintype="application", subtype="pdf",
+                               filename=filename)
     return message
 
 
@@ -162,6 +167,57 @@ def as_bytes(message):
     return b"\r\n".join(out) + sep + body
 
 
+#: Plain-text demo e-mails: (mailbox, IMAP flags, Message-ID slug, sender, subject,
+#: text, hours ago). Marc Demo has no account in the demo data: add one to read his.
+PLAIN_MAIL = (
+    (
+        ADMIN, (), "nagaduvannia-koshtorys",
+        ("Ірина Бондаренко", f"iryna.bondarenko@{DOMAIN}"),
+        "Нагадування: до п’ятниці потрібно погодити кошторис на модернізацію складу "
+        "та графік робіт підрядника",
+        "Добрий день!\n\nНагадую, що до п’ятниці нам потрібно погодити кошторис на\n"
+        "модернізацію складу (стелажі, освітлення, система обліку) і графік робіт\n"
+        "підрядника. Чернетку кошторису я залишила у спільній папці.\n\n"
+        "Дякую!\nІрина\n",
+        50,
+    ),
+    (
+        ADMIN, (SEEN,), "rezerwacja-sali",
+        ("Hotel Wawel – dział konferencji", "konferencje@hotel-wawel.example.pl"),
+        "Potwierdzenie rezerwacji sali konferencyjnej na szkolenie działu sprzedaży",
+        "Szanowny Panie,\n\npotwierdzamy rezerwację sali konferencyjnej „Kraków” dla\n"
+        "25 osób wraz z przerwą kawową i obiadem. Zaliczkę w wysokości 30% prosimy\n"
+        "wpłacić w ciągu 7 dni.\n\nZ wyrazami szacunku\nDział konferencji, Hotel Wawel\n",
+        96,
+    ),
+    (
+        ADMIN, (SEEN,), "order-shipped",
+        ("Paper & Ink Supplies", "orders@paperink.example.com"),
+        "Your order #48213 has shipped",
+        "Hello Mitchell,\n\nGood news: your order #48213 (10 boxes of A4 paper,\n"
+        "6 toner cartridges) left our warehouse today. Tracking number: 1Z 999 AA1 01\n"
+        "2345 6784.\n\nThank you for your order!\nPaper & Ink Supplies\n",
+        120,
+    ),
+    (
+        MARC, (), "lunch-thursday",
+        ("Anna Kowalczyk", f"anna.kowalczyk@{DOMAIN}"),
+        "Lunch on Thursday?",
+        "Hi Marc,\n\nshall we have lunch on Thursday to go through the trade fair plan?\n\n"
+        "Anna\n",
+        5,
+    ),
+    (
+        MARC, (), "dokumenty-podpis",
+        ("Biuro rachunkowe Żak", "biuro@rachunkowe-zak.example.pl"),
+        "Dokumenty do podpisu: deklaracje i zestawienie kosztów za ubiegły miesiąc",
+        "Dzień dobry,\n\nw załączeniu przesyłamy dokumenty do podpisu. Prosimy o odesłanie\n"
+        "skanów do końca tygodnia.\n\nPozdrawiamy\nBiuro rachunkowe Żak\n",
+        28,
+    ),
+)
+
+
 def build_messages(now=None):
     """The demo e-mails: ``[(login, flags, date, EmailMessage)]``, oldest first."""
     now = (now or datetime.datetime.now(datetime.timezone.utc)).replace(microsecond=0)
@@ -177,7 +233,7 @@ def build_messages(now=None):
 
     # -- Sales (shared company account) ---------------------------------------------
     olivia = ("Olivia Bennett", "olivia.bennett@brightdesk.example")
-    rfq = _message(
+    out.append((SALES, (), _message(
         "rfq-brightdesk", olivia, [sales],
         "Request for quotation: 40 ergonomic office chairs and 12 standing desks",
         "Hello,\n\n"
@@ -188,21 +244,17 @@ def build_messages(now=None):
         "A quotation by Friday would be much appreciated.\n\n"
         "Kind regards,\nOlivia Bennett\nOffice Manager, BrightDesk Ltd\n+44 113 496 0321\n",
         date=ago(3),
-    )
-    rfq.add_attachment(
-        tiny_pdf("Request for quotation RFQ-2026-014", [
+        pdf=("RFQ-2026-014.pdf", "Request for quotation RFQ-2026-014", [
             "Customer: BrightDesk Ltd, 14 Wellington Street, Leeds",
             "Item 1: ergonomic office chair, black mesh, adjustable arms - qty 40",
             "Item 2: electric standing desk 160 x 80 cm, oak top - qty 12",
             "Delivery and assembly: Leeds office, 3rd floor",
             "Requested delivery: end of next month",
         ]),
-        maintype="application", subtype="pdf", filename="RFQ-2026-014.pdf",
-    )
-    out.append((SALES, (), rfq))
+    )))
 
     kasia = ("Katarzyna Wiśniewska", "k.wisniewska@meble-wisniewski.example.pl")
-    zapytanie = _message(
+    out.append((SALES, (), _message(
         "zapytanie-krakow", kasia, [sales],
         "Zapytanie ofertowe: dostawa i montaż 120 krzeseł biurowych oraz 30 biurek "
         "z regulacją wysokości do nowej siedziby w Krakowie",
@@ -216,17 +268,13 @@ def build_messages(now=None):
         "Z poważaniem\nKatarzyna Wiśniewska\nDział zakupów, Meble Wiśniewski sp. z o.o.\n"
         "tel. +48 12 345 67 89\n",
         date=ago(6),
-    )
-    zapytanie.add_attachment(
-        tiny_pdf("Zapytanie ofertowe ZO/2026/031", [
+        pdf=("zapytanie-ofertowe-ZO-2026-031.pdf", "Zapytanie ofertowe ZO/2026/031", [
             "Zamawiajacy: Meble Wisniewski sp. z o.o., Krakow",
             "Poz. 1: krzeslo biurowe, oparcie siatkowe - 120 szt.",
             "Poz. 2: biurko z elektryczna regulacja wysokosci 160 x 80 cm - 30 szt.",
             "Dostawa i montaz: ul. Jozefinska, Krakow",
         ]),
-        maintype="application", subtype="pdf", filename="zapytanie-ofertowe-ZO-2026-031.pdf",
-    )
-    out.append((SALES, (), zapytanie))
+    )))
 
     kovalenko = ("Олександр Коваленко", "o.kovalenko@agro-svit.example.ua")
     invoice_uk = "<invoice-INV-2026-00012.demo@yourcompany.example.com>"
@@ -366,53 +414,10 @@ def build_messages(now=None):
     zaproszenie.add_alternative(calendar_pl, subtype="calendar", params={"method": "REQUEST"})
     out.append((ADMIN, (SEEN,), zaproszenie))
 
-    iryna = ("Ірина Бондаренко", f"iryna.bondarenko@{DOMAIN}")
-    out.append((ADMIN, (), _message(
-        "nagaduvannia-koshtorys", iryna, [admin],
-        "Нагадування: до п’ятниці потрібно погодити кошторис на модернізацію складу "
-        "та графік робіт підрядника",
-        "Добрий день!\n\nНагадую, що до п’ятниці нам потрібно погодити кошторис на\n"
-        "модернізацію складу (стелажі, освітлення, система обліку) і графік робіт\n"
-        "підрядника. Чернетку кошторису я залишила у спільній папці.\n\n"
-        "Дякую!\nІрина\n",
-        date=ago(50),
-    )))
-
-    hotel = ("Hotel Wawel – dział konferencji", "konferencje@hotel-wawel.example.pl")
-    out.append((ADMIN, (SEEN,), _message(
-        "rezerwacja-sali", hotel, [admin],
-        "Potwierdzenie rezerwacji sali konferencyjnej na szkolenie działu sprzedaży",
-        "Szanowny Panie,\n\npotwierdzamy rezerwację sali konferencyjnej „Kraków” dla\n"
-        "25 osób wraz z przerwą kawową i obiadem. Zaliczkę w wysokości 30% prosimy\n"
-        "wpłacić w ciągu 7 dni.\n\nZ wyrazami szacunku\nDział konferencji, Hotel Wawel\n",
-        date=ago(96),
-    )))
-
-    supplier = ("Paper & Ink Supplies", "orders@paperink.example.com")
-    out.append((ADMIN, (SEEN,), _message(
-        "order-shipped", supplier, [admin],
-        "Your order #48213 has shipped",
-        "Hello Mitchell,\n\nGood news: your order #48213 (10 boxes of A4 paper,\n"
-        "6 toner cartridges) left our warehouse today. Tracking number: 1Z 999 AA1 01\n"
-        "2345 6784.\n\nThank you for your order!\nPaper & Ink Supplies\n",
-        date=ago(120),
-    )))
-
-    # -- Marc Demo (no account in the demo data: add one to read these) -------------------
-    out.append((MARC, (), _message(
-        "lunch-thursday", ("Anna Kowalczyk", f"anna.kowalczyk@{DOMAIN}"), [marc],
-        "Lunch on Thursday?",
-        "Hi Marc,\n\nshall we have lunch on Thursday to go through the trade fair plan?\n\n"
-        "Anna\n",
-        date=ago(5),
-    )))
-    out.append((MARC, (), _message(
-        "dokumenty-podpis", ("Biuro rachunkowe Żak", "biuro@rachunkowe-zak.example.pl"), [marc],
-        "Dokumenty do podpisu: deklaracje i zestawienie kosztów za ubiegły miesiąc",
-        "Dzień dobry,\n\nw załączeniu przesyłamy dokumenty do podpisu. Prosimy o odesłanie\n"
-        "skanów do końca tygodnia.\n\nPozdrawiamy\nBiuro rachunkowe Żak\n",
-        date=ago(28),
-    )))
+    recipients = {SALES: sales, ADMIN: admin, MARC: marc}
+    for mailbox, flags, slug, sender, subject, text, hours in PLAIN_MAIL:
+        message = _message(slug, sender, [recipients[mailbox]], subject, text, date=ago(hours))
+        out.append((mailbox, flags, message))
     out.sort(key=lambda item: item[2]["Date"].datetime)
     return [(login, flags, message["Date"].datetime, message) for login, flags, message in out]
 

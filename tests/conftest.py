@@ -9,6 +9,7 @@ as bare namespaces pointing at their folders, without running their ``__init__``
 import os
 import sys
 import types
+import uuid
 
 import pytest
 
@@ -28,6 +29,23 @@ _namespace("mail_accounts_ext", ADDON)
 _namespace("mail_accounts_ext.tests", os.path.join(ADDON, "tests"))
 
 
+def _until_stopped(server):
+    """Yield the started ``server``; stop it when the fixture ends."""
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _mail_servers(**options):
+    """The harness' servers started with ``options`` (skipped, or failed when required,
+    without Dovecot or aiosmtpd), until the fixture ends."""
+    from mail_accounts_ext.tests import mailservers as harness
+
+    harness.check_available(pytest.skip.Exception)
+    yield from _until_stopped(harness.MailServers.start(**options))
+
+
 @pytest.fixture(scope="session")
 def mailservers():
     """Real loopback mail servers (Dovecot IMAP/POP3 + aiosmtpd SMTP) for the session.
@@ -36,14 +54,15 @@ def mailservers():
     its own logins (e.g. with a uuid suffix).  Skips when Dovecot or aiosmtpd
     is not installed, fails when the run requires them (``MAE_REQUIRE_MAIL_SERVERS=1``).
     """
-    from mail_accounts_ext.tests import mailservers as harness
+    yield from _mail_servers()
 
-    harness.check_available(pytest.skip.Exception)
-    servers = harness.MailServers.start()
-    try:
-        yield servers
-    finally:
-        servers.stop()
+
+@pytest.fixture
+def box(mailservers):
+    """A new mailbox on ``mailservers`` (password "pw"): its login."""
+    login = f"box-{uuid.uuid4().hex[:10]}@example.com"
+    mailservers.add_user(login, "pw")
+    return login
 
 
 @pytest.fixture(scope="session")
@@ -52,25 +71,14 @@ def oauth_server():
     pytest.importorskip("oauthlib")
     from mail_accounts_ext.tests.oauth_server import OAuthServer
 
-    server = OAuthServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _until_stopped(OAuthServer.start())
 
 
 @pytest.fixture(scope="session")
 def oauth_mailservers(oauth_server):
     """Dovecot and aiosmtpd accepting XOAUTH2/OAUTHBEARER tokens of ``oauth_server``
     (checked by introspection), passwords too.  Shared: use your own logins."""
-    from mail_accounts_ext.tests import mailservers as harness
-
-    harness.check_available(pytest.skip.Exception)
-    servers = harness.MailServers.start(oauth_introspection_url=oauth_server.introspection_url)
-    try:
-        yield servers
-    finally:
-        servers.stop()
+    yield from _mail_servers(oauth_introspection_url=oauth_server.introspection_url)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ answers when there is no configuration at all. Fetching talks HTTPS to a server 
 import socket
 import time
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -20,226 +21,20 @@ from mail_accounts_ext.tools import autoconfig, presets
 from mail_accounts_ext.tools.autoconfig import AutoconfigError
 
 ADDRESS = "anna.nowak@firma.example.pl"
+DATA = Path(__file__).parent / "data" / "autoconfig"
 
 
 def _server(host, port, security):
     return {"host": host, "port": port, "security": security}
 
 
-ISPDB_OAUTH_AND_PASSWORD = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="googlemail.com">
-    <domain>gmail.com</domain>
-    <displayName>Google Mail</displayName>
-    <displayShortName>GMail</displayShortName>
-    <incomingServer type="imap">
-      <hostname>imap.gmail.com</hostname>
-      <port>993</port>
-      <socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>OAuth2</authentication>
-      <authentication>password-cleartext</authentication>
-    </incomingServer>
-    <incomingServer type="pop3">
-      <hostname>pop.gmail.com</hostname>
-      <port>995</port>
-      <socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>OAuth2</authentication>
-      <authentication>password-cleartext</authentication>
-      <pop3><leaveMessagesOnServer>true</leaveMessagesOnServer></pop3>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.gmail.com</hostname>
-      <port>587</port>
-      <socketType>STARTTLS</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>OAuth2</authentication>
-      <authentication>password-cleartext</authentication>
-    </outgoingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.gmail.com</hostname>
-      <port>465</port>
-      <socketType>SSL</socketType>
-      <username>%EMAILADDRESS%</username>
-      <authentication>password-cleartext</authentication>
-    </outgoingServer>
-    <documentation url="http://mail.google.com/support/bin/answer.py?answer=13273">
-      <descr>How to enable IMAP/POP3 in GMail</descr>
-    </documentation>
-  </emailProvider>
-  <oAuth2><issuer>accounts.google.com</issuer><scope>https://mail.google.com/</scope></oAuth2>
-  <enable visiturl="https://mail.google.com/mail/?ui=2&amp;shva=1#settings/fwdandpop">
-    <instruction>You need to enable IMAP access</instruction>
-  </enable>
-</clientConfig>
-"""
+def _document(name):
+    """A configuration document as published (``tests/data/autoconfig/``)."""
+    return (DATA / name).read_text(encoding="utf-8")
 
-ISPDB_LOCALPART_RESTRICTED_SMTP = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="o2.pl">
-    <domain>o2.pl</domain>
-    <domain>tlen.pl</domain>
-    <displayName>o2 Poczta</displayName>
-    <incomingServer type="pop3">
-      <hostname>poczta.o2.pl</hostname>
-      <port>995</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>%EMAILLOCALPART%</username>
-    </incomingServer>
-    <incomingServer type="imap">
-      <hostname>poczta.o2.pl</hostname>
-      <port>993</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>%EMAILLOCALPART%</username>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>poczta.o2.pl</hostname>
-      <port>465</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>%EMAILLOCALPART%</username>
-      <restriction>client-IP-address</restriction>
-    </outgoingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.o2.pl</hostname>
-      <port>587</port>
-      <socketType>STARTTLS</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>%EMAILADDRESS%</username>
-    </outgoingServer>
-    <documentation url="https://pomoc.o2.pl/jak-skonfigurowac-program-pocztowy">
-      <descr lang="pl">Jak skonfigurować program pocztowy</descr>
-    </documentation>
-  </emailProvider>
-</clientConfig>
-"""
 
-MAILCOW_PANEL = """<?xml version="1.0"?>
-<clientConfig version="1.1">
-    <emailProvider id="mail.hoster.example">
-      <domain>%EMAILDOMAIN%</domain>
-      <displayName>A mailcow mail server</displayName>
-      <displayShortName>mail server</displayShortName>
-      <incomingServer type="imap">
-         <hostname>mail.hoster.example</hostname>
-         <port>993</port>
-         <socketType>SSL</socketType>
-         <username>%EMAILADDRESS%</username>
-         <authentication>password-cleartext</authentication>
-      </incomingServer>
-      <incomingServer type="imap">
-         <hostname>mail.hoster.example</hostname>
-         <port>143</port>
-         <socketType>STARTTLS</socketType>
-         <username>%EMAILADDRESS%</username>
-         <authentication>password-cleartext</authentication>
-      </incomingServer>
-      <incomingServer type="pop3">
-         <hostname>mail.hoster.example</hostname>
-         <port>995</port>
-         <socketType>SSL</socketType>
-         <username>%EMAILADDRESS%</username>
-         <authentication>password-cleartext</authentication>
-      </incomingServer>
-      <outgoingServer type="smtp">
-         <hostname>mail.hoster.example</hostname>
-         <port>465</port>
-         <socketType>SSL</socketType>
-         <username>%EMAILADDRESS%</username>
-         <authentication>password-cleartext</authentication>
-      </outgoingServer>
-      <enable visiturl="https://mail.hoster.example/admin.php">
-         <instruction>If you didn't change the password given to you by the administrator
-         or if you didn't change it in a long time, please consider doing that now.</instruction>
-      </enable>
-    </emailProvider>
-    <webMail><loginPage url="https://mail.hoster.example/SOGo/"/></webMail>
-</clientConfig>
-"""
-
-CPANEL_CONCRETE = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="firma.example.pl">
-    <domain>firma.example.pl</domain>
-    <displayName>anna.nowak@firma.example.pl</displayName>
-    <displayShortName>firma.example.pl</displayShortName>
-    <incomingServer type="imap">
-      <hostname>s123.cpanel-hosting.example</hostname>
-      <port>993</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>anna.nowak@firma.example.pl</username>
-    </incomingServer>
-    <incomingServer type="pop3">
-      <hostname>s123.cpanel-hosting.example</hostname>
-      <port>995</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>anna.nowak@firma.example.pl</username>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>s123.cpanel-hosting.example</hostname>
-      <port>465</port>
-      <socketType>SSL</socketType>
-      <authentication>password-cleartext</authentication>
-      <username>anna.nowak@firma.example.pl</username>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-"""
-
-PHP_SCRIPT_STARTTLS_FIRST = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig version="1.1">
-  <emailProvider id="firma.example.pl">
-    <domain>firma.example.pl</domain>
-    <displayName>firma.example.pl Mail</displayName>
-    <incomingServer type="imap">
-      <hostname>imap.%EMAILDOMAIN%</hostname>
-      <port>143</port>
-      <socketType>STARTTLS</socketType>
-      <authentication>password-encrypted</authentication>
-      <username>%EMAILADDRESS%</username>
-    </incomingServer>
-    <incomingServer type="imap">
-      <hostname>imap.%EMAILDOMAIN%</hostname>
-      <port>993</port>
-      <socketType>SSL</socketType>
-      <authentication>password-encrypted</authentication>
-      <username>%EMAILADDRESS%</username>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>smtp.%EMAILDOMAIN%</hostname>
-      <port>587</port>
-      <socketType>STARTTLS</socketType>
-      <authentication>password-encrypted</authentication>
-      <username>%EMAILLOCALPART%</username>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-"""
-
-NAMESPACED_PLAIN = """<?xml version="1.0" encoding="UTF-8"?>
-<clientConfig xmlns="http://www.mozilla.org/thunderbird/autoconfig" version="1.1">
-  <emailProvider id="lan.example">
-    <displayName>Office server</displayName>
-    <incomingServer type="IMAP">
-      <hostname>Mail.Lan.Example.</hostname>
-      <port>143</port>
-      <socketType>plain</socketType>
-      <username>%EMAILLOCALPART%</username>
-    </incomingServer>
-    <outgoingServer type="smtp">
-      <hostname>mail.lan.example</hostname>
-      <port>25</port>
-      <socketType>plain</socketType>
-      <username>%EMAILLOCALPART%</username>
-    </outgoingServer>
-  </emailProvider>
-</clientConfig>
-"""
+MAILCOW_PANEL = _document("mailcow-panel.xml")
+CPANEL_CONCRETE = _document("cpanel-concrete.xml")
 
 LEGACY_ENCODING_WITH_BOM = (
     b"\xef\xbb\xbf" + """<?xml version="1.0" encoding="UTF-8"?>
@@ -281,12 +76,12 @@ BAD_SERVERS_SKIPPED = """<clientConfig version="1.1"><emailProvider id="x">
 @pytest.mark.parametrize(
     "document, expected, provider",
     [
-        (ISPDB_OAUTH_AND_PASSWORD, {
+        (_document("ispdb-oauth-and-password.xml"), {
             "imap": _server("imap.gmail.com", 993, "ssl"),
             "pop3": _server("pop.gmail.com", 995, "ssl"),
             "smtp": _server("smtp.gmail.com", 587, "starttls"),
             "login": ADDRESS, "smtp_login": ADDRESS}, "Google Mail"),
-        (ISPDB_LOCALPART_RESTRICTED_SMTP, {
+        (_document("ispdb-localpart-restricted-smtp.xml"), {
             "imap": _server("poczta.o2.pl", 993, "ssl"),
             "pop3": _server("poczta.o2.pl", 995, "ssl"),
             # The first SMTP server only works from o2's own network.
@@ -302,12 +97,12 @@ BAD_SERVERS_SKIPPED = """<clientConfig version="1.1"><emailProvider id="x">
             "pop3": _server("s123.cpanel-hosting.example", 995, "ssl"),
             "smtp": _server("s123.cpanel-hosting.example", 465, "ssl"),
             "login": ADDRESS, "smtp_login": ADDRESS}, ADDRESS),
-        (PHP_SCRIPT_STARTTLS_FIRST, {
+        (_document("php-script-starttls-first.xml"), {
             "imap": _server("imap.firma.example.pl", 143, "starttls"),
             "pop3": None,
             "smtp": _server("smtp.firma.example.pl", 587, "starttls"),
             "login": ADDRESS, "smtp_login": "anna.nowak"}, "firma.example.pl Mail"),
-        (NAMESPACED_PLAIN, {
+        (_document("namespaced-plain.xml"), {
             "imap": _server("mail.lan.example", 143, "none"),
             "pop3": None,
             "smtp": _server("mail.lan.example", 25, "none"),

@@ -19,11 +19,10 @@ def _raw(subject, message_id=None, body="hello", date=None):
             f"Subject: {subject}\r\nDate: {date}\r\n\r\n{body}\r\n").encode()
 
 
-@pytest.fixture
-def box(mailservers):
-    login = f"imap-{uuid.uuid4().hex[:10]}@example.com"
-    mailservers.add_user(login, "pw")
-    return login
+def _deliver(mailservers, login, count):
+    """``count`` e-mails, subjects "m0", "m1"..., into the INBOX of ``login``."""
+    for index in range(count):
+        mailservers.deliver(login, _raw(f"m{index}"))
 
 
 @contextlib.contextmanager
@@ -140,8 +139,7 @@ def test_sync_three_folders_then_only_new_mail(mailservers, box):
 
 
 def test_seen_flag_both_ways(mailservers, box):
-    for index in range(3):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 3)
     store = MemoryImapStore()
     _sync(mailservers, box, store)
     first = min(store.in_folder("INBOX"), key=lambda m: m["uid"])
@@ -163,8 +161,7 @@ def test_seen_flag_both_ways(mailservers, box):
 
 
 def test_uidvalidity_change_resyncs_without_duplicates(mailservers, box):
-    for index in range(4):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 4)
     store = MemoryImapStore()
     _sync(mailservers, box, store)
     keys = {m["key"] for m in store.in_folder("INBOX")}
@@ -201,8 +198,7 @@ def test_first_sync_is_bounded(mailservers, box):
 
 
 def test_delete_moves_to_trash_then_expunge(mailservers, box):
-    for index in range(3):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 3)
     store = MemoryImapStore()
     _sync(mailservers, box, store)
     victim = next(m for m in store.in_folder("INBOX") if m["uid"] == 2)
@@ -248,8 +244,7 @@ def test_local_delete_without_server_delete_never_comes_back(mailservers, box):
 
 
 def test_removed_on_server_removed_locally(mailservers, box):
-    for index in range(3):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 3)
     store = MemoryImapStore()
     _sync(mailservers, box, store)
     with mailservers.imap(box) as conn:
@@ -295,8 +290,7 @@ def test_uid_less_local_copy_adopted_by_message_id(mailservers, box):
 
 
 def test_store_failure_midway_loses_and_duplicates_nothing(mailservers, box):
-    for index in range(10):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 10)
     store = MemoryImapStore()
     store.fail_on_store_call = 2
     with pytest.raises(RuntimeError):
@@ -339,8 +333,7 @@ def test_folder_deleted_on_server_forgotten(mailservers, box):
 
 
 def test_push_changes_without_download(mailservers, box):
-    for index in range(3):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 3)
     store = MemoryImapStore()
     _sync(mailservers, box, store)
     messages = sorted(store.in_folder("INBOX"), key=lambda m: m["uid"])

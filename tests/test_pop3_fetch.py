@@ -15,11 +15,10 @@ def _raw(subject):
             f"Subject: {subject}\r\n\r\n.leading dot\r\nbody\r\n").encode()
 
 
-@pytest.fixture
-def box(mailservers):
-    login = f"pop-{uuid.uuid4().hex[:10]}@example.com"
-    mailservers.add_user(login, "pw")
-    return login
+def _deliver(mailservers, login, count):
+    """``count`` e-mails, subjects "m0", "m1"..., into the INBOX of ``login``."""
+    for index in range(count):
+        mailservers.deliver(login, _raw(f"m{index}"))
 
 
 def _fetch(mailservers, login, store, **options):
@@ -34,8 +33,7 @@ def _fetch(mailservers, login, store, **options):
 
 
 def test_two_fetches_no_duplicates_messages_stay_on_server(mailservers, box):
-    for index in range(5):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 5)
     store = MemoryPop3Store()
     report = _fetch(mailservers, box, store)
     assert report.fetched == 5
@@ -51,8 +49,7 @@ def test_two_fetches_no_duplicates_messages_stay_on_server(mailservers, box):
 
 
 def test_failure_after_half_loses_and_duplicates_nothing(mailservers, box):
-    for index in range(10):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 10)
     store = MemoryPop3Store()
     store.fail_on_store_call = 2
     with pytest.raises(RuntimeError):
@@ -65,8 +62,7 @@ def test_failure_after_half_loses_and_duplicates_nothing(mailservers, box):
 
 
 def test_only_pending_deletions_leave_the_server(mailservers, box):
-    for index in range(3):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 3)
     store = MemoryPop3Store()
     _fetch(mailservers, box, store)
     by_subject = {m.parsed.subject: uidl for uidl, m in store.messages.items()}
@@ -82,8 +78,7 @@ def test_only_pending_deletions_leave_the_server(mailservers, box):
 
 
 def test_deletion_not_applied_without_quit(mailservers, box):
-    for index in range(4):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 4)
     store = MemoryPop3Store()
     _fetch(mailservers, box, store)
     store.delete_local(next(iter(store.messages)), on_server=True)
@@ -99,8 +94,7 @@ def test_deletion_not_applied_without_quit(mailservers, box):
 
 
 def test_per_run_limit_newest_first(mailservers, box):
-    for index in range(7):
-        mailservers.deliver(box, _raw(f"m{index}"))
+    _deliver(mailservers, box, 7)
     store = MemoryPop3Store()
     report = _fetch(mailservers, box, store, max_messages=3)
     assert [store.messages[u].parsed.subject for u in report.fetched_uidls] == ["m6", "m5", "m4"]

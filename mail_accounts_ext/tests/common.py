@@ -23,6 +23,13 @@ DISABLED_MAIL_CONTEXT = {
 }
 
 
+def new_employee(env, login, name, *groups, **values):
+    """``new_test_user`` for an internal user: ``base.group_user`` and the groups whose
+    XML ids are ``groups``, nothing more."""
+    groups = ",".join(("base.group_user", *groups))
+    return new_test_user(env, login=login, name=name, groups=groups, **values)
+
+
 class MailAccountsCommon(TransactionCase):
     """Users of every role the addon knows, built once per class."""
 
@@ -31,17 +38,25 @@ class MailAccountsCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         cls.company = cls.env.company
-        cls.user_admin = new_test_user(
-            cls.env, login="mae_user_admin", groups="base.group_user,base.group_erp_manager",
-            name="User Administrator", email="user.admin@example.com",
+        cls.user_admin = new_employee(
+            cls.env, "mae_user_admin", "User Administrator", "base.group_erp_manager",
+            email="user.admin@example.com",
         )
-        cls.user_a = new_test_user(
-            cls.env, login="mae_operator_a", groups="base.group_user",
-            name="Operator A", email="operator.a@example.com",
+        cls.user_a = new_employee(
+            cls.env, "mae_operator_a", "Operator A", email="operator.a@example.com",
         )
-        cls.user_b = new_test_user(
-            cls.env, login="mae_operator_b", groups="base.group_user",
-            name="Operator B", email="operator.b@example.com",
+        cls.user_b = new_employee(
+            cls.env, "mae_operator_b", "Operator B", email="operator.b@example.com",
+        )
+        cls.user_system = new_employee(
+            cls.env, "mae_user_system", "System Administrator", "base.group_system",
+            email="system@example.com",
+        )
+        # may use and manage the accounts of other users
+        cls.user_supervisor = new_employee(
+            cls.env, "mae_user_supervisor", "Supervisor",
+            "mail_accounts_ext.group_mail_accounts_ext_other_accounts",
+            email="supervisor@example.com",
         )
         cls.group_delete = cls.env.ref("mail_accounts_ext.group_mail_accounts_ext_delete")
         cls.group_other = cls.env.ref("mail_accounts_ext.group_mail_accounts_ext_other_accounts")

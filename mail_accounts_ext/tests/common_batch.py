@@ -16,9 +16,8 @@ import email
 import email.policy
 
 from odoo import Command
-from odoo.tests import new_test_user
 
-from .common import MailServersCase
+from .common import MailServersCase, new_employee
 from .common_documents import PartnerDocumentsCommon
 
 
@@ -42,15 +41,13 @@ class BatchCommon(PartnerDocumentsCommon, MailServersCase):
         super().setUpClass()
         cls.env["ir.config_parameter"].sudo().set_param("database.uuid", "0a1b2c3d-test")
         cls.user_billing.write({"email": "billing@example.com"})
-        cls.user_billing_2 = new_test_user(
-            cls.env, login="mae_billing_2", name="Second Billing User",
-            groups="base.group_user,account.group_account_invoice",
+        cls.user_billing_2 = new_employee(
+            cls.env, "mae_billing_2", "Second Billing User", "account.group_account_invoice",
             email="billing2@example.com", company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
-        cls.user_accountant = new_test_user(
-            cls.env, login="mae_account_manager", name="Accounting Manager",
-            groups="base.group_user,account.group_account_manager",
+        cls.user_accountant = new_employee(
+            cls.env, "mae_account_manager", "Accounting Manager", "account.group_account_manager",
             company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
         )
         cls.user_hr.write({"email": "hr@example.com"})

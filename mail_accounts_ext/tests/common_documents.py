@@ -10,9 +10,10 @@ explicit, the reference date is 2026-03-02.
 import datetime
 
 from odoo import Command
-from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from .common import new_employee
 
 AS_OF = datetime.date(2026, 3, 2)
 
@@ -26,18 +27,16 @@ class PartnerDocumentsCommon(AccountTestInvoicingCommon):
         cls.eur = cls.setup_other_currency("EUR")
         cls.company.write({"interest_note_rate": 12.0, "interest_note_day_count": "actual_365"})
 
-        cls.user_billing = new_test_user(
-            cls.env, login="mae_billing", groups="base.group_user,account.group_account_invoice",
-            name="Billing User", company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_plain = new_test_user(
-            cls.env, login="mae_plain", groups="base.group_user", name="Plain User",
+        cls.user_billing = new_employee(
+            cls.env, "mae_billing", "Billing User", "account.group_account_invoice",
             company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
         )
-        cls.user_hr = new_test_user(
-            cls.env, login="mae_hr_officer", groups="base.group_user,hr.group_hr_user",
-            name="HR Officer", company_id=cls.company.id,
+        cls.user_plain = new_employee(
+            cls.env, "mae_plain", "Plain User", company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_hr = new_employee(
+            cls.env, "mae_hr_officer", "HR Officer", "hr.group_hr_user", company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
 

@@ -73,16 +73,21 @@ class WriteRulesMixin:
         record.invalidate_recordset()  # flushes first: pending writes would show
         return record.read(list(names), load=None)
 
+    def _refusal(self, attempt, allowed):
+        """The AccessError or UserError ``attempt()`` raises; the test fails with
+        ``allowed`` when it raises none."""
+        try:
+            attempt()
+        except (AccessError, UserError) as error:
+            return error
+        self.fail(allowed)
+
     def assertWriteRefused(self, record, user, values, message=None):
         """``user`` writing ``values`` on ``record`` is refused (AccessError or
         UserError, containing ``message``) and nothing is stored."""
         before = self._stored(record, values)
-        try:
-            record.with_user(user).write(values)
-        except (AccessError, UserError) as error:
-            refusal = error
-        else:
-            self.fail(f"{user.login} could write {sorted(values)} on {record}")
+        refusal = self._refusal(lambda: record.with_user(user).write(values),
+                                f"{user.login} could write {sorted(values)} on {record}")
         if message:
             self.assertIn(message, str(refusal))
         self.assertEqual(self._stored(record, values), before,
@@ -101,11 +106,7 @@ class WriteRulesMixin:
         """``user`` creating a ``model`` record with ``values`` is refused, nothing made."""
         Model = model.sudo().with_context(active_test=False)
         before = Model.search_count([])
-        try:
-            model.with_user(user).create(values)
-        except (AccessError, UserError) as error:
-            refusal = error
-        else:
-            self.fail(f"{user.login} could create {model._name} with {sorted(values)}")
+        refusal = self._refusal(lambda: model.with_user(user).create(values),
+                                f"{user.login} could create {model._name} with {sorted(values)}")
         self.assertEqual(Model.search_count([]), before)
         return refusal

@@ -80,6 +80,13 @@ import uuid
 import warnings
 import weakref
 
+if __package__:
+    from ..tools import imap_utf7
+else:  # run as a script (dev/run): the addon's package is not importable without Odoo
+    _ADDON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(_ADDON_DIR, "tools"))
+    import imap_utf7  # pylint: disable=import-error
+
 _logger = logging.getLogger(__name__)
 
 PORT_NAMES = ("imap", "imaps", "pop3", "pop3s", "smtp", "smtps")
@@ -220,53 +227,8 @@ def _write_atomic(path, data, mode=0o600, owner=None):
         raise
 
 
-def _imap_utf7_encode(text):
-    """Encode a mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3)."""
-    out, pending = [], []
-
-    def flush():
-        if pending:
-            raw = "".join(pending).encode("utf-16-be")
-            encoded = base64.b64encode(raw).decode("ascii").rstrip("=").replace("/", ",")
-            out.append("&" + encoded + "-")
-            pending.clear()
-
-    for char in text:
-        if 0x20 <= ord(char) <= 0x7E:
-            flush()
-            out.append("&-" if char == "&" else char)
-        else:
-            pending.append(char)
-    flush()
-    return "".join(out)
-
-
-def _imap_utf7_decode(text):
-    """Decode IMAP modified UTF-7; returns the input unchanged if malformed."""
-    out, index = [], 0
-    try:
-        while index < len(text):
-            char = text[index]
-            if char != "&":
-                out.append(char)
-                index += 1
-                continue
-            end = text.index("-", index)
-            if end == index + 1:
-                out.append("&")
-            else:
-                chunk = text[index + 1 : end].replace(",", "/")
-                chunk += "=" * (-len(chunk) % 4)
-                out.append(base64.b64decode(chunk).decode("utf-16-be"))
-            index = end + 1
-    except (ValueError, UnicodeDecodeError):
-        return text
-    return "".join(out)
-
-
 def _imap_quote(mailbox):
-    encoded = _imap_utf7_encode(mailbox)
-    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return imap_utf7.quote(imap_utf7.utf7_encode(mailbox))
 
 
 _LIST_RE = re.compile(
@@ -519,23 +481,7 @@ pop3_uidl_format = %08Xu%08Xv
 namespace inbox {{
   inbox = yes
   separator = /
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Junk {{
-    special_use = \\Junk
-    auto = subscribe
-  }}
-}}
+{special_mailboxes}}}
 service anvil {{
   # mode 0: the auth process cannot reach anvil, which disables the auth
   # penalty (growing delays after failed logins from 127.0.0.1).
@@ -543,25 +489,29 @@ service anvil {{
     mode = 0
   }}
 {anvil_extra}}}
-service imap-login {{
-  inet_listener imap {{
-    address = {host}
-    port = {imap}
+{login_services}"""
+
+# A folder with its special use (RFC 6154), created and subscribed for every user.
+_DOVECOT_SPECIAL_MAILBOX = """\
+  mailbox {name} {{
+    special_use = \\{name}
+    auto = subscribe
   }}
-  inet_listener imaps {{
+"""
+_SPECIAL_MAILBOXES = "".join(
+    _DOVECOT_SPECIAL_MAILBOX.format(name=name) for name in ("Drafts", "Sent", "Trash", "Junk")
+)
+
+# The login service of one protocol: its plain (STARTTLS) and implicit TLS listeners.
+_DOVECOT_LOGIN_SERVICE = """\
+service {protocol}-login {{
+  inet_listener {protocol} {{
     address = {host}
-    port = {imaps}
-    ssl = yes
+    port = {plain_port}
   }}
-{login_extra}}}
-service pop3-login {{
-  inet_listener pop3 {{
+  inet_listener {protocol}s {{
     address = {host}
-    port = {pop3}
-  }}
-  inet_listener pop3s {{
-    address = {host}
-    port = {pop3s}
+    port = {tls_port}
     ssl = yes
   }}
 {login_extra}}}
@@ -1133,6 +1083,13 @@ class MailServers:
         login_extra = "  chroot =\n" if rootless else ""
         anvil_extra = "  chroot =\n" if rootless else ""
         oauth = self._prepare_oauth()
+        login_services = "".join(
+            _DOVECOT_LOGIN_SERVICE.format(
+                protocol=protocol, host=self.host, plain_port=self.ports[protocol],
+                tls_port=self.ports[protocol + "s"], login_extra=login_extra,
+            )
+            for protocol in ("imap", "pop3")
+        )
         conf = _DOVECOT_CONF.format(
             instance="mailservers-" + uuid.uuid4().hex[:8],
             base=self.base_dir,
@@ -1142,7 +1099,8 @@ class MailServers:
             mail_gid=self._mail_gid,
             first_uid=min(self._mail_uid, 500) or 1,
             first_gid=min(self._mail_gid, 500) or 1,
-            login_extra=login_extra,
+            login_services=login_services,
+            special_mailboxes=_SPECIAL_MAILBOXES,
             anvil_extra=anvil_extra,
             **oauth,
             **self.ports,
@@ -1628,7 +1586,7 @@ class MailServers:
         for entry in data:
             parsed = _parse_list_entry(entry)
             if parsed:
-                names.append(_imap_utf7_decode(parsed[1]))
+                names.append(imap_utf7.utf7_decode(parsed[1]))
         return names
 
     def create_folder(self, login, folder):

@@ -5,12 +5,12 @@ from functools import partial
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from ..tools import autoconfig
 from ..wizards.mail_account_link import DEFAULT_LINK_MODELS, LINK_MODELS_PARAM
 from ..wizards.mail_account_setup import MailAccountSetup
-from .common import MailAccountsCommon, MailServersCase
+from .common import MailAccountsCommon, MailServersCase, new_employee
 from .https_server import HttpsServer
 
 REAL_GETADDRINFO = socket.getaddrinfo
@@ -280,10 +280,9 @@ class TestLinkModels(MailAccountsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.linker = new_test_user(
-            cls.env, login="mae_linker", name="Linker",
-            groups="base.group_user,project.group_project_user,base.group_partner_manager,"
-                   "account.group_account_invoice",
+        cls.linker = new_employee(
+            cls.env, "mae_linker", "Linker", "project.group_project_user",
+            "base.group_partner_manager", "account.group_account_invoice",
         )
         cls.Link = cls.env["mail.account.link"].with_user(cls.linker)
 

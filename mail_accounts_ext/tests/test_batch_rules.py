@@ -5,7 +5,7 @@ skipped, and which fields of batches, lines, profiles and copy jobs anybody may 
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models.mail_batch_profile import ADMIN_WRITABLE_FIELDS as PROFILE_FIELDS
 from .common_batch import BatchCommon
@@ -17,9 +17,6 @@ class TestBatchRules(WriteRulesMixin, BatchCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_system = new_test_user(
-            cls.env, login="mae_batch_rules_system", name="Batch Rules Administrator",
-            groups="base.group_user,base.group_system", email="batch.system@example.com")
         cls.invoices = cls._invoices(cls._customers(2, prefix="Rules Customer"))
         cls.bad_partner = cls.env["res.partner"].create({"name": "Bad Address Ltd",
                                                          "email": "not-an-address"})

@@ -8,11 +8,11 @@ from email.utils import parsedate_to_datetime
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models.mail_account_copy_job import MailAccountCopyJob
 from ..wizards import mail_account_change_protocol
-from .common import MailboxCase
+from .common import MailboxCase, new_employee
 
 
 @tagged("post_install", "-at_install")
@@ -22,13 +22,9 @@ class TestChangeProtocol(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_owner = new_test_user(
-            cls.env, login="mae_switcher", groups="base.group_user,project.group_project_user",
-            name="Zofia Żółć", email="zofia@example.com",
-        )
-        cls.user_reader = new_test_user(
-            cls.env, login="mae_reader", name="Reader", email="reader@example.com",
-            groups="base.group_user,mail_accounts_ext.group_mail_accounts_ext_other_accounts",
+        cls.user_owner = new_employee(
+            cls.env, "mae_switcher", "Zofia Żółć", "project.group_project_user",
+            email="zofia@example.com",
         )
         cls.project = cls.env["project.project"].create({"name": "Brand Ł website"})
         # One mailbox per scenario: the IMAP server's state outlives each test.
@@ -263,14 +259,14 @@ class TestChangeProtocol(MailboxCase):
     def test_only_managers_change_the_protocol(self):
         account = self.roles_account
         self.assertTrue(account.with_user(self.user_owner).can_manage)
-        self.assertFalse(account.with_user(self.user_reader).can_manage,
+        self.assertFalse(account.with_user(self.user_supervisor).can_manage,
                          "the button is hidden for who may only read the account")
-        for user in (self.user_reader, self.user_b):
+        for user in (self.user_supervisor, self.user_b):
             with self.assertRaises(AccessError):
                 account.with_user(user).action_change_protocol()
         # A wizard made up by RPC does not help either.
         Wizard = self.env["mail.account.change.protocol"]
-        wizard = Wizard.with_user(self.user_reader).create(
+        wizard = Wizard.with_user(self.user_supervisor).create(
             dict(Wizard._values_from_account(account), incoming_protocol="imap"))
         for method in ("action_test_and_save", "action_copy", "action_skip_copy"):
             with self.assertRaises(AccessError):
@@ -284,8 +280,9 @@ class TestChangeProtocol(MailboxCase):
 
     def test_owner_without_an_email_address(self):
         """The user's own profile has no address: the switch does not need one."""
-        user = new_test_user(self.env, login="mae_no_email", email=False, name="Olena Bez Pošty",
-                             groups="base.group_user,project.group_project_user")
+        user = new_employee(
+            self.env, "mae_no_email", "Olena Bez Pošty", "project.group_project_user", email=False,
+        )
         self.assertFalse(user.partner_id.email)
         account, address = self._pop3_with_drafts("switch.noemail", 2, user=user)
         wizard = self._switch(account, user=user)

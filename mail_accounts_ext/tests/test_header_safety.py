@@ -7,11 +7,11 @@ import email
 import email.policy
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..tools import protocol_lock
-from .common import MailboxCase, real_smtp
+from .common import MailboxCase, new_employee, real_smtp
 from .common_rules import WriteRulesMixin
 
 HOSTILE = [
@@ -34,9 +34,10 @@ class TestHeaderSafety(WriteRulesMixin, MailboxCase):
         cls.idn_account = cls._add_account(
             cls.user_a, "zofia@bücher.example", password, name="Zofia", incoming_login=login,
             smtp_login=login, sender_name="Zofia Żółć")
-        cls.poster = new_test_user(
-            cls.env, login="mae_headers_poster", name="Poster", email="poster@example.com",
-            groups="base.group_user,project.group_project_user")
+        cls.poster = new_employee(
+            cls.env, "mae_headers_poster", "Poster", "project.group_project_user",
+            email="poster@example.com",
+        )
         cls.poster_account, _address = cls._new_mailbox(cls.poster, "headers.poster",
                                                         is_default=True)
         project = cls.env["project.project"].create({"name": "Headers project"})

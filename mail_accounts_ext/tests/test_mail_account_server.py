@@ -1,9 +1,9 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import MailServersCase, parse_received, real_smtp
+from .common import MailServersCase, new_employee, parse_received, real_smtp
 
 
 @tagged("post_install", "-at_install")
@@ -15,9 +15,9 @@ class TestAccountServerPassword(MailServersCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_pia = new_test_user(
-            cls.env, login="mae_pia", groups="base.group_user,project.group_project_user",
-            name="Pia Server", email="pia@company.example.com",
+        cls.user_pia = new_employee(
+            cls.env, "mae_pia", "Pia Server", "project.group_project_user",
+            email="pia@company.example.com",
         )
         cls.email, cls.password = cls._mailbox_user("pia.server")
         cls.account = cls._add_account(cls.user_pia, cls.email, cls.password, name="Pia")
@@ -29,10 +29,6 @@ class TestAccountServerPassword(MailServersCase):
         cls.task = cls.env["project.task"].create({
             "name": "Contact form", "project_id": project.id, "partner_id": cls.customer.id,
         })
-        cls.system_admin = new_test_user(
-            cls.env, login="mae_system_admin", groups="base.group_user,base.group_system",
-            name="System Administrator", email="system.admin@example.com",
-        )
 
     def setUp(self):
         super().setUp()
@@ -76,23 +72,23 @@ class TestAccountServerPassword(MailServersCase):
 
     def test_server_connection_test_uses_the_account(self):
         """Core's Test Connection on the server form signs in with the account's password."""
-        server = self.account.sudo().mail_server_id.with_user(self.system_admin)
+        server = self.account.sudo().mail_server_id.with_user(self.user_system)
         result = server.test_smtp_connection()
         self.assertEqual(result["params"]["type"], "success")
 
     def test_no_password_on_an_account_server(self):
         server = self.account.sudo().mail_server_id
         with self.assertRaises(ValidationError):
-            server.with_user(self.system_admin).write({"smtp_pass": "a second copy"})
+            server.with_user(self.user_system).write({"smtp_pass": "a second copy"})
         with self.assertRaises(AccessError):
             server.with_user(self.user_a).write({"smtp_pass": "a second copy"})
         with self.assertRaises(ValidationError):
-            self.env["ir.mail_server"].with_user(self.system_admin).create({
+            self.env["ir.mail_server"].with_user(self.user_system).create({
                 "name": "copy", "smtp_host": "127.0.0.1", "smtp_pass": "a second copy",
                 "mail_account_id": self.account.id,
             })
         # Other servers keep their passwords as in core.
-        other = self.env["ir.mail_server"].with_user(self.system_admin).create({
+        other = self.env["ir.mail_server"].with_user(self.user_system).create({
             "name": "Company relay", "smtp_host": "relay.example.com",
             "smtp_user": "relay", "smtp_pass": "relay-secret",
         })

@@ -13,8 +13,9 @@ import datetime
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
+from .common import new_employee
 from .common_batch import BatchCommon, parse, pdf_attachments
 from .common_documents import AS_OF, PartnerDocumentsCommon
 
@@ -34,9 +35,8 @@ class TestReminderLevels(PartnerDocumentsCommon):
         cls.levels = cls.env["account.reminder.level"].search(
             [("company_id", "=", cls.company.id)])
         cls.first, cls.second, cls.final = cls.levels
-        cls.user_manager = new_test_user(
-            cls.env, login="mae_levels_manager", name="Accounting Manager",
-            groups="base.group_user,account.group_account_manager",
+        cls.user_manager = new_employee(
+            cls.env, "mae_levels_manager", "Accounting Manager", "account.group_account_manager",
             company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
         )
 

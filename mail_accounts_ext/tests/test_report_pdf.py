@@ -22,6 +22,17 @@ from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 from ..tools import wkhtmltopdf as wk
 from .common_documents import PartnerDocumentsCommon
 
+# The standard titles of the partner documents (no reminder levels): English, Polish,
+# Ukrainian.
+STANDARD_TITLES = {
+    "mail_accounts_ext.action_report_payment_reminder": (
+        "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
+    "mail_accounts_ext.action_report_balance_confirmation": (
+        "Balance confirmation", "Potwierdzenie salda", "Акт звірки взаєморозрахунків"),
+    "mail_accounts_ext.action_report_interest_note": (
+        "Interest note", "Nota odsetkowa", "Розрахунок процентів за прострочення оплати"),
+}
+
 
 def _pdf_pages_text(pdf):
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -137,17 +148,8 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
     def test_partner_documents_in_partner_language(self):
         """Without reminder levels, the standard titles in the customer's language."""
         self.company.reminder_level_ids.action_archive()
-        titles = {
-            "mail_accounts_ext.action_report_payment_reminder": (
-                "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
-            "mail_accounts_ext.action_report_balance_confirmation": (
-                "Balance confirmation", "Potwierdzenie salda", "Акт звірки взаєморозрахунків"),
-            "mail_accounts_ext.action_report_interest_note": (
-                "Interest note", "Nota odsetkowa",
-                "Розрахунок процентів за прострочення оплати"),
-        }
         partners = self.customer | self.customer_pl | self.customer_uk
-        for xmlid, (english, polish, ukrainian) in titles.items():
+        for xmlid, (english, polish, ukrainian) in STANDARD_TITLES.items():
             pdfs = self._render(xmlid, partners, self.user_billing, data={"date": "2026-03-02"})
             with self.subTest(report=xmlid):
                 self.assertIn(english, " ".join(_pdf_pages_text(pdfs[self.customer.id])))
@@ -256,16 +258,7 @@ class TestReportPdf(PartnerDocumentsCommon, HttpCase):
         Report = self.env["ir.actions.report"].with_user(self.user_billing).with_context(
             force_report_rendering=True)
         partners = self.customer | self.customer_pl | self.customer_uk
-        expected = {
-            "mail_accounts_ext.action_report_payment_reminder": (
-                "Payment reminder", "Ponaglenie zapłaty", "Нагадування про оплату"),
-            "mail_accounts_ext.action_report_balance_confirmation": (
-                "Balance confirmation", "Potwierdzenie salda", "Акт звірки взаєморозрахунків"),
-            "mail_accounts_ext.action_report_interest_note": (
-                "Interest note", "Nota odsetkowa",
-                "Розрахунок процентів за прострочення оплати"),
-        }
-        for xmlid, titles in expected.items():
+        for xmlid, titles in STANDARD_TITLES.items():
             with self.subTest(report=xmlid):
                 pdf, report_type = Report._render_qweb_pdf(xmlid, partners.ids,
                                                            data={"date": "2026-03-02"})

@@ -3,9 +3,9 @@
 import json
 import unittest
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import MailboxCase, SenderCase
+from .common import MailboxCase, SenderCase, new_employee
 from .common_batch import BatchCommon
 from .tour_screenshots import TourScreenshotsMixin
 
@@ -17,13 +17,11 @@ class TestTours(TourScreenshotsMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_admin = new_test_user(
-            cls.env, login="mae_tour_admin", password="mae_tour_admin",
-            groups="base.group_user,base.group_erp_manager", name="Tour Administrator",
+        cls.user_admin = new_employee(
+            cls.env, "mae_tour_admin", "Tour Administrator", "base.group_erp_manager",
+            password="mae_tour_admin",
         )
-        cls.operator = new_test_user(
-            cls.env, login="mae_tour_operator", groups="base.group_user", name="Tour Operator",
-        )
+        cls.operator = new_employee(cls.env, "mae_tour_operator", "Tour Operator")
 
     def test_operator_flags_tour(self):
         group = self.env.ref("mail_accounts_ext.group_mail_accounts_ext_delete")
@@ -54,8 +52,7 @@ class TestTours(TourScreenshotsMixin, HttpCase):
         email = "tour.operator@wp.pl"
         # WP signs in with the part before the @: the preset fills it in.
         servers.add_user("tour.operator", "right-password", email=email)
-        operator = new_test_user(self.env, login="mae_tour_owner", groups="base.group_user",
-                                 name="Tour Owner")
+        operator = new_employee(self.env, "mae_tour_owner", "Tour Owner")
         self._start_tour_with(
             "/odoo/action-mail_accounts_ext.mail_account_action_my",
             "mail_accounts_ext_account_setup",
@@ -129,8 +126,7 @@ class TestChangeProtocolTour(TourScreenshotsMixin, HttpCase, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.owner = new_test_user(cls.env, login="mae_tour_switch", groups="base.group_user",
-                                  name="Tour Switch")
+        cls.owner = new_employee(cls.env, "mae_tour_switch", "Tour Switch")
         cls.account, cls.address = cls._new_mailbox(cls.owner, "tour.switch", protocol="pop3")
         cls.servers.deliver(cls.address, cls._raw("Welcome"))
         result = cls.account.with_user(cls.owner)._check_may_use()._fetch_mail()[cls.account.id]

@@ -10,7 +10,7 @@ protocol*, batch runner), which still work for the users they serve.
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models.mail_account import ADMIN_WRITABLE_FIELDS, USER_WRITABLE_FIELDS
 from ..models.mail_account_message import USER_WRITABLE_FIELDS as MESSAGE_WRITABLE_FIELDS
@@ -25,13 +25,6 @@ class TestAccountWriteRules(WriteRulesMixin, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_system = new_test_user(
-            cls.env, login="mae_rules_system", groups="base.group_user,base.group_system",
-            name="System Administrator", email="system@example.com")
-        cls.user_supervisor = new_test_user(
-            cls.env, login="mae_rules_supervisor", name="Supervisor",
-            groups="base.group_user,mail_accounts_ext.group_mail_accounts_ext_other_accounts",
-            email="supervisor@example.com")
         cls.account_a, cls.address_a = cls._new_mailbox(cls.user_a, "rules.a")
         cls.servers.deliver(cls.address_a, cls._raw("First mail of A"))
         result = cls.account_a.with_user(cls.user_a)._check_may_use()._fetch_mail()

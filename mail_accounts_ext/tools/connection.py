@@ -44,6 +44,7 @@ import smtplib
 import socket
 import ssl
 from base64 import b64decode, b64encode
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import headers
@@ -140,6 +141,97 @@ def _root_cause(error):
         if isinstance(context, OSError) and not isinstance(context, smtplib.SMTPException):
             return context
     return error
+
+
+def _raising_root_cause(open_client, *args):
+    """``open_client(*args)``; on failure the root cause (see :func:`_root_cause`) is
+    raised, chained to the library's wrapper."""
+    try:
+        return open_client(*args)
+    except Exception as error:
+        cause = _root_cause(error)
+        if cause is error:
+            raise
+        raise cause from error
+
+
+def _probe(
+    protocol, dialect, converse, host, port, security, login, password, timeout, ssl_context,
+    **options,
+):
+    """A :class:`ProbeResult`: the client of ``dialect`` opened (``options`` go to its
+    class), then ``converse(client, steps)``; the client is always closed."""
+    _check_security(security)  # programming errors: raised, not reported
+    _check_credentials(login, password)
+    steps = _Steps()
+    client = None
+    try:
+        client = _open_client(
+            dialect, host, port, security, login, password, timeout, ssl_context, steps,
+            **options,
+        )
+        converse(client, steps)
+        return ProbeResult(True, protocol, None, None, tuple(steps.done))
+    except Exception as error:
+        return ProbeResult(False, protocol, steps.stage, _root_cause(error), tuple(steps.done))
+    finally:
+        if client is not None:
+            dialect.close(client)
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """How one protocol's client is greeted, upgraded to TLS, signed in and closed."""
+
+    client_class: type
+    upgrade: Callable  # (client, context): STARTTLS / STLS, then what must follow it
+    sign_in: Callable  # (client, login, password)
+    close: Callable  # (client): never raises
+    greet: Callable = lambda client: None
+    login_optional: bool = False  # no login: no AUTH (SMTP)
+
+
+def _say_goodbye(steps, *commands):
+    """The polite end of a probe: each ``(step, command)`` in turn until one fails;
+    failures are ignored (the verdict is already known)."""
+    with contextlib.suppress(Exception):
+        for step, command in commands:
+            command()
+            steps.ok(step)
+
+
+def _open_client(
+    dialect, host, port, security, login, password, timeout, ssl_context, steps, **options
+):
+    """The client of ``dialect`` connected (implicit TLS for "ssl"), upgraded for
+    "starttls" and signed in; closed again on any failure.  ``options`` go to the
+    client class."""
+    _check_security(security)
+    _check_credentials(login, password)
+    context = _context(ssl_context)
+    steps.enter("connect")
+    client = dialect.client_class(
+        host,
+        port,
+        timeout=timeout,
+        implicit_context=context if security == "ssl" else None,
+        steps=steps,
+        **options,
+    )
+    try:
+        dialect.greet(client)
+        if security == "starttls":
+            steps.enter("tls")
+            dialect.upgrade(client, context)
+            steps.ok("starttls")
+        if login or not dialect.login_optional:
+            steps.enter("auth")
+            dialect.sign_in(client, login, password or "")
+            steps.ok("auth")
+    except BaseException:
+        dialect.close(client)
+        raise
+    return client
 
 
 def _is_ascii(*texts):
@@ -405,36 +497,28 @@ def _smtp_login(client, login, password):
         raise smtplib.SMTPAuthenticationError(code, reply)
 
 
+def _smtp_starttls(client, context):
+    client.starttls(context=context)
+    client.ehlo()
+
+
+_SMTP_DIALECT = _Dialect(
+    _SMTP,
+    _smtp_starttls,
+    _smtp_login,
+    lambda client: client.close(),
+    greet=lambda client: client.ehlo_or_helo_if_needed(),
+    login_optional=True,
+)
+
+
 def _open_smtp(
     host, port, security, login, password, timeout, ssl_context, steps, local_hostname=None
 ):
-    _check_security(security)
-    _check_credentials(login, password)
-    context = _context(ssl_context)
-    steps.enter("connect")
-    client = _SMTP(
-        host,
-        port,
-        timeout=timeout,
-        implicit_context=context if security == "ssl" else None,
-        steps=steps,
+    return _open_client(
+        _SMTP_DIALECT, host, port, security, login, password, timeout, ssl_context, steps,
         local_hostname=local_hostname,
     )
-    try:
-        client.ehlo_or_helo_if_needed()
-        if security == "starttls":
-            steps.enter("tls")
-            client.starttls(context=context)
-            client.ehlo()
-            steps.ok("starttls")
-        if login:
-            steps.enter("auth")
-            _smtp_login(client, login, password or "")
-            steps.ok("auth")
-    except BaseException:
-        client.close()
-        raise
-    return client
 
 
 def open_smtp(
@@ -453,15 +537,10 @@ def open_smtp(
     The caller sends with ``sendmail``/``send_message`` and ends with ``quit()``
     (or ``close()``).  Raises the original exception on failure.
     """
-    try:
-        return _open_smtp(
-            host, port, security, login, password, timeout, ssl_context, _Steps(), local_hostname
-        )
-    except Exception as error:
-        cause = _root_cause(error)
-        if cause is error:
-            raise
-        raise cause from error
+    return _raising_root_cause(
+        _open_smtp,
+        host, port, security, login, password, timeout, ssl_context, _Steps(), local_hostname,
+    )
 
 
 def probe_smtp(
@@ -481,37 +560,26 @@ def probe_smtp(
     Never sends DATA.  A MAIL FROM reply other than 2xx fails at stage
     "sender" with ``smtplib.SMTPSenderRefused(code, reply, address)``.
     """
-    _check_security(security)  # programming errors: raised, not reported
-    _check_credentials(login, password)
     if not address or not isinstance(address, str):
         raise ValueError("probe_smtp needs the sender address to try in MAIL FROM")
-    steps = _Steps()
-    client = None
-    try:
-        client = _open_smtp(
-            host, port, security, login, password, timeout, ssl_context, steps, local_hostname
-        )
+
+    def converse(client, steps):
         steps.enter("sender")
         # As the mail will leave: the domain in its IDNA form; SMTPUTF8 only for a
         # non-ASCII local part (refused by smtplib when the server lacks it).
-        address = _envelope_address(address)
-        options = [] if address.isascii() else ["SMTPUTF8"]
-        code, reply = client.mail(address, options)
+        sender = _envelope_address(address)
+        options = [] if sender.isascii() else ["SMTPUTF8"]
+        code, reply = client.mail(sender, options)
         if not 200 <= code < 300:
-            raise smtplib.SMTPSenderRefused(code, reply, address)
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
         steps.ok("mail_from")
-        # Cleanup: the verdict is already known.
-        with contextlib.suppress(Exception):
-            client.rset()
-            steps.ok("rset")
-            client.quit()
-            steps.ok("quit")
-        return ProbeResult(True, "smtp", None, None, tuple(steps.done))
-    except Exception as error:
-        return ProbeResult(False, "smtp", steps.stage, _root_cause(error), tuple(steps.done))
-    finally:
-        if client is not None:
-            client.close()
+        _say_goodbye(steps, ("rset", client.rset), ("quit", client.quit))
+
+    return _probe(
+        "smtp", _SMTP_DIALECT, converse,
+        host, port, security, login, password, timeout, ssl_context,
+        local_hostname=local_hostname,
+    )
 
 
 # --------------------------------------------------------------------------- IMAP
@@ -579,30 +647,16 @@ def _close_imap(conn):
         conn.shutdown()
 
 
-def _open_imap(host, port, security, login, password, timeout, ssl_context, steps):
-    _check_security(security)
-    _check_credentials(login, password)
-    context = _context(ssl_context)
-    steps.enter("connect")
-    conn = _IMAP4(
-        host,
-        port,
-        timeout=timeout,
-        implicit_context=context if security == "ssl" else None,
-        steps=steps,
-    )
-    try:
-        if security == "starttls":
-            steps.enter("tls")
-            conn.starttls(ssl_context=context)
-            steps.ok("starttls")
-        steps.enter("auth")
-        _imap_login(conn, login, password or "")
-        steps.ok("auth")
-    except BaseException:
-        _close_imap(conn)
-        raise
-    return conn
+def _imap_starttls(conn, context):
+    conn.starttls(ssl_context=context)
+
+
+_IMAP_DIALECT = _Dialect(_IMAP4, _imap_starttls, _imap_login, _close_imap)
+
+
+def _open_imap(*args):
+    """A logged-in client; ``args`` as for :func:`_open_client`."""
+    return _open_client(_IMAP_DIALECT, *args)
 
 
 def open_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
@@ -610,13 +664,9 @@ def open_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT,
 
     End it with ``logout()``.
     """
-    try:
-        return _open_imap(host, port, security, login, password, timeout, ssl_context, _Steps())
-    except Exception as error:
-        cause = _root_cause(error)
-        if cause is error:
-            raise
-        raise cause from error
+    return _raising_root_cause(
+        _open_imap, host, port, security, login, password, timeout, ssl_context, _Steps()
+    )
 
 
 def _imap_ok(conn, typ, data, command):
@@ -629,12 +679,8 @@ def _imap_ok(conn, typ, data, command):
 
 def probe_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
     """Connect, TLS, LOGIN, LIST, SELECT INBOX (read-only), LOGOUT."""
-    _check_security(security)  # a programming error: raised, not reported
-    _check_credentials(login, password)
-    steps = _Steps()
-    conn = None
-    try:
-        conn = _open_imap(host, port, security, login, password, timeout, ssl_context, steps)
+
+    def converse(conn, steps):
         steps.enter("list")
         typ, data = conn.list()
         _imap_ok(conn, typ, data, "LIST")
@@ -642,15 +688,12 @@ def probe_imap(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT
         typ, data = conn.select("INBOX", readonly=True)
         _imap_ok(conn, typ, data, "SELECT INBOX")
         steps.ok("select")
-        with contextlib.suppress(Exception):
-            conn.logout()
-            steps.ok("logout")
-        return ProbeResult(True, "imap", None, None, tuple(steps.done))
-    except Exception as error:
-        return ProbeResult(False, "imap", steps.stage, _root_cause(error), tuple(steps.done))
-    finally:
-        if conn is not None:
-            _close_imap(conn)
+        _say_goodbye(steps, ("logout", conn.logout))
+
+    return _probe(
+        "imap", _IMAP_DIALECT, converse, host, port, security, login, password, timeout,
+        ssl_context,
+    )
 
 
 # --------------------------------------------------------------------------- POP3
@@ -725,34 +768,24 @@ def _pop3_oauth(conn, login, bearer):
         raise refused._set_sasl(mechanism, exchange.sasl_error) from error
 
 
-def _open_pop3(host, port, security, login, password, timeout, ssl_context, steps):
-    _check_security(security)
-    _check_credentials(login, password)
-    context = _context(ssl_context)
-    steps.enter("connect")
-    conn = _POP3(
-        host,
-        port,
-        timeout=timeout,
-        implicit_context=context if security == "ssl" else None,
-        steps=steps,
-    )
-    try:
-        if security == "starttls":
-            steps.enter("tls")
-            conn.stls(context=context)
-            steps.ok("starttls")
-        steps.enter("auth")
-        if isinstance(password, Bearer):
-            _pop3_oauth(conn, login, password)
-        else:
-            conn.user(login)
-            conn.pass_(password or "")
-        steps.ok("auth")
-    except BaseException:
-        _close_pop3(conn)
-        raise
-    return conn
+def _pop3_stls(conn, context):
+    conn.stls(context=context)
+
+
+def _pop3_login(conn, login, password):
+    if isinstance(password, Bearer):
+        _pop3_oauth(conn, login, password)
+    else:
+        conn.user(login)
+        conn.pass_(password)
+
+
+_POP3_DIALECT = _Dialect(_POP3, _pop3_stls, _pop3_login, _close_pop3)
+
+
+def _open_pop3(*args):
+    """A logged-in client; ``args`` as for :func:`_open_client`."""
+    return _open_client(_POP3_DIALECT, *args)
 
 
 def open_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
@@ -760,35 +793,24 @@ def open_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT,
 
     End it with ``quit()`` (which commits deletions) or ``close()``.
     """
-    try:
-        return _open_pop3(host, port, security, login, password, timeout, ssl_context, _Steps())
-    except Exception as error:
-        cause = _root_cause(error)
-        if cause is error:
-            raise
-        raise cause from error
+    return _raising_root_cause(
+        _open_pop3, host, port, security, login, password, timeout, ssl_context, _Steps()
+    )
 
 
 def probe_pop3(host, port, security, login, password, *, timeout=DEFAULT_TIMEOUT, ssl_context=None):
     """Connect, TLS (STLS for "starttls"), USER/PASS, STAT, QUIT."""
-    _check_security(security)  # a programming error: raised, not reported
-    _check_credentials(login, password)
-    steps = _Steps()
-    conn = None
-    try:
-        conn = _open_pop3(host, port, security, login, password, timeout, ssl_context, steps)
+
+    def converse(conn, steps):
         steps.enter("stat")
         conn.stat()
         steps.ok("stat")
-        with contextlib.suppress(Exception):
-            conn.quit()
-            steps.ok("quit")
-        return ProbeResult(True, "pop3", None, None, tuple(steps.done))
-    except Exception as error:
-        return ProbeResult(False, "pop3", steps.stage, _root_cause(error), tuple(steps.done))
-    finally:
-        if conn is not None:
-            _close_pop3(conn)
+        _say_goodbye(steps, ("quit", conn.quit))
+
+    return _probe(
+        "pop3", _POP3_DIALECT, converse, host, port, security, login, password, timeout,
+        ssl_context,
+    )
 
 
 # --------------------------------------------------------------------------- any

@@ -231,6 +231,12 @@ def _enhanced_matches(enhanced, prefixes):
     return any(enhanced == prefix or enhanced.startswith(prefix + ".") for prefix in prefixes)
 
 
+def _either(kind, message, remedy, *conditions, **common):
+    """Rules giving the same diagnosis, one for each way of recognising it, in order:
+    ``conditions`` are dicts of :class:`Rule` conditions, ``common`` applies to all."""
+    return tuple(Rule(kind, message, remedy, **common, **condition) for condition in conditions)
+
+
 # --------------------------------------------------------------------------- predicates
 
 _EARLY_STAGES = (None, "connect", "tls")
@@ -463,20 +469,15 @@ OAUTH_RULES = (
         temporary=False,
     ),
     # ---- a mail server refused the token
-    Rule(
-        "smtp_auth_disabled",
-        MESSAGE_SMTP_AUTH_DISABLED,
-        REMEDY_OAUTH_ADMIN_SMTP_AUTH,
-        enhanced=("5.7.139", "5.7.30"),
-        test=lambda s: s.oauth,
-        temporary=False,
-    ),
-    Rule(
-        "smtp_auth_disabled",
-        MESSAGE_SMTP_AUTH_DISABLED,
-        REMEDY_OAUTH_ADMIN_SMTP_AUTH,
-        keywords=("smtpclientauthentication is disabled", "smtp auth is disabled",
-                  "smtpclientauthenticationdisabled"),
+    *_either(
+        "smtp_auth_disabled", MESSAGE_SMTP_AUTH_DISABLED, REMEDY_OAUTH_ADMIN_SMTP_AUTH,
+        {"enhanced": ("5.7.139", "5.7.30")},
+        {
+            "keywords": (
+                "smtpclientauthentication is disabled", "smtp auth is disabled",
+                "smtpclientauthenticationdisabled",
+            ),
+        },
         test=lambda s: s.oauth,
         temporary=False,
     ),
@@ -571,17 +572,10 @@ RULES = OAUTH_RULES + (
         ),
         keywords=("certificate has expired", "certificate expired"),
     ),
-    Rule(
-        "certificate_invalid",
-        MESSAGE_CERTIFICATE_UNVERIFIED,
-        REMEDY_CERTIFICATE,
-        sources=("cert",),
-    ),
-    Rule(
-        "certificate_invalid",
-        MESSAGE_CERTIFICATE_UNVERIFIED,
-        REMEDY_CERTIFICATE,
-        keywords=("certificate verify failed", "certificate_verify_failed"),
+    *_either(
+        "certificate_invalid", MESSAGE_CERTIFICATE_UNVERIFIED, REMEDY_CERTIFICATE,
+        {"sources": ("cert",)},
+        {"keywords": ("certificate verify failed", "certificate_verify_failed")},
     ),
     # ---- TLS spoken to a plain port (or the reverse)
     Rule(
@@ -635,35 +629,22 @@ RULES = OAUTH_RULES + (
         test=_no_reply,
         temporary=True,
     ),
-    Rule(
-        "dns_failed",
-        MESSAGE_DNS_NOT_FOUND,
-        REMEDY_CHECK_SERVER_NAME,
-        sources=("dns",),
+    *_either(
+        "dns_failed", MESSAGE_DNS_NOT_FOUND, REMEDY_CHECK_SERVER_NAME,
+        {"sources": ("dns",)},
+        {
+            "keywords": (
+                "name or service not known", "nodename nor servname", "getaddrinfo failed",
+                "no address associated with hostname", "name does not resolve",
+            ),
+            "test": _no_reply,
+        },
         temporary=False,
     ),
-    Rule(
-        "dns_failed",
-        MESSAGE_DNS_NOT_FOUND,
-        REMEDY_CHECK_SERVER_NAME,
-        keywords=("name or service not known", "nodename nor servname", "getaddrinfo failed",
-                  "no address associated with hostname", "name does not resolve"),
-        test=_no_reply,
-        temporary=False,
-    ),
-    Rule(
-        "connection_refused",
-        MESSAGE_CONNECTION_REFUSED,
-        REMEDY_CHECK_PORT_SECURITY,
-        sources=("refused",),
-        temporary=False,
-    ),
-    Rule(
-        "connection_refused",
-        MESSAGE_CONNECTION_REFUSED,
-        REMEDY_CHECK_PORT_SECURITY,
-        keywords=("connection refused",),
-        test=_no_reply,
+    *_either(
+        "connection_refused", MESSAGE_CONNECTION_REFUSED, REMEDY_CHECK_PORT_SECURITY,
+        {"sources": ("refused",)},
+        {"keywords": ("connection refused",), "test": _no_reply},
         temporary=False,
     ),
     Rule(
@@ -691,19 +672,13 @@ RULES = OAUTH_RULES + (
         test=_foreign_banner,
         temporary=False,
     ),
-    Rule(
-        "wrong_port_or_protocol",
-        MESSAGE_WRONG_GREETING,
-        REMEDY_CHECK_PORT_SECURITY,
-        test=_greeting_not_numeric,
-        temporary=False,
-    ),
-    Rule(
-        "wrong_port_or_protocol",
-        MESSAGE_WRONG_GREETING,
-        REMEDY_CHECK_PORT_SECURITY,
-        keywords=("unexpected response", "not imap4 compliant"),
-        sources=("imap_error", "imap_abort"),
+    *_either(
+        "wrong_port_or_protocol", MESSAGE_WRONG_GREETING, REMEDY_CHECK_PORT_SECURITY,
+        {"test": _greeting_not_numeric},
+        {
+            "keywords": ("unexpected response", "not imap4 compliant"),
+            "sources": ("imap_error", "imap_abort"),
+        },
         temporary=False,
     ),
     Rule(
@@ -718,81 +693,53 @@ RULES = OAUTH_RULES + (
         test=_early,
         temporary=False,
     ),
-    Rule(
-        "timeout",
-        MESSAGE_TIMEOUT,
-        REMEDY_TIMEOUT,
-        sources=("timeout",),
+    *_either(
+        "timeout", MESSAGE_TIMEOUT, REMEDY_TIMEOUT,
+        {"sources": ("timeout",)},
+        {"keywords": ("timed out", "timeout"), "test": _no_reply},
         temporary=True,
     ),
-    Rule(
-        "timeout",
-        MESSAGE_TIMEOUT,
-        REMEDY_TIMEOUT,
-        keywords=("timed out", "timeout"),
-        test=_no_reply,
-        temporary=True,
-    ),
-    Rule(
-        "connection_lost",
-        MESSAGE_CONNECTION_LOST,
-        REMEDY_RETRY_LATER,
-        sources=("reset", "smtp_disconnected"),
-        temporary=True,
-    ),
-    Rule(
-        "connection_lost",
-        MESSAGE_CONNECTION_LOST,
-        REMEDY_RETRY_LATER,
-        keywords=("socket error", "-err eof", "connection reset", "broken pipe"),
-        sources=("imap_abort", "pop_error", "text", "os"),
+    *_either(
+        "connection_lost", MESSAGE_CONNECTION_LOST, REMEDY_RETRY_LATER,
+        {"sources": ("reset", "smtp_disconnected")},
+        {
+            "keywords": ("socket error", "-err eof", "connection reset", "broken pipe"),
+            "sources": ("imap_abort", "pop_error", "text", "os"),
+        },
         temporary=True,
     ),
     # ---- provider specific sign-in policies
-    Rule(
-        "app_password_required",
-        MESSAGE_APP_PASSWORD,
-        REMEDY_APP_PASSWORD,
-        keywords=("application-specific password", "application specific password",
-                  "app password", "app-specific password"),
+    *_either(
+        "app_password_required", MESSAGE_APP_PASSWORD, REMEDY_APP_PASSWORD,
+        {
+            "keywords": (
+                "application-specific password", "application specific password", "app password",
+                "app-specific password",
+            ),
+        },
+        {"codes": ("534",), "enhanced": ("5.7.9",)},
         temporary=False,
     ),
-    Rule(
-        "app_password_required",
-        MESSAGE_APP_PASSWORD,
-        REMEDY_APP_PASSWORD,
-        codes=("534",),
-        enhanced=("5.7.9",),
+    *_either(
+        "app_password_required", MESSAGE_CONFIRM_IN_BROWSER, REMEDY_CONFIRM_IN_BROWSER,
+        {
+            "keywords": (
+                "log in via your web browser", "login via your web browser",
+                "sign in via your web browser", "[webalert", "web login required",
+            ),
+        },
+        {"enhanced": ("5.7.14",)},
         temporary=False,
     ),
-    Rule(
-        "app_password_required",
-        MESSAGE_CONFIRM_IN_BROWSER,
-        REMEDY_CONFIRM_IN_BROWSER,
-        keywords=("log in via your web browser", "login via your web browser",
-                  "sign in via your web browser", "[webalert", "web login required"),
-        temporary=False,
-    ),
-    Rule(
-        "app_password_required",
-        MESSAGE_CONFIRM_IN_BROWSER,
-        REMEDY_CONFIRM_IN_BROWSER,
-        enhanced=("5.7.14",),
-        temporary=False,
-    ),
-    Rule(
-        "basic_auth_disabled",
-        MESSAGE_BASIC_AUTH_DISABLED,
-        REMEDY_ENABLE_SMTP_AUTH,
-        enhanced=("5.7.139", "5.7.30"),
-        temporary=False,
-    ),
-    Rule(
-        "basic_auth_disabled",
-        MESSAGE_BASIC_AUTH_DISABLED,
-        REMEDY_ENABLE_SMTP_AUTH,
-        keywords=("smtpclientauthentication is disabled", "basic authentication is disabled",
-                  "basic authentication is not supported", "basicauthblocked"),
+    *_either(
+        "basic_auth_disabled", MESSAGE_BASIC_AUTH_DISABLED, REMEDY_ENABLE_SMTP_AUTH,
+        {"enhanced": ("5.7.139", "5.7.30")},
+        {
+            "keywords": (
+                "smtpclientauthentication is disabled", "basic authentication is disabled",
+                "basic authentication is not supported", "basicauthblocked",
+            ),
+        },
         temporary=False,
     ),
     # ---- encryption required / not offered
@@ -810,22 +757,18 @@ RULES = OAUTH_RULES + (
                   "stls not supported by server"),
         temporary=False,
     ),
-    Rule(
-        "starttls_required",
-        MESSAGE_STARTTLS_REQUIRED,
-        REMEDY_USE_ENCRYPTION,
-        keywords=("issue a starttls", "starttls command first", "starttls required",
-                  "[privacyrequired]", "logindisabled", "plaintext authentication disallowed",
-                  "plaintext authentication not allowed", "cleartext logins not permitted",
-                  "encryption required", "requires a secure connection",
-                  "must use tls", "tls required"),
-        temporary=False,
-    ),
-    Rule(
-        "starttls_required",
-        MESSAGE_STARTTLS_REQUIRED,
-        REMEDY_USE_ENCRYPTION,
-        enhanced=("5.7.11",),
+    *_either(
+        "starttls_required", MESSAGE_STARTTLS_REQUIRED, REMEDY_USE_ENCRYPTION,
+        {
+            "keywords": (
+                "issue a starttls", "starttls command first", "starttls required",
+                "[privacyrequired]", "logindisabled", "plaintext authentication disallowed",
+                "plaintext authentication not allowed", "cleartext logins not permitted",
+                "encryption required", "requires a secure connection", "must use tls",
+                "tls required",
+            ),
+        },
+        {"enhanced": ("5.7.11",)},
         temporary=False,
     ),
     Rule(
@@ -842,40 +785,29 @@ RULES = OAUTH_RULES + (
         temporary=False,
     ),
     # ---- limits
-    Rule(
-        "too_many_connections",
-        MESSAGE_TOO_MANY_CONNECTIONS,
-        REMEDY_TOO_MANY_CONNECTIONS,
-        keywords=("too many concurrent", "too many connections", "too many simultaneous",
-                  "too many login", "too many sessions", "too many open",
-                  "too many auth", "maximum number of connections", "connection limit",
-                  "[in-use]", "[inuse]", "[login-delay]", "mailbox locked",
-                  "maildrop locked", "unable to lock maildrop", "temporary system problem",
-                  "[limit]"),
+    *_either(
+        "too_many_connections", MESSAGE_TOO_MANY_CONNECTIONS, REMEDY_TOO_MANY_CONNECTIONS,
+        {
+            "keywords": (
+                "too many concurrent", "too many connections", "too many simultaneous",
+                "too many login", "too many sessions", "too many open", "too many auth",
+                "maximum number of connections", "connection limit", "[in-use]", "[inuse]",
+                "[login-delay]", "mailbox locked", "maildrop locked", "unable to lock maildrop",
+                "temporary system problem", "[limit]",
+            ),
+        },
+        {"codes": ("421",), "enhanced": ("4.7.0",)},
         temporary=True,
     ),
-    Rule(
-        "too_many_connections",
-        MESSAGE_TOO_MANY_CONNECTIONS,
-        REMEDY_TOO_MANY_CONNECTIONS,
-        codes=("421",),
-        enhanced=("4.7.0",),
-        temporary=True,
-    ),
-    Rule(
-        "message_too_large",
-        MESSAGE_TOO_LARGE,
-        REMEDY_TOO_LARGE,
-        enhanced=("5.3.4", "5.2.3"),
-        temporary=False,
-    ),
-    Rule(
-        "message_too_large",
-        MESSAGE_TOO_LARGE,
-        REMEDY_TOO_LARGE,
-        keywords=("message size exceeds", "message too big", "message too large",
-                  "message is too large", "size limit", "exceeds size", "[toobig]",
-                  "message exceeds"),
+    *_either(
+        "message_too_large", MESSAGE_TOO_LARGE, REMEDY_TOO_LARGE,
+        {"enhanced": ("5.3.4", "5.2.3")},
+        {
+            "keywords": (
+                "message size exceeds", "message too big", "message too large",
+                "message is too large", "size limit", "exceeds size", "[toobig]", "message exceeds",
+            ),
+        },
         temporary=False,
     ),
     Rule(
@@ -943,161 +875,96 @@ RULES = OAUTH_RULES + (
         keywords=("greylist", "graylist", "grey-list", "gray-list"),
         temporary=True,
     ),
-    Rule(
-        "temporary",
-        MESSAGE_SERVER_TEMPORARY,
-        REMEDY_RETRY_LATER,
-        keywords=("[unavailable]", "[sys/temp]", "temporary authentication failure",
-                  "[servererror]", "temporarily unavailable", "temporary failure",
-                  "try again later", "please try again", "service not available"),
-        test=_not_permanent,
-        temporary=True,
-    ),
-    Rule(
-        "temporary",
-        MESSAGE_SERVER_TEMPORARY,
-        REMEDY_RETRY_LATER,
-        codes=("4xx",),
-        temporary=True,
-    ),
-    Rule(
-        "temporary",
-        MESSAGE_SERVER_TEMPORARY,
-        REMEDY_RETRY_LATER,
-        enhanced=("4",),
+    *_either(
+        "temporary", MESSAGE_SERVER_TEMPORARY, REMEDY_RETRY_LATER,
+        {
+            "keywords": (
+                "[unavailable]", "[sys/temp]", "temporary authentication failure", "[servererror]",
+                "temporarily unavailable", "temporary failure", "try again later",
+                "please try again", "service not available",
+            ),
+            "test": _not_permanent,
+        },
+        {"codes": ("4xx",)},
+        {"enhanced": ("4",)},
         temporary=True,
     ),
     # ---- authentication
-    Rule(
-        "auth_failed",
-        MESSAGE_AUTH_FAILED,
-        REMEDY_CHECK_PASSWORD,
-        codes=("535",),
-        temporary=False,
-    ),
-    Rule(
-        "auth_failed",
-        MESSAGE_AUTH_FAILED,
-        REMEDY_CHECK_PASSWORD,
-        enhanced=("5.7.8",),
-        temporary=False,
-    ),
-    Rule(
-        "auth_failed",
-        MESSAGE_AUTH_FAILED,
-        REMEDY_CHECK_PASSWORD,
-        keywords=("authenticationfailed", "authentication failed", "auth failed",
-                  "invalid credentials", "login failed", "authenticate failed",
-                  "logon failure", "bad password", "incorrect password",
-                  "password incorrect", "invalid password", "wrong password",
-                  "username and password not accepted", "invalid login",
-                  "login incorrect", "incorrect login", "authorization failed",
-                  "[auth]", "[authorizationfailed]", "bad credentials",
-                  "authentication credentials invalid"),
-        temporary=False,
-    ),
-    Rule(
-        "auth_failed",
-        MESSAGE_AUTH_FAILED,
-        REMEDY_CHECK_PASSWORD,
-        sources=("smtp_auth",),
-        test=_permanent_reply,
-        temporary=False,
-    ),
-    Rule(
-        "auth_failed",
-        MESSAGE_AUTH_FAILED,
-        REMEDY_CHECK_PASSWORD,
-        sources=("smtp_reply", "imap_error", "pop_error", "text"),
-        stages=("auth",),
-        test=_permanent_reply,
+    *_either(
+        "auth_failed", MESSAGE_AUTH_FAILED, REMEDY_CHECK_PASSWORD,
+        {"codes": ("535",)},
+        {"enhanced": ("5.7.8",)},
+        {
+            "keywords": (
+                "authenticationfailed", "authentication failed", "auth failed",
+                "invalid credentials", "login failed", "authenticate failed", "logon failure",
+                "bad password", "incorrect password", "password incorrect", "invalid password",
+                "wrong password", "username and password not accepted", "invalid login",
+                "login incorrect", "incorrect login", "authorization failed", "[auth]",
+                "[authorizationfailed]", "bad credentials", "authentication credentials invalid",
+            ),
+        },
+        {"sources": ("smtp_auth",), "test": _permanent_reply},
+        {
+            "sources": ("smtp_reply", "imap_error", "pop_error", "text"),
+            "stages": ("auth",),
+            "test": _permanent_reply,
+        },
         temporary=False,
     ),
     # ---- sender
-    Rule(
-        "sender_not_allowed",
-        MESSAGE_SENDER_NOT_ALLOWED,
-        REMEDY_SENDER_NOT_ALLOWED,
-        enhanced=("5.7.60", "5.1.7", "5.1.8", "5.2.252"),
-        temporary=False,
-    ),
-    Rule(
-        "sender_not_allowed",
-        MESSAGE_SENDER_NOT_ALLOWED,
-        REMEDY_SENDER_NOT_ALLOWED,
-        keywords=("not owned by user", "send as", "sendasdenied", "relaying disallowed",
-                  "sender address rejected", "sender not allowed", "sender rejected",
-                  "sender is not allowed", "sender verify failed"),
-        protocols=("smtp", None),
+    *_either(
+        "sender_not_allowed", MESSAGE_SENDER_NOT_ALLOWED, REMEDY_SENDER_NOT_ALLOWED,
+        {"enhanced": ("5.7.60", "5.1.7", "5.1.8", "5.2.252")},
+        {
+            "keywords": (
+                "not owned by user", "send as", "sendasdenied", "relaying disallowed",
+                "sender address rejected", "sender not allowed", "sender rejected",
+                "sender is not allowed", "sender verify failed",
+            ),
+            "protocols": ("smtp", None),
+        },
         temporary=False,
     ),
     # ---- recipients
-    Rule(
-        "recipient_rejected",
-        MESSAGE_RECIPIENT_REJECTED,
-        REMEDY_RECIPIENT_REJECTED,
-        enhanced=("5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.4.1"),
+    *_either(
+        "recipient_rejected", MESSAGE_RECIPIENT_REJECTED, REMEDY_RECIPIENT_REJECTED,
+        {"enhanced": ("5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.4.1")},
+        {
+            "keywords": (
+                "user unknown", "unknown user", "no such user", "recipient address rejected",
+                "does not exist", "recipient not found", "invalid recipient", "mailbox unavailable",
+                "no mailbox", "mailbox not found", "recipient rejected", "unrouteable address",
+                "no such recipient",
+            ),
+            "protocols": ("smtp", None),
+        },
         temporary=False,
     ),
-    Rule(
-        "recipient_rejected",
-        MESSAGE_RECIPIENT_REJECTED,
-        REMEDY_RECIPIENT_REJECTED,
-        keywords=("user unknown", "unknown user", "no such user", "recipient address rejected",
-                  "does not exist", "recipient not found", "invalid recipient",
-                  "mailbox unavailable", "no mailbox", "mailbox not found",
-                  "recipient rejected", "unrouteable address", "no such recipient"),
-        protocols=("smtp", None),
+    *_either(
+        "sender_not_allowed", MESSAGE_SENDER_NOT_ALLOWED, REMEDY_SENDER_NOT_ALLOWED,
+        {"sources": ("smtp_sender",)},
+        {"stages": ("sender",), "codes": ("5xx",)},
         temporary=False,
     ),
-    Rule(
-        "sender_not_allowed",
-        MESSAGE_SENDER_NOT_ALLOWED,
-        REMEDY_SENDER_NOT_ALLOWED,
-        sources=("smtp_sender",),
-        temporary=False,
-    ),
-    Rule(
-        "sender_not_allowed",
-        MESSAGE_SENDER_NOT_ALLOWED,
-        REMEDY_SENDER_NOT_ALLOWED,
-        stages=("sender",),
-        codes=("5xx",),
-        temporary=False,
-    ),
-    Rule(
-        "recipient_rejected",
-        MESSAGE_RECIPIENT_REJECTED,
-        REMEDY_RECIPIENT_REJECTED,
-        sources=("smtp_recipients",),
-        temporary=False,
-    ),
-    Rule(
-        "recipient_rejected",
-        MESSAGE_RECIPIENT_REJECTED,
-        REMEDY_RECIPIENT_REJECTED,
-        stages=("recipient",),
-        codes=("5xx",),
+    *_either(
+        "recipient_rejected", MESSAGE_RECIPIENT_REJECTED, REMEDY_RECIPIENT_REJECTED,
+        {"sources": ("smtp_recipients",)},
+        {"stages": ("recipient",), "codes": ("5xx",)},
         temporary=False,
     ),
     # ---- the message itself refused at the end of DATA (content, spam, policy)
-    Rule(
-        "message_rejected",
-        MESSAGE_REJECTED,
-        REMEDY_MESSAGE_REJECTED,
-        keywords=("spam", "junk", "content", "policy", "virus", "malware", "phishing",
-                  "blocked", "blacklist", "blocklist", "denylist", "reputation", "dmarc",
-                  "spf", "dkim", "suspicious", "bulk", "rejected", "not accepted"),
-        stages=("data",),
-        test=_permanent_reply,
-        temporary=False,
-    ),
-    Rule(
-        "message_rejected",
-        MESSAGE_REJECTED,
-        REMEDY_MESSAGE_REJECTED,
-        # 5.7.x at DATA: security or policy status (5.7.60 "send as" is matched above)
-        enhanced=("5.7",),
+    *_either(
+        "message_rejected", MESSAGE_REJECTED, REMEDY_MESSAGE_REJECTED,
+        {
+            "keywords": (
+                "spam", "junk", "content", "policy", "virus", "malware", "phishing", "blocked",
+                "blacklist", "blocklist", "denylist", "reputation", "dmarc", "spf", "dkim",
+                "suspicious", "bulk", "rejected", "not accepted",
+            ),
+            "test": _permanent_reply,
+        },
+        {"enhanced": ("5.7",)},
         stages=("data",),
         temporary=False,
     ),

@@ -32,7 +32,6 @@ has or deleted".
 No Odoo import here: this module is tested without a database.
 """
 
-import base64
 import datetime
 import email
 import imaplib
@@ -40,6 +39,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from .imap_utf7 import quote, utf7_decode, utf7_encode
 from .parse import normalize_message_id, parse_message
 
 ROLES = ("inbox", "drafts", "sent", "junk", "trash", "other")
@@ -248,55 +248,6 @@ class ImapStore:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def utf7_decode(text):
-    """Decode an IMAP modified UTF-7 mailbox name (RFC 3501 5.1.3); unchanged if bad."""
-    out, index = [], 0
-    try:
-        while index < len(text):
-            char = text[index]
-            if char != "&":
-                out.append(char)
-                index += 1
-                continue
-            end = text.index("-", index)
-            if end == index + 1:
-                out.append("&")
-            else:
-                chunk = text[index + 1:end].replace(",", "/")
-                chunk += "=" * (-len(chunk) % 4)
-                out.append(base64.b64decode(chunk).decode("utf-16-be"))
-            index = end + 1
-    except (ValueError, UnicodeDecodeError):
-        return text
-    return "".join(out)
-
-
-def utf7_encode(text):
-    """Encode a mailbox name in IMAP modified UTF-7."""
-    out, pending = [], []
-
-    def flush():
-        if pending:
-            raw = "".join(pending).encode("utf-16-be")
-            out.append("&" + base64.b64encode(raw).decode("ascii").rstrip("=").replace("/", ",")
-                       + "-")
-            pending.clear()
-
-    for char in text:
-        if 0x20 <= ord(char) <= 0x7E:
-            flush()
-            out.append("&-" if char == "&" else char)
-        else:
-            pending.append(char)
-    flush()
-    return "".join(out)
-
-
-def quote(server_name):
-    """A mailbox name as a quoted IMAP string."""
-    return '"' + server_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def uid_set(uids):

@@ -138,6 +138,33 @@ def _starttls(host, protocol):
     return ServerSettings(host, default_port(protocol, STARTTLS), STARTTLS)
 
 
+def _ssl_preset(code, name, hosts, **fields):
+    """A provider whose IMAP, POP3 and SMTP servers (``hosts``, in this order; None for
+    none) all take implicit TLS (SSL) on the usual ports."""
+    servers = {
+        protocol: _ssl(host, protocol)
+        for protocol, host in zip(("imap", "pop3", "smtp"), hosts, strict=True)
+        if host
+    }
+    return Preset(code=code, name=name, **servers, **fields)
+
+
+def _microsoft_preset(code, name, smtp_host, **fields):
+    """Outlook.com or Microsoft 365: IMAP and POP3 at outlook.office365.com, SMTP with
+    STARTTLS at ``smtp_host``, signing in with Microsoft (OAuth 2.0)."""
+    return Preset(
+        code=code,
+        name=name,
+        imap=_ssl("outlook.office365.com", "imap"),
+        pop3=_ssl("outlook.office365.com", "pop3"),
+        smtp=_starttls(smtp_host, "smtp"),
+        oauth=True,
+        oauth_provider="microsoft",
+        rate_limit_per_minute=30,
+        **fields,
+    )
+
+
 def default_port(protocol: str, security: str) -> int:
     """Usual port of ``protocol`` (imap/pop3/smtp) for ``security``.
 
@@ -160,56 +187,34 @@ _MS_DOMAINS = tuple(
 ) + ("msn.com", "windowslive.com", "passport.com")
 
 PRESETS = (
-    Preset(
-        code="gmail",
-        name="Gmail",
+    _ssl_preset(
+        "gmail", "Gmail", ("imap.gmail.com", "pop.gmail.com", "smtp.gmail.com"),
         domains=("gmail.com", "googlemail.com"),
         mx_suffixes=("google.com", "googlemail.com"),
-        imap=_ssl("imap.gmail.com", "imap"),
-        pop3=_ssl("pop.gmail.com", "pop3"),
-        smtp=_ssl("smtp.gmail.com", "smtp"),
         notes=(NOTE_OAUTH_GOOGLE, NOTE_ENABLE_POP3),
         oauth=True,
         oauth_provider="google",
         rate_limit_per_minute=20,
     ),
-    Preset(
-        code="outlook",
-        name="Outlook.com",
+    _microsoft_preset(
+        "outlook", "Outlook.com", "smtp-mail.outlook.com",
         domains=_MS_DOMAINS,
         mx_suffixes=("olc.protection.outlook.com",),
-        imap=_ssl("outlook.office365.com", "imap"),
-        pop3=_ssl("outlook.office365.com", "pop3"),
-        smtp=_starttls("smtp-mail.outlook.com", "smtp"),
         notes=(NOTE_OAUTH_MICROSOFT,),
-        oauth=True,
-        oauth_provider="microsoft",
-        rate_limit_per_minute=30,
     ),
-    Preset(
-        code="microsoft365",
-        name="Microsoft 365",
+    _microsoft_preset(
+        "microsoft365", "Microsoft 365", "smtp.office365.com",
         domains=("onmicrosoft.com",),
         mx_suffixes=("mail.protection.outlook.com", "protection.outlook.com", "outlook.com"),
-        imap=_ssl("outlook.office365.com", "imap"),
-        pop3=_ssl("outlook.office365.com", "pop3"),
-        smtp=_starttls("smtp.office365.com", "smtp"),
         notes=(NOTE_OAUTH_MICROSOFT, NOTE_SMTP_AUTH_ADMIN),
-        oauth=True,
-        oauth_provider="microsoft",
-        rate_limit_per_minute=30,
     ),
-    Preset(
-        code="yahoo",
-        name="Yahoo Mail",
+    _ssl_preset(
+        "yahoo", "Yahoo Mail", ("imap.mail.yahoo.com", "pop.mail.yahoo.com", "smtp.mail.yahoo.com"),
         domains=(
             "yahoo.com", "ymail.com", "rocketmail.com", "myyahoo.com", "yahoo.co.uk",
             "yahoo.de", "yahoo.fr", "yahoo.it", "yahoo.es", "yahoo.ca", "yahoo.com.au",
         ),
         mx_suffixes=("yahoodns.net",),
-        imap=_ssl("imap.mail.yahoo.com", "imap"),
-        pop3=_ssl("pop.mail.yahoo.com", "pop3"),
-        smtp=_ssl("smtp.mail.yahoo.com", "smtp"),
         notes=(NOTE_APP_PASSWORD,),
     ),
     Preset(
@@ -223,139 +228,94 @@ PRESETS = (
         smtp_login=LOGIN_ADDRESS,
         notes=(NOTE_APP_PASSWORD, NOTE_ICLOUD_LOGIN),
     ),
-    Preset(
-        code="zoho",
-        name="Zoho Mail",
+    _ssl_preset(
+        "zoho", "Zoho Mail", ("imap.zoho.com", "pop.zoho.com", "smtp.zoho.com"),
         domains=("zoho.com", "zohomail.com"),
-        imap=_ssl("imap.zoho.com", "imap"),
-        pop3=_ssl("pop.zoho.com", "pop3"),
-        smtp=_ssl("smtp.zoho.com", "smtp"),
         notes=(NOTE_ENABLE_ACCESS, NOTE_APP_PASSWORD_2SV, NOTE_ZOHO_REGION),
     ),
-    Preset(
-        code="zoho_business",
-        name="Zoho Mail (organization)",
+    _ssl_preset(
+        "zoho_business", "Zoho Mail (organization)",
+        ("imappro.zoho.com", "poppro.zoho.com", "smtppro.zoho.com"),
         mx_suffixes=("zoho.com",),
-        imap=_ssl("imappro.zoho.com", "imap"),
-        pop3=_ssl("poppro.zoho.com", "pop3"),
-        smtp=_ssl("smtppro.zoho.com", "smtp"),
         notes=(NOTE_ENABLE_ACCESS, NOTE_APP_PASSWORD_2SV, NOTE_ZOHO_REGION),
     ),
-    Preset(
-        code="gmx",
-        name="GMX",
+    _ssl_preset(
+        "gmx", "GMX", ("imap.gmx.net", "pop.gmx.net", "mail.gmx.net"),
         domains=("gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.eu", "gmx.org", "gmx.info"),
         mx_suffixes=("gmx.net",),
-        imap=_ssl("imap.gmx.net", "imap"),
-        pop3=_ssl("pop.gmx.net", "pop3"),
-        smtp=_ssl("mail.gmx.net", "smtp"),
         notes=(NOTE_ENABLE_ACCESS,),
     ),
-    Preset(
-        code="gmx_com",
-        name="GMX.com",
+    _ssl_preset(
+        "gmx_com", "GMX.com", ("imap.gmx.com", "pop.gmx.com", "mail.gmx.com"),
         domains=(
             "gmx.com", "gmx.us", "gmx.co.uk", "gmx.fr", "gmx.es", "gmx.it", "gmx.ca",
             "gmx.pt", "gmx.se",
         ),
         mx_suffixes=("gmx.com",),
-        imap=_ssl("imap.gmx.com", "imap"),
-        pop3=_ssl("pop.gmx.com", "pop3"),
-        smtp=_ssl("mail.gmx.com", "smtp"),
         notes=(NOTE_ENABLE_ACCESS,),
     ),
-    Preset(
-        code="yandex",
-        name="Yandex Mail",
+    _ssl_preset(
+        "yandex", "Yandex Mail", ("imap.yandex.com", "pop.yandex.com", "smtp.yandex.com"),
         domains=(
             "yandex.ru", "yandex.com", "ya.ru", "yandex.by", "yandex.kz", "yandex.ua",
             "narod.ru",
         ),
         mx_suffixes=("yandex.net", "yandex.ru"),
-        imap=_ssl("imap.yandex.com", "imap"),
-        pop3=_ssl("pop.yandex.com", "pop3"),
-        smtp=_ssl("smtp.yandex.com", "smtp"),
         notes=(NOTE_ENABLE_ACCESS, NOTE_APP_PASSWORD),
     ),
     # Poland
-    Preset(
-        code="wp",
-        name="WP Poczta",
+    _ssl_preset(
+        "wp", "WP Poczta", ("imap.wp.pl", "pop3.wp.pl", "smtp.wp.pl"),
         domains=("wp.pl",),
         mx_suffixes=("wp.pl",),
-        imap=_ssl("imap.wp.pl", "imap"),
-        pop3=_ssl("pop3.wp.pl", "pop3"),
-        smtp=_ssl("smtp.wp.pl", "smtp"),
         login=LOGIN_LOCALPART,
         notes=(NOTE_ENABLE_ACCESS,),
     ),
-    Preset(
-        code="onet",
-        name="Onet Poczta",
+    _ssl_preset(
+        "onet", "Onet Poczta",
+        ("imap.poczta.onet.pl", "pop3.poczta.onet.pl", "smtp.poczta.onet.pl"),
         domains=(
             "onet.pl", "op.pl", "vp.pl", "onet.eu", "poczta.onet.pl", "poczta.onet.eu",
             "onet.com.pl", "vip.onet.pl", "spoko.pl", "autograf.pl", "buziaczek.pl",
             "amorki.pl", "opoczta.pl", "republika.pl", "adres.pl", "cyberia.pl", "pseudonim.pl",
         ),
         mx_suffixes=("onet.pl",),
-        imap=_ssl("imap.poczta.onet.pl", "imap"),
-        pop3=_ssl("pop3.poczta.onet.pl", "pop3"),
-        smtp=_ssl("smtp.poczta.onet.pl", "smtp"),
         notes=(NOTE_ENABLE_ACCESS,),
     ),
-    Preset(
-        code="interia",
-        name="Interia Poczta",
+    _ssl_preset(
+        "interia", "Interia Poczta",
+        ("poczta.interia.pl", "poczta.interia.pl", "poczta.interia.pl"),
         domains=(
             "interia.pl", "interia.eu", "interia.com", "poczta.fm", "intmail.pl",
             "adresik.net", "vip.interia.pl", "pisz.to", "pacz.to", "ogarnij.se", "interiowy.pl",
         ),
         mx_suffixes=("interia.pl",),
-        imap=_ssl("poczta.interia.pl", "imap"),
-        pop3=_ssl("poczta.interia.pl", "pop3"),
-        smtp=_ssl("poczta.interia.pl", "smtp"),
         notes=(NOTE_ENABLE_ACCESS,),
     ),
-    Preset(
-        code="o2",
-        name="o2 Poczta",
+    _ssl_preset(
+        "o2", "o2 Poczta", ("poczta.o2.pl", "poczta.o2.pl", "poczta.o2.pl"),
         domains=("o2.pl", "tlen.pl", "go2.pl", "prokonto.pl"),
         mx_suffixes=("o2.pl",),
-        imap=_ssl("poczta.o2.pl", "imap"),
-        pop3=_ssl("poczta.o2.pl", "pop3"),
-        smtp=_ssl("poczta.o2.pl", "smtp"),
         login=LOGIN_LOCALPART,
         notes=(NOTE_ENABLE_ACCESS,),
     ),
     # Ukraine
-    Preset(
-        code="ukr_net",
-        name="ukr.net",
+    _ssl_preset(
+        "ukr_net", "ukr.net", ("imap.ukr.net", "pop3.ukr.net", "smtp.ukr.net"),
         domains=("ukr.net",),
         mx_suffixes=("ukr.net",),
-        imap=_ssl("imap.ukr.net", "imap"),
-        pop3=_ssl("pop3.ukr.net", "pop3"),
-        smtp=_ssl("smtp.ukr.net", "smtp"),
         notes=(NOTE_ENABLE_ACCESS, NOTE_APP_PASSWORD),
     ),
-    Preset(
-        code="i_ua",
-        name="I.UA",
+    _ssl_preset(
+        "i_ua", "I.UA", ("imap.i.ua", "pop3.i.ua", "smtp.i.ua"),
         domains=("i.ua", "ua.fm", "email.ua"),
         mx_suffixes=("i.ua",),
-        imap=_ssl("imap.i.ua", "imap"),
-        pop3=_ssl("pop3.i.ua", "pop3"),
-        smtp=_ssl("smtp.i.ua", "smtp"),
         notes=(NOTE_ENABLE_ACCESS,),
     ),
-    Preset(
-        code="meta_ua",
-        name="META.UA",
+    _ssl_preset(
+        "meta_ua", "META.UA", ("imap.meta.ua", "pop3.meta.ua", "smtp.meta.ua"),
         domains=("meta.ua",),
         mx_suffixes=("meta.ua",),
-        imap=_ssl("imap.meta.ua", "imap"),
-        pop3=_ssl("pop3.meta.ua", "pop3"),
-        smtp=_ssl("smtp.meta.ua", "smtp"),
         notes=(NOTE_ENABLE_ACCESS,),
     ),
 )

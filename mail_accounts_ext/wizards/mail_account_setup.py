@@ -9,6 +9,7 @@ from odoo.tools import email_normalize
 from ..models.mail_account import PROTOCOL_SELECTION, SECURITY_SELECTION
 from ..models.mail_account_connection import CA_FILE_PARAM
 from ..tools import discovery, presets, protocol_lock, setup_form
+from . import dialog
 
 DISCOVERY_TIMEOUT = 3.0
 # Discovery results whose servers are shown only after "Manual settings"; guessed
@@ -297,15 +298,9 @@ class MailAccountSetup(models.TransientModel):
 
     def _reopen(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Change account settings") if self.account_id
-            else self.env._("Add e-mail account"),
-        }
+        if self.account_id:
+            return dialog.reopen(self, self.env._("Change account settings"))
+        return dialog.reopen(self, self.env._("Add e-mail account"))
 
     def _settings(self):
         """The settings to test: empty passwords keep the account's current ones."""

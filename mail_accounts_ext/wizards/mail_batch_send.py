@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import batch as bt
+from . import dialog
 
 DETAILS_PER_REASON = 10
 
@@ -239,11 +240,4 @@ class MailBatchSend(models.TransientModel):
         return Markup("<ul>%s</ul>") % Markup().join(parts) if parts else False
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Print & e-mail"),
-        }
+        return dialog.reopen(self, self.env._("Print & e-mail"))

@@ -3,48 +3,22 @@
 // (wrong password) and saves nothing, the second passes and saves the account.
 // The test puts the loopback mail servers' ports in window.maeTour.
 import { registry } from "@web/core/registry";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
-
-// Read lazily: the steps are built before the test has set window.maeTour.
-const tourData = (key) => String(window.maeTour[key]);
+import {
+    editField,
+    screenshot,
+    selectField,
+} from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 function setServers(passwordKey) {
     return [
-        {
-            content: "Incoming security: STARTTLS",
-            trigger: ".o_field_widget[name=incoming_security] select",
-            run: `select "starttls"`,
-        },
-        {
-            content: "Incoming server: the local test server",
-            trigger: ".o_field_widget[name=incoming_host] input",
-            run: (helpers) => helpers.edit(tourData("host")),
-        },
-        {
-            trigger: ".o_field_widget[name=incoming_port] input",
-            run: (helpers) => helpers.edit(tourData("imap")),
-        },
-        {
-            trigger: ".o_field_widget[name=incoming_password] input",
-            run: (helpers) => helpers.edit(tourData(passwordKey)),
-        },
-        {
-            content: "Outgoing security: STARTTLS",
-            trigger: ".o_field_widget[name=smtp_security] select",
-            run: `select "starttls"`,
-        },
-        {
-            trigger: ".o_field_widget[name=smtp_host] input",
-            run: (helpers) => helpers.edit(tourData("host")),
-        },
-        {
-            trigger: ".o_field_widget[name=smtp_port] input",
-            run: (helpers) => helpers.edit(tourData("smtp")),
-        },
-        {
-            trigger: ".o_field_widget[name=smtp_password] input",
-            run: (helpers) => helpers.edit(tourData(passwordKey)),
-        },
+        selectField("incoming_security", "starttls", "Incoming security: STARTTLS"),
+        editField("incoming_host", "host", { content: "Incoming server: the local test server" }),
+        editField("incoming_port", "imap"),
+        editField("incoming_password", passwordKey),
+        selectField("smtp_security", "starttls", "Outgoing security: STARTTLS"),
+        editField("smtp_host", "host"),
+        editField("smtp_port", "smtp"),
+        editField("smtp_password", passwordKey),
         {
             content: "Leave the password field",
             trigger: ".modal .o_field_widget[name=rate_limit_per_minute] input",
@@ -65,14 +39,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_account_setup", {
             trigger: ".o_list_button_add, button:contains('Add account')",
             run: "click",
         },
-        {
-            content: "Type the address",
-            trigger: ".modal .o_field_widget[name=email] input",
-            run: async (helpers) => {
-                await helpers.edit(tourData("email"));
-                await helpers.press("Tab");
-            },
-        },
+        editField("email", "email", { content: "Type the address", scope: ".modal ", tab: true }),
         {
             content: "The provider's servers are filled in from the address, shown in short",
             trigger: ".modal .o_field_widget[name=server_summary]:contains(imap.wp.pl)",

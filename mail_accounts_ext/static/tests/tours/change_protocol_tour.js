@@ -4,10 +4,7 @@
 // its stored drafts into the new account's Drafts folder and shows the report.
 // The test puts the loopback IMAP port and the password in window.maeTour.
 import { registry } from "@web/core/registry";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
-
-// Read lazily: the steps are built before the test has set window.maeTour.
-const tourData = (key) => String(window.maeTour[key]);
+import { editField, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_change_protocol", {
     steps: () => [
@@ -24,22 +21,16 @@ registry.category("web_tour.tours").add("mail_accounts_ext_change_protocol", {
             content: "The new account uses IMAP",
             trigger: ".modal .o_field_widget[name=incoming_protocol]:contains(IMAP)",
         },
-        {
+        editField("incoming_port", "imap", {
             content: "Incoming port: the local test server",
-            trigger: ".modal .o_field_widget[name=incoming_port] input",
-            run: async (helpers) => {
-                await helpers.edit(tourData("imap"));
-                await helpers.press("Tab");
-            },
-        },
-        {
+            scope: ".modal ",
+            tab: true,
+        }),
+        editField("incoming_password", "password", {
             content: "Type the password",
-            trigger: ".modal .o_field_widget[name=incoming_password] input",
-            run: async (helpers) => {
-                await helpers.edit(tourData("password"));
-                await helpers.press("Tab");
-            },
-        },
+            scope: ".modal ",
+            tab: true,
+        }),
         screenshot("change_protocol_wizard"),
         {
             content: "Test and change the protocol",

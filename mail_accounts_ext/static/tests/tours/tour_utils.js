@@ -17,3 +17,35 @@ export function screenshot(name, trigger = "body") {
         },
     };
 }
+
+/**
+ * A value the test put in window.maeTour, read when the step runs: the steps are
+ * built before the test has set window.maeTour.
+ */
+export const tourData = (key) => String(window.maeTour[key]);
+
+/**
+ * A step typing the test's value `key` (see `tourData`) into the field `name`;
+ * `scope` narrows the trigger (".modal " for a dialog), `tab` leaves the field after.
+ */
+export function editField(name, key, { content, scope = "", tab = false } = {}) {
+    return {
+        content,
+        trigger: `${scope}.o_field_widget[name=${name}] input`,
+        run: async (helpers) => {
+            await helpers.edit(tourData(key));
+            if (tab) {
+                await helpers.press("Tab");
+            }
+        },
+    };
+}
+
+/** A step choosing `value` in the selection field `name`. */
+export function selectField(name, value, content) {
+    return {
+        content,
+        trigger: `.o_field_widget[name=${name}] select`,
+        run: `select "${value}"`,
+    };
+}
