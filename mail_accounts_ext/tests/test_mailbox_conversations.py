@@ -6,9 +6,10 @@ import email.policy
 import email.utils
 
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import MailboxCase
+from .tour_screenshots import TourScreenshotsMixin
 
 CUSTOMER = "Zbigniew Łódź <zbigniew@klient.example.com>"
 # What the list asks for (web_search_read) in the Conversations mode.
@@ -101,8 +102,10 @@ class TestMailboxConversations(MailboxCase):
         self.assertEqual(self._list(self.user_a, inbox, conversations=False)["length"], 3)
         sent_rows = self._list(self.user_a, account._mailbox_folder("sent"))
         self.assertEqual([row["id"] for row in sent_rows["records"]], reply.ids)
-        # Reading the answer: nothing unread is left in the conversation.
+        # Reading the answer: the question is still unread; reading it too: nothing is.
         answer.with_user(self.user_a).mark_as_opened()
+        self.assertTrue(self._list(self.user_a, inbox)["records"][0]["conversation_unread"])
+        question.with_user(self.user_a).mark_as_opened()
         self.assertFalse(self._list(self.user_a, inbox)["records"][0]["conversation_unread"])
 
     def test_subject_fallback_and_late_parent_merge(self):
@@ -239,3 +242,34 @@ class TestMailboxConversations(MailboxCase):
             self.env["mail.account.conversation.ref"].with_user(self.user_a).search([])
         self.assertTrue(message.is_conversation_head)
         self.assertEqual(message.conversation_count, 1)
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestMailboxConversationsUi(TourScreenshotsMixin, HttpCase, MailboxCase):
+    """The Conversations list and the thread in a browser, as a plain user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        account, address = cls._new_mailbox(cls.user_a, "conversation.tour")
+        cls.servers.deliver(address, cls._raw(
+            "Zapytanie: krzesła obrotowe", body="Prosimy o ofertę.", sender=CUSTOMER,
+            to=address, message_id="<tour-ask@klient.example.com>", date=_date(days=-2)))
+        # The operator's reply, sent from another client: in the server's Sent folder.
+        cls.servers.deliver(address, cls._raw(
+            "Re: Zapytanie: krzesła obrotowe", body="W załączeniu oferta.", sender=address,
+            to=CUSTOMER, message_id="<tour-reply@example.com>",
+            headers={"In-Reply-To": "<tour-ask@klient.example.com>"}, date=_date(days=-1)),
+            folder="Sent", flags=("\\Seen",))
+        cls.servers.deliver(address, cls._raw(
+            "Zamawiamy krzesła", body="Zamawiamy 40 sztuk.", sender=CUSTOMER, to=address,
+            headers={"References": "<tour-ask@klient.example.com> <tour-reply@example.com>"},
+            date=_date(hours=-1)))
+        account.with_user(cls.user_a)._fetch_mail()
+        cls.messages = cls.env["mail.account.message"].search(
+            [("account_id", "=", account.id)])
+
+    def test_conversation_tour(self):
+        self.assertEqual(len(self.messages), 3)
+        self.assertEqual(len(self.messages.conversation_id), 1)
+        self.start_tour("/odoo", "mail_accounts_ext_conversation_tour", login=self.user_a.login)
