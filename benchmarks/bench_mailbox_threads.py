@@ -22,9 +22,7 @@ oldest first (what the upgrade does; the time is printed), then each measurement
 its own process: five runs, the median is shown.
 """
 
-import json
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,11 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dev"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_mailbox_search as search  # noqa: E402
 import bench_mailbox_sync as base  # noqa: E402
 
 LOGIN = "bench_threads_operator"
 OFFICE = "office@bench.example.com"
-RUNS = 5
 CHUNK = 2000
 SPECIFICATION = {name: {} for name in ("subject", "email_from", "date", "is_seen",
                                        "has_attachments", "state", "document_name")}
@@ -51,20 +49,10 @@ TOPICS = ("Zamówienie", "Faktura", "Reklamacja", "Oferta", "Dostawa", "Раху
 
 
 def worker(args):
-    odoo = base._odoo_env(args.db)  # pylint: disable=protected-access
-    from odoo import SUPERUSER_ID, api
-
-    info = json.loads(args.info)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        if args.worker == "setup":
-            result = _setup(env, info["messages"])
-        else:
-            result = _measure(env, info)
-        cr.commit()
-    print(json.dumps(result))
-    return 0
+    return base.run_steps(args, {
+        "setup": lambda env, info: _setup(env, info["messages"]),
+        "measure": _measure,
+    })
 
 
 def _rows(count, rng, now):
@@ -95,22 +83,7 @@ def _rows(count, rng, now):
 
 
 def _setup(env, count):
-    from psycopg2.extras import execute_values
-
-    from odoo.tests import new_test_user
-
-    user = new_test_user(env, login=LOGIN, groups="base.group_user", name="Bench Operator")
-    values = {
-        "name": "Bench threads", "email": OFFICE, "owner_id": user.id,
-        "incoming_protocol": "imap", "incoming_host": "127.0.0.1", "incoming_port": 10143,
-        "incoming_security": "starttls", "incoming_login": OFFICE,
-        "smtp_host": "127.0.0.1", "smtp_port": 10025, "smtp_security": "starttls",
-    }
-    # Signed as tested, as the demo accounts are: no server is contacted here.
-    Account = env["mail.account"]
-    settings = Account.new(values)._connection_settings()  # pylint: disable=protected-access
-    values["tested_fingerprint"] = Account._sign_settings(settings)  # pylint: disable=protected-access
-    account = Account.create(values)
+    user, account = search.operator_account(env, LOGIN, "Bench threads", OFFICE)
     root = account._root_folder()  # pylint: disable=protected-access
     folders = {role: env["mail.account.folder"].create({
         "account_id": account.id, "role": role, "name": role.capitalize(), "is_local": True,
@@ -121,22 +94,13 @@ def _setup(env, count):
     columns = ("account_id, folder_id, company_id, state, message_id, subject, email_from, "
                "email_to, in_reply_to, \"references\", date, body_html, is_seen, "
                "is_conversation_head, create_uid, write_uid, create_date, write_date")
-    batch, inserted = [], 0
-    for role, message_id, subject, sender, to, reply_to, references, date, seen in _rows(
-            count, rng, time.time()):
-        batch.append((account.id, folders[role].id, account.company_id.id,
-                      "sent" if role == "sent" else "received", message_id, subject, sender,
-                      to, reply_to, references, date, f"<p>{subject}: treść wiadomości.</p>",
-                      seen, True, 1, 1, date, date))
-        if len(batch) == CHUNK:
-            execute_values(cr._obj, f"INSERT INTO mail_account_message ({columns}) "  # noqa: S608
-                           "VALUES %s", batch)
-            inserted += len(batch)
-            batch = []
-    if batch:
-        execute_values(cr._obj, f"INSERT INTO mail_account_message ({columns}) VALUES %s",  # noqa: S608
-                       batch)
-        inserted += len(batch)
+    rows = ((account.id, folders[role].id, account.company_id.id,
+             "sent" if role == "sent" else "received", message_id, subject, sender, to,
+             reply_to, references, date, f"<p>{subject}: treść wiadomości.</p>", seen, True,
+             1, 1, date, date)
+            for role, message_id, subject, sender, to, reply_to, references, date, seen
+            in _rows(count, rng, time.time()))
+    inserted = search.insert_messages(cr, columns, rows, CHUNK)
     insert_seconds = time.perf_counter() - started
     cr.execute("ANALYZE mail_account_message")
     started = time.perf_counter()
@@ -168,15 +132,6 @@ def _setup(env, count):
             "thread_message": thread_message}
 
 
-def _timed(function):
-    times, result = [], None
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 def _measure(env, info):
     Message = env["mail.account.message"].with_user(info["user"])
     Message.search([], limit=1)  # warm the registry and the caches once
@@ -188,7 +143,7 @@ def _measure(env, info):
             result = Message.web_search_read(domain, specification, limit=80,
                                              count_limit=COUNT_LIMIT)
             return result["length"]
-        return _timed(run)
+        return search.timed(run)
 
     def thread():
         env.invalidate_all()
@@ -198,7 +153,7 @@ def _measure(env, info):
     single_ms, single_rows = listing(inbox, SPECIFICATION)
     conversations_ms, conversation_rows = listing(
         inbox + [("is_conversation_head", "=", True)], CONVERSATION_SPECIFICATION)
-    thread_ms, thread_size = _timed(thread)
+    thread_ms, thread_size = search.timed(thread)
     return {"single_ms": single_ms, "single_rows": single_rows,
             "conversations_ms": conversations_ms, "conversation_rows": conversation_rows,
             "thread_ms": thread_ms, "thread_size": thread_size}

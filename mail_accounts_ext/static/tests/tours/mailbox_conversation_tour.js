@@ -2,7 +2,7 @@
 // Copyright 2026 mail_accounts_ext contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 const row = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
 const ANSWER = row("Zamawiamy krzesła");
@@ -11,14 +11,7 @@ const QUESTION = row("Zapytanie: krzesła obrotowe");
 registry.category("web_tour.tours").add("mail_accounts_ext_conversation_tour", {
     url: "/odoo",
     steps: () => [
-        {
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-            run: "click",
-        },
+        ...openMailbox(),
         {
             content: "The mailbox opens in conversations",
             trigger: ".o_searchview_facet:contains('Conversations')",
