@@ -73,7 +73,8 @@ class MailAccountConversation(models.Model):
              WHERE m.id = h.id AND m.is_conversation_head IS DISTINCT FROM h.head""",
             ids=ids))
         self.invalidate_model()
-        self.env["mail.account.message"].invalidate_model(["is_conversation_head"])
+        self.env["mail.account.message"].invalidate_model(
+            ["is_conversation_head", "conversation_count", "conversation_unread"])
 
 
 class MailAccountConversationRef(models.Model):
