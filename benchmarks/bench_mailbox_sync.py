@@ -102,22 +102,6 @@ def _odoo_env(db):
     return odoo
 
 
-def run_steps(args, steps):
-    """Run ``steps[args.worker](env, info)`` as superuser in the benchmark database,
-    commit, and print its result as one JSON line."""
-    odoo = _odoo_env(args.db)
-    from odoo import SUPERUSER_ID, api
-
-    info = json.loads(args.info)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        result = steps[args.worker](env, info)
-        cr.commit()
-    print(json.dumps(result))
-    return 0
-
-
 def _rss_mb():
     with open("/proc/self/status") as handle:
         for line in handle:
