@@ -87,24 +87,10 @@ def _bodies(count, rng):
 
 
 def _setup(env, count):
-    from psycopg2.extras import execute_values
-
-    from odoo.tests import new_test_user
-
     from odoo.addons.mail_accounts_ext.tools import search_text
 
-    user = new_test_user(env, login=LOGIN, groups="base.group_user", name="Bench Operator")
-    values = {
-        "name": "Bench search", "email": "office@bench.example.com", "owner_id": user.id,
-        "incoming_protocol": "imap", "incoming_host": "127.0.0.1", "incoming_port": 10143,
-        "incoming_security": "starttls", "incoming_login": "office@bench.example.com",
-        "smtp_host": "127.0.0.1", "smtp_port": 10025, "smtp_security": "starttls",
-    }
-    # Signed as tested, as the demo accounts are: no server is contacted here.
-    Account = env["mail.account"]
-    settings = Account.new(values)._connection_settings()  # pylint: disable=protected-access
-    values["tested_fingerprint"] = Account._sign_settings(settings)  # pylint: disable=protected-access
-    account = Account.create(values)
+    user, account = operator_account(env, LOGIN, "Bench search",
+                                     "office@bench.example.com")
     folder = env["mail.account.folder"].create({
         "account_id": account.id, "role": "inbox", "name": "Inbox", "is_local": True,
         "parent_id": account._root_folder().id,  # pylint: disable=protected-access
@@ -114,27 +100,22 @@ def _setup(env, count):
     rng = random.Random(7)
     started = time.perf_counter()
     now = time.time()
-    batch, inserted = [], 0
     columns = ("account_id, folder_id, company_id, state, message_id, subject, email_from, "
                "email_to, date, body_html, size, is_seen, search_text, create_uid, "
                "write_uid, create_date, write_date")
-    for index, (subject, sender, body) in enumerate(_bodies(count, rng)):
-        date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - index * 300))
-        batch.append((
-            account.id, folder.id, account.company_id.id, "received",
-            f"<bench-search-{index}@bench.example.com>", subject, sender,
-            "office@bench.example.com", date, body, len(body), bool(index % 4), search_text
-            .document(subject=subject, email_from=sender, email_to="office@bench.example.com",
-                      body_html=body), 1, 1, date, date))
-        if len(batch) == 2000:
-            execute_values(cr._obj, f"INSERT INTO mail_account_message ({columns}) "  # noqa: S608
-                           "VALUES %s", batch)
-            inserted += len(batch)
-            batch = []
-    if batch:
-        execute_values(cr._obj, f"INSERT INTO mail_account_message ({columns}) VALUES %s",  # noqa: S608
-                       batch)
-        inserted += len(batch)
+
+    def rows():
+        for index, (subject, sender, body) in enumerate(_bodies(count, rng)):
+            date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - index * 300))
+            yield (
+                account.id, folder.id, account.company_id.id, "received",
+                f"<bench-search-{index}@bench.example.com>", subject, sender,
+                "office@bench.example.com", date, body, len(body), bool(index % 4),
+                search_text.document(subject=subject, email_from=sender,
+                                     email_to="office@bench.example.com", body_html=body),
+                1, 1, date, date)
+
+    inserted = insert_messages(cr, columns, rows())
     insert_seconds = time.perf_counter() - started
     started = time.perf_counter()
     env["mail.account.message"]._init_search_index()  # pylint: disable=protected-access
@@ -149,7 +130,44 @@ def _setup(env, count):
             "index_size": index_size}
 
 
-def _timed(function):
+def insert_messages(cr, columns, rows, chunk=2000):
+    """INSERT ``rows`` (tuples of ``columns``) into mail_account_message in chunks;
+    returns how many."""
+    from psycopg2.extras import execute_values
+
+    query = f"INSERT INTO mail_account_message ({columns}) VALUES %s"  # noqa: S608
+    batch, inserted = [], 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) == chunk:
+            execute_values(cr._obj, query, batch)
+            inserted, batch = inserted + len(batch), []
+    if batch:
+        execute_values(cr._obj, query, batch)
+        inserted += len(batch)
+    return inserted
+
+
+def operator_account(env, login, name, email):
+    """A plain user and their IMAP account, signed as tested as the demo accounts are
+    (no server is contacted)."""
+    from odoo.tests import new_test_user
+
+    user = new_test_user(env, login=login, groups="base.group_user", name="Bench Operator")
+    values = {
+        "name": name, "email": email, "owner_id": user.id,
+        "incoming_protocol": "imap", "incoming_host": "127.0.0.1", "incoming_port": 10143,
+        "incoming_security": "starttls", "incoming_login": email,
+        "smtp_host": "127.0.0.1", "smtp_port": 10025, "smtp_security": "starttls",
+    }
+    Account = env["mail.account"]
+    settings = Account.new(values)._connection_settings()  # pylint: disable=protected-access
+    values["tested_fingerprint"] = Account._sign_settings(settings)  # pylint: disable=protected-access
+    return user, Account.create(values)
+
+
+def timed(function):
+    """The median of RUNS runs of ``function`` in ms, and its last result."""
     times, result = [], None
     for _ in range(RUNS):
         started = time.perf_counter()
@@ -168,7 +186,7 @@ def _measure(env, info):
             result = Message.web_search_read(domain, SPECIFICATION, limit=80,
                                              count_limit=COUNT_LIMIT)
             return result["length"]
-        return _timed(run)
+        return timed(run)
 
     rows = []
     for label, query, plain in SEARCHES:

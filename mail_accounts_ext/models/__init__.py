@@ -19,6 +19,8 @@ from . import mail_account_copy_job
 from . import mail_account_message
 from . import mail_account_message_actions
 from . import mail_account_message_store
+from . import mail_account_conversation
+from . import mail_account_message_conversation
 from . import mail_account_remote_sender
 from . import mail_account_send_log
 from . import mail_batch

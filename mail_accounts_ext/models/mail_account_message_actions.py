@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.safe_eval import safe_eval
 
 from ..tools import remote_content
 from .mail_account_message import DELETE_GROUP
@@ -178,7 +179,8 @@ class MailAccountMessage(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mail_accounts_ext.mail_account_message_action")
         if folder:
-            action["context"] = {"searchpanel_default_folder_id": folder.id}
+            context = safe_eval(action.get("context") or "{}")
+            action["context"] = dict(context, searchpanel_default_folder_id=folder.id)
         return action
 
     def _action_compose(self, mode):
