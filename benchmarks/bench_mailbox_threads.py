@@ -50,17 +50,11 @@ TOPICS = ("Zamówienie", "Faktura", "Reklamacja", "Oferta", "Dostawa", "Раху
 
 
 def worker(args):
-    odoo = base._odoo_env(args.db)  # pylint: disable=protected-access
-    from odoo import SUPERUSER_ID, api
-
-    info = json.loads(args.info)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        steps = {"setup": lambda: _setup(env, info["messages"]),
-                 "measure": lambda: _measure(env, info)}
-        result = steps[args.worker]()
-        cr.commit()
+    with base.worker_env(args) as (env, info):
+        if args.worker == "setup":
+            result = _setup(env, info["messages"])
+        else:
+            result = _measure(env, info)
     print(json.dumps(result))
     return 0
 
@@ -193,14 +187,8 @@ def _markdown(setup, result, count, loads):
     ])
 
 
-def main(argv=None):
-    args = base.parse_arguments(__doc__, argv, messages=50_000)
-
-    base.reexec_in_venv(__file__)
-    if args.worker:
-        return worker(args)
+def _drive(args, db):
     before = _load()
-    db = base.install_database("bench_threads")
     info = {"messages": args.messages}
     setup = base.spawn(__file__, db, "setup", info)
     print(f"{setup['inserted']} e-mails stored in {setup['insert_seconds']:.0f} s, "
@@ -213,7 +201,12 @@ def main(argv=None):
           f"conversations: {result['conversations_ms']:.1f} ms "
           f"({result['conversation_rows']}), thread: {result['thread_ms']:.1f} ms "
           f"({result['thread_size']} e-mails)", flush=True)
-    return base.finish(_markdown(setup, result, args.messages, (before, _load())), args, db)
+    return _markdown(setup, result, args.messages, (before, _load()))
+
+
+def main(argv=None):
+    return base.run(__doc__, __file__, argv, messages=50_000, database="bench_threads",
+                    worker=worker, drive=_drive)
 
 
 if __name__ == "__main__":
