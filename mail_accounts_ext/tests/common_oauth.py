@@ -18,21 +18,28 @@ from ..models.mail_account_oauth import CALLBACK_PATH, GENERIC_PREFIX
 from .common import DISABLED_MAIL_CONTEXT
 
 
+def start_oauth_peers(case):
+    """Start the loopback authorization server and the mail servers that check its tokens
+    by introspection, as ``case.provider`` and ``case.servers`` of a test class (stopped
+    when the class ends); skip the class when they are not installed."""
+    try:
+        from . import mailservers
+        from .oauth_server import OAuthServer
+    except ImportError as error:  # oauthlib: a dev/test dependency
+        raise unittest.SkipTest(str(error)) from error
+    mailservers.check_available(unittest.SkipTest)
+    case.provider = OAuthServer.start()
+    case.addClassCleanup(case.provider.stop)
+    case.servers = mailservers.MailServers.start(
+        oauth_introspection_url=case.provider.introspection_url)
+    case.addClassCleanup(case.servers.stop)
+
+
 class OAuthCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        try:
-            from . import mailservers
-            from .oauth_server import OAuthServer
-        except ImportError as error:  # oauthlib: a dev/test dependency
-            raise unittest.SkipTest(str(error)) from error
-        mailservers.check_available(unittest.SkipTest)
-        cls.provider = OAuthServer.start()
-        cls.addClassCleanup(cls.provider.stop)
-        cls.servers = mailservers.MailServers.start(
-            oauth_introspection_url=cls.provider.introspection_url)
-        cls.addClassCleanup(cls.servers.stop)
+        start_oauth_peers(cls)
         # the real providers' endpoints are HTTPS: the same server serves them with a
         # certificate of the mail servers' CA (trusted through mail_accounts_ext.ca_file)
         cls.provider.serve_https(cls.servers.cert_file, cls.servers.key_file)

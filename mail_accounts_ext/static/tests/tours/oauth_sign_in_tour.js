@@ -8,6 +8,7 @@
 // - mail_accounts_ext_oauth_signed_in: back on the account, it is signed in and tested.
 // The test puts its data in window.maeTour.
 import { registry } from "@web/core/registry";
+import { typeServers } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 // Read lazily: the steps are built before the test has set window.maeTour.
 const tourData = (key) => String(window.maeTour[key]);
@@ -74,30 +75,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_oauth_sign_in_microso
             trigger: ".modal .o_field_widget[name=manual_settings] input",
             run: "click",
         },
-        {
-            trigger: ".modal .o_field_widget[name=incoming_security] select",
-            run: `select "starttls"`,
-        },
-        {
-            trigger: ".modal .o_field_widget[name=incoming_host] input",
-            run: (helpers) => helpers.edit(tourData("host")),
-        },
-        {
-            trigger: ".modal .o_field_widget[name=incoming_port] input",
-            run: (helpers) => helpers.edit(tourData("imap")),
-        },
-        {
-            trigger: ".modal .o_field_widget[name=smtp_security] select",
-            run: `select "starttls"`,
-        },
-        {
-            trigger: ".modal .o_field_widget[name=smtp_host] input",
-            run: (helpers) => helpers.edit(tourData("host")),
-        },
-        {
-            trigger: ".modal .o_field_widget[name=smtp_port] input",
-            run: (helpers) => helpers.edit(tourData("smtp")),
-        },
+        ...typeServers(tourData),
         {
             content: "Leave the last field",
             trigger: ".modal .o_field_widget[name=rate_limit_per_minute] input",
