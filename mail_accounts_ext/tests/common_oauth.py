@@ -67,6 +67,18 @@ class OAuthCase(HttpCase):
                                   groups="base.group_user,base.group_system",
                                   name="OAuth Admin", email="oauth.admin@example.com")
 
+    @classmethod
+    def _register_microsoft(cls, client_id, endpoint):
+        """Odoo registered at the loopback provider as its Microsoft application, through
+        Odoo's own parameters (``microsoft_outlook.endpoint``: the provider's address)."""
+        secret = client_id + "-secret"
+        cls.provider.add_client(client_id, secret,
+                                [cls.env["mail.account"]._oauth_redirect_uri()])
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("microsoft_outlook_client_identifier", client_id)
+        params.set_param("microsoft_outlook_client_secret", secret)
+        params.set_param("microsoft_outlook.endpoint", endpoint)
+
     # ------------------------------------------------------------------ helpers
     def _person(self, shared=(), domain="example.com", claims=None):
         """A person at the provider with a mailbox at the mail servers (at ``domain``;

@@ -40,18 +40,12 @@ class TestOAuthProviders(OAuthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._register_microsoft("ms-odoo", cls.provider.microsoft_endpoint(TENANT))
+        cls.provider.add_client("google-odoo", "google-secret",
+                                [cls.env["mail.account"]._oauth_redirect_uri()])
         params = cls.env["ir.config_parameter"].sudo()
-        redirect = cls.env["mail.account"]._oauth_redirect_uri()
-        cls.provider.add_client("ms-odoo", "ms-secret", [redirect])
-        cls.provider.add_client("google-odoo", "google-secret", [redirect])
-        for key, value in {
-            "microsoft_outlook_client_identifier": "ms-odoo",
-            "microsoft_outlook_client_secret": "ms-secret",
-            "microsoft_outlook.endpoint": cls.provider.microsoft_endpoint(TENANT),
-            "google_gmail_client_id": "google-odoo",
-            "google_gmail_client_secret": "google-secret",
-        }.items():
-            params.set_param(key, value)
+        params.set_param("google_gmail_client_id", "google-odoo")
+        params.set_param("google_gmail_client_secret", "google-secret")
         # Google's addresses are constants: the one seam of these tests
         google = cls.provider.google_urls()
         cls.startClassPatcher(patch.multiple(
@@ -263,25 +257,22 @@ class TestOAuthSignInBrowser(OAuthCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        params = cls.env["ir.config_parameter"].sudo()
-        redirect = cls.env["mail.account"]._oauth_redirect_uri()
-        cls.provider.add_client("ms-browser", "ms-browser-secret", [redirect])
         cls.endpoint = f"{cls.provider.base_url}/{TENANT}/oauth2/v2.0/"
-        for key, value in {
-            "microsoft_outlook_client_identifier": "ms-browser",
-            "microsoft_outlook_client_secret": "ms-browser-secret",
-            "microsoft_outlook.endpoint": cls.endpoint,
-        }.items():
-            params.set_param(key, value)
+        cls._register_microsoft("ms-browser", cls.endpoint)
 
-    def _tour(self, browser, tour, data):
-        """Run ``tour`` on the page the browser shows (once it is loaded)."""
+    def _tour(self, browser, tour, data, leaves_the_page=False):
+        """Run ``tour`` on the page the browser shows (once it is loaded).
+
+        ``leaves_the_page``: its last click leaves Odoo (the wizard is still open when
+        the tour ends, and is not saved again: the page is gone)."""
         browser._result = Future()  # a new success signal for each tour
-        self.assertTrue(browser._wait_ready(f"odoo.isTourReady({tour!r})", timeout=60),
-                        f"{tour}: the page never got ready")
+        self.allow_end_on_form = leaves_the_page
+        # the data first: the tour's steps are built when the tour is looked up
+        self.assertTrue(browser._wait_ready(
+            f"(window.maeTour = {json.dumps(data)}) && odoo.isTourReady({tour!r})",
+            timeout=60), f"{tour}: the page never got ready")
         options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False}
-        browser._wait_code_ok(f"window.maeTour = {json.dumps(data)}; "
-                              f"odoo.startTour({tour!r}, {json.dumps(options)})", 60)
+        browser._wait_code_ok(f"odoo.startTour({tour!r}, {json.dumps(options)})", 60)
 
     def _evaluate(self, browser, expression):
         return browser._websocket_request("Runtime.evaluate", params={
@@ -300,7 +291,8 @@ class TestOAuthSignInBrowser(OAuthCase):
             self.cr.clear()
             browser.navigate_to(
                 self.base_url() + "/odoo/action-mail_accounts_ext.mail_account_action_my")
-            self._tour(browser, "mail_accounts_ext_oauth_sign_in_microsoft", data)
+            self._tour(browser, "mail_accounts_ext_oauth_sign_in_microsoft", data,
+                       leaves_the_page=True)
             # the provider's consent page, in the same browser, on the provider's origin
             self.assertTrue(browser._wait_ready(
                 f"location.href.startsWith({json.dumps(self.endpoint + 'authorize?')})"
