@@ -3,14 +3,48 @@
 // (wrong password) and saves nothing, the second passes and saves the account.
 // The test puts the loopback mail servers' ports in window.maeTour.
 import { registry } from "@web/core/registry";
-import { screenshot, typeServers } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 // Read lazily: the steps are built before the test has set window.maeTour.
 const tourData = (key) => String(window.maeTour[key]);
 
 function setServers(passwordKey) {
     return [
-        ...typeServers(tourData, passwordKey),
+        {
+            content: "Incoming security: STARTTLS",
+            trigger: ".o_field_widget[name=incoming_security] select",
+            run: `select "starttls"`,
+        },
+        {
+            content: "Incoming server: the local test server",
+            trigger: ".o_field_widget[name=incoming_host] input",
+            run: (helpers) => helpers.edit(tourData("host")),
+        },
+        {
+            trigger: ".o_field_widget[name=incoming_port] input",
+            run: (helpers) => helpers.edit(tourData("imap")),
+        },
+        {
+            trigger: ".o_field_widget[name=incoming_password] input",
+            run: (helpers) => helpers.edit(tourData(passwordKey)),
+        },
+        {
+            content: "Outgoing security: STARTTLS",
+            trigger: ".o_field_widget[name=smtp_security] select",
+            run: `select "starttls"`,
+        },
+        {
+            trigger: ".o_field_widget[name=smtp_host] input",
+            run: (helpers) => helpers.edit(tourData("host")),
+        },
+        {
+            trigger: ".o_field_widget[name=smtp_port] input",
+            run: (helpers) => helpers.edit(tourData("smtp")),
+        },
+        {
+            trigger: ".o_field_widget[name=smtp_password] input",
+            run: (helpers) => helpers.edit(tourData(passwordKey)),
+        },
         {
             content: "Leave the password field",
             trigger: ".modal .o_field_widget[name=rate_limit_per_minute] input",

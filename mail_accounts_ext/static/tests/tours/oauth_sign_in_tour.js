@@ -8,7 +8,6 @@
 // - mail_accounts_ext_oauth_signed_in: back on the account, it is signed in and tested.
 // The test puts its data in window.maeTour.
 import { registry } from "@web/core/registry";
-import { typeServers } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 // Read lazily: the steps are built before the test has set window.maeTour.
 const tourData = (key) => String(window.maeTour[key]);
@@ -29,6 +28,26 @@ function typeAddress() {
             },
         },
     ];
+}
+
+// The loopback test servers, STARTTLS both ways (no password: the sign-in replaces it).
+function typeServers() {
+    return ["incoming", "smtp"].flatMap((prefix) => [
+        {
+            content: `${prefix}: STARTTLS`,
+            trigger: `.modal .o_field_widget[name=${prefix}_security] select`,
+            run: `select "starttls"`,
+        },
+        {
+            content: `${prefix}: the local test server`,
+            trigger: `.modal .o_field_widget[name=${prefix}_host] input`,
+            run: (helpers) => helpers.edit(tourData("host")),
+        },
+        {
+            trigger: `.modal .o_field_widget[name=${prefix}_port] input`,
+            run: (helpers) => helpers.edit(tourData(prefix === "smtp" ? "smtp" : "imap")),
+        },
+    ]);
 }
 
 function clickSignInWithMicrosoft() {
@@ -75,7 +94,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_oauth_sign_in_microso
             trigger: ".modal .o_field_widget[name=manual_settings] input",
             run: "click",
         },
-        ...typeServers(tourData),
+        ...typeServers(),
         {
             content: "Leave the last field",
             trigger: ".modal .o_field_widget[name=rate_limit_per_minute] input",

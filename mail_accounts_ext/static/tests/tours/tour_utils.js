@@ -17,32 +17,3 @@ export function screenshot(name, trigger = "body") {
         },
     };
 }
-
-/**
- * Steps typing the test's loopback servers into the setup wizard (STARTTLS both ways):
- * `data(key)` reads "host", "imap" and "smtp" (when the step runs); with `passwordKey`,
- * the password `data(passwordKey)` of each direction is typed too.
- */
-export function typeServers(data, passwordKey = null) {
-    const direction = (prefix, port) => [
-        {
-            content: `${prefix}: STARTTLS`,
-            trigger: `.modal .o_field_widget[name=${prefix}_security] select`,
-            run: `select "starttls"`,
-        },
-        {
-            content: `${prefix}: the local test server`,
-            trigger: `.modal .o_field_widget[name=${prefix}_host] input`,
-            run: (helpers) => helpers.edit(data("host")),
-        },
-        {
-            trigger: `.modal .o_field_widget[name=${prefix}_port] input`,
-            run: (helpers) => helpers.edit(data(port)),
-        },
-        ...(passwordKey === null ? [] : [{
-            trigger: `.modal .o_field_widget[name=${prefix}_password] input`,
-            run: (helpers) => helpers.edit(data(passwordKey)),
-        }]),
-    ];
-    return [...direction("incoming", "imap"), ...direction("smtp", "smtp")];
-}
