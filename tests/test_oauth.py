@@ -588,3 +588,81 @@ def test_discovery_document(app):
     document = requests.get(app["server"].url("discovery"), timeout=10).json()
     assert document["token_endpoint"] == app["server"].url("token")
     assert document["code_challenge_methods_supported"] == ["S256"]
+
+
+# --------------------------------------------------------------------------- providers' layouts
+
+
+def _sign_in_at(app, provider, person):
+    from mail_accounts_ext.tests.oauth_server import browser_sign_in, query_of
+
+    pkce = oauth.make_pkce()
+    url = oauth.authorization_url(
+        provider, client_id=app["client_id"], redirect_uri=REDIRECT, state="s",
+        code_challenge=pkce.challenge, login_hint=person,
+    )  # fmt: skip
+    query = query_of(browser_sign_in(url, person, "pw"))
+    return oauth.exchange_code(
+        provider, client_id=app["client_id"], client_secret=app["secret"],
+        code=query["code"], redirect_uri=REDIRECT, code_verifier=pkce.verifier,
+    )  # fmt: skip
+
+
+def test_microsoft_layout_sign_in_and_refresh(app):
+    server = app["server"]
+    person = f"adele-{uuid.uuid4().hex[:6]}@contoso.onmicrosoft.com"
+    server.add_user(person, "pw")
+    provider = oauth.microsoft(server.microsoft_endpoint("contoso.onmicrosoft.com"))
+    tokens = _sign_in_at(app, provider, person)
+    assert tokens.mailbox == person, "from preferred_username"
+    assert "email" not in tokens.id_claims
+    assert tokens.id_claims["iss"].startswith("https://login.microsoftonline.com/")
+    asked = server.requests_of("authorize", "microsoft")[-1]
+    assert asked["scope"].split() == list(provider.scopes)
+    assert asked["response_mode"] == "query"
+    refreshed = oauth.refresh(provider, client_id=app["client_id"], client_secret=app["secret"],
+                              refresh_token=tokens.refresh_token)
+    assert refreshed.rotated and refreshed.mailbox == person
+    assert server.requests_of("token", "microsoft")[-1]["scope"].split() == list(provider.scopes)
+    # a sign-in name that is no address: the mailbox is the upn claim
+    other = f"+48123{uuid.uuid4().hex[:6]}"
+    server.add_user(other, "pw", mailbox=f"{other[1:]}@contoso.onmicrosoft.com",
+                    claims={"preferred_username": other, "upn": f"{other[1:]}@contoso.com"})
+    assert _sign_in_at(app, provider, other).mailbox == f"{other[1:]}@contoso.com"
+
+
+def test_google_layout_sign_in(app, monkeypatch):
+    server = app["server"]
+    urls = server.google_urls()  # Google's addresses are constants: pointed here
+    for constant, name in (("GOOGLE_AUTHORIZE_URL", "authorize"), ("GOOGLE_TOKEN_URL", "token"),
+                           ("GOOGLE_USERINFO_URL", "userinfo"),
+                           ("GOOGLE_REVOCATION_URL", "revoke")):
+        monkeypatch.setattr(oauth, constant, urls[name])
+    provider = oauth.google()
+    person = f"bob-{uuid.uuid4().hex[:6]}@gmail.com"
+    server.add_user(person, "pw")
+    tokens = _sign_in_at(app, provider, person)
+    assert tokens.mailbox == person
+    assert tokens.id_claims["email_verified"] is True
+    assert "preferred_username" not in tokens.id_claims
+    asked = server.requests_of("authorize", "google")[-1]
+    assert asked["scope"].split() == ["https://mail.google.com/", "openid", "email"]
+    assert (asked["access_type"], asked["prompt"]) == ("offline", "consent")
+    assert oauth.fetch_userinfo(provider, tokens.access_token)["email"] == person
+    assert oauth.revoke(provider, tokens.refresh_token, client_id=app["client_id"],
+                        client_secret=app["secret"])
+    # an address Google has not verified names no mailbox, in the ID token or userinfo
+    unverified = f"eve-{uuid.uuid4().hex[:6]}@gmail.com"
+    server.add_user(unverified, "pw", claims={"email_verified": False})
+    assert _sign_in_at(app, provider, unverified).mailbox is None
+
+
+def test_http_session_trusts_the_extra_ca(mailservers):
+    from mail_accounts_ext.tests.https_server import HttpsServer
+
+    with HttpsServer(mailservers.cert_file, mailservers.key_file) as server:
+        server.routes["/token"] = (200, b"{}")
+        with pytest.raises(requests.exceptions.SSLError):
+            oauth.http_session().get(server.url("/token"), timeout=5)
+        response = oauth.http_session(mailservers.ca_file).get(server.url("/token"), timeout=5)
+        assert response.status_code == 200

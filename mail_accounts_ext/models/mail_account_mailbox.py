@@ -208,7 +208,7 @@ class MailAccount(models.Model):
         with self._fetch_lock() as locked:
             if not locked:
                 return {"ok": None, "report": None,
-                        "message": self.env._("a fetch of this account is already running.")}
+                        "message": self.env._("A fetch of this account is already running.")}
             try:  # the stores commit what they write, chunk by chunk (units of work)
                 if self.incoming_protocol == "imap":
                     report = self._sync_imap()

@@ -27,6 +27,7 @@ from odoo.tools import html_escape
 
 from ..tools import connection, delivery, errors, oauth, presets, protocol_lock
 from .ir_mail_server import MailAccountDeliveryException
+from .mail_account_connection import CA_FILE_PARAM
 
 CALLBACK_PATH = "/mail_accounts_ext/oauth/callback"
 RESTART_PATH = "/mail_accounts_ext/oauth/start"
@@ -76,7 +77,11 @@ class MailAccount(models.Model):
     oauth_status_message = fields.Text(
         string="Sign-in Problem", readonly=True, copy=False,
     )
-    oauth_sign_in_label = fields.Char(compute="_compute_oauth_sign_in_label")
+    oauth_sign_in_label = fields.Char(
+        string="Sign-in Button Label", compute="_compute_oauth_sign_in_label",
+        help="The text of the sign-in button: \"Sign in with Microsoft\", \"Sign in with "
+        "Google\" or the name of the provider configured in Settings.",
+    )
 
     # ------------------------------------------------------------------
     # COMPUTES
@@ -94,8 +99,9 @@ class MailAccount(models.Model):
         if code == "google":
             return self.env._("Sign in with Google")
         name = self.env["ir.config_parameter"].sudo().get_param(GENERIC_PREFIX + "name")
-        return self.env._("Sign in with %(provider)s",
-                          provider=name or self.env._("your provider"))
+        if not name:
+            return self.env._("Sign in with your provider")
+        return self.env._("Sign in with %(provider)s", provider=name)
 
     # ------------------------------------------------------------------
     # THE SECRETS SEAM
@@ -195,8 +201,10 @@ class MailAccount(models.Model):
                         raise oauth.SignInNeeded("invalid_grant", "no refresh token stored")
                     provider, client_id, secret = account._oauth_provider_config(
                         account.oauth_provider)
-                    tokens = oauth.refresh(provider, client_id=client_id, client_secret=secret,
-                                           refresh_token=row[1])
+                    with account._oauth_http_session() as http:
+                        tokens = oauth.refresh(provider, client_id=client_id,
+                                               client_secret=secret, refresh_token=row[1],
+                                               session=http)
                 except oauth.SignInNeeded as error:
                     refused = error
                     account._oauth_mark_sign_in_needed(error)
@@ -291,6 +299,13 @@ class MailAccount(models.Model):
                 provider=label,
             ))
         return provider, client_id, params.get_param(secret_param) or None
+
+    @api.model
+    def _oauth_http_session(self):
+        """The HTTP session to the provider's endpoints: the CA file of the mail servers
+        (``mail_accounts_ext.ca_file``) is trusted too, for a provider of one's own."""
+        cafile = self.env["ir.config_parameter"].sudo().get_param(CA_FILE_PARAM) or None
+        return oauth.http_session(cafile)
 
     @api.model
     def _oauth_redirect_uri(self):
@@ -436,10 +451,12 @@ class MailAccount(models.Model):
             raise oauth.ProviderError("invalid_response", "no authorization code")
         code = pending["provider"]
         provider, client_id, secret = self._oauth_provider_config(code)
-        tokens = oauth.exchange_code(
-            provider, client_id=client_id, client_secret=secret, code=params["code"],
-            redirect_uri=self._oauth_redirect_uri(), code_verifier=pending["verifier"],
-        )
+        with self._oauth_http_session() as http:
+            tokens = oauth.exchange_code(
+                provider, client_id=client_id, client_secret=secret, code=params["code"],
+                redirect_uri=self._oauth_redirect_uri(), code_verifier=pending["verifier"],
+                session=http,
+            )
         identity = oauth.resolve_mailbox(
             settings["email"], tokens.mailbox, shared_mailbox=pending["shared"],
             hint_shared=code == "microsoft",
@@ -467,12 +484,13 @@ class MailAccount(models.Model):
         self._oauth_release_waiting_mail()
 
     def _oauth_release_waiting_mail(self):
-        """After a sign-in: the mail queue runs now for the mail that waited."""
+        """After a sign-in: the mail queue runs now for the mail that waited for it (only
+        that: mail held by the sending limit or scheduled later keeps its time)."""
         if self.mail_server_id:
             self.env["mail.mail"].sudo().search([
                 ("mail_server_id", "=", self.mail_server_id.id), ("state", "=", "outgoing"),
-                ("scheduled_date", ">", fields.Datetime.now()),
-            ]).write({"scheduled_date": fields.Datetime.now()})
+                ("mae_waiting_sign_in", "=", True),
+            ]).write({"scheduled_date": fields.Datetime.now(), "mae_waiting_sign_in": False})
         cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()

@@ -32,3 +32,4 @@ from . import test_header_safety
 from . import test_batch_rules
 from . import test_oauth_sign_in
 from . import test_oauth_refresh_race
+from . import test_oauth_providers

@@ -32,6 +32,15 @@ Endpoints (``server.url(name)``):
   ``scope``, ``client_id``, ``exp``...
 * ``/.well-known/openid-configuration``: the endpoints, for discovery.
 
+The same endpoints also answer at Microsoft's paths (``/<tenant>/oauth2/v2.0/authorize``
+and ``token``; ID token claims as Microsoft sends them: ``preferred_username``, no
+``email``) and Google's (``/o/oauth2/v2/auth``, ``/token``, ``/v1/userinfo``,
+``/revoke``; ``email`` and ``email_verified``), so that the addon's Microsoft and Google
+code paths sign in here unchanged; ``start(tls=(cert, key))`` serves them over HTTPS as
+well (:attr:`OAuthServer.https_base_url`, :meth:`~OAuthServer.microsoft_endpoint`,
+:meth:`~OAuthServer.google_urls`).  :meth:`~OAuthServer.requests_of` tells what the
+authorize and token endpoints received (the scopes asked for).
+
 Test controls: :meth:`OAuthServer.add_user`, :meth:`~OAuthServer.add_client`,
 :meth:`~OAuthServer.set_access_token_lifetime`,
 :meth:`~OAuthServer.expire_access_tokens`, :meth:`~OAuthServer.revoke_user`,
@@ -52,8 +61,10 @@ import http.server
 import json
 import logging
 import os
+import re
 import secrets
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -85,6 +96,41 @@ ENDPOINTS = {
     "introspect": "/introspect",
     "discovery": "/.well-known/openid-configuration",
 }
+# The same server also answers in the layouts of the real providers, so that the addon's
+# Microsoft and Google code paths talk to it unchanged (only their base URL differs):
+# Microsoft identity platform v2.0: <base>/<tenant>/oauth2/v2.0/authorize|token (the
+# Outlook scopes; the mailbox in the ID token's ``preferred_username``, no ``email``);
+# Google: /o/oauth2/v2/auth, /token, /v1/userinfo, /revoke (ID token and userinfo:
+# ``email`` and ``email_verified``).
+LAYOUTS = ("generic", "microsoft", "google")
+MICROSOFT_PATH = re.compile(
+    r"^/(?P<tenant>[A-Za-z0-9._-]+)/oauth2/v2\.0/(?P<name>authorize|token)$"
+)
+GOOGLE_ENDPOINTS = {
+    "authorize": "/o/oauth2/v2/auth",
+    "token": "/token",
+    "userinfo": "/v1/userinfo",
+    "revoke": "/revoke",
+}
+MICROSOFT_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+
+def resolve_path(path):
+    """``(layout, endpoint name)`` of a request path, or ``(None, None)``.
+
+    The generic paths win where Google's are the same (``/token``, ``/revoke``): the
+    grant remembers the layout of the authorize page it came from.
+    """
+    for name, route in ENDPOINTS.items():
+        if path == route:
+            return "generic", name
+    for name, route in GOOGLE_ENDPOINTS.items():
+        if path == route:
+            return "google", name
+    match = MICROSOFT_PATH.match(path)
+    if match:
+        return "microsoft", match["name"]
+    return None, None
 
 
 class OAuthServerError(RuntimeError):
@@ -278,6 +324,7 @@ class _Validator(RequestValidator):
             "method": request.code_challenge_method,
             "nonce": getattr(request, "nonce", None),
             "expires": time.time() + CODE_LIFETIME,
+            "layout": getattr(request, "mae_layout", None) or "generic",
         }
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -294,6 +341,7 @@ class _Validator(RequestValidator):
         request.user = grant["user"]
         request.scopes = list(grant["scopes"])
         request.nonce = grant["nonce"]
+        request.mae_layout = grant.get("layout") or "generic"
         return True
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *a, **kw):
@@ -319,6 +367,7 @@ class _Validator(RequestValidator):
         access = token["access_token"]
         new_refresh = token.get("refresh_token")
         old_refresh = request.refresh_token if request.grant_type == "refresh_token" else None
+        layout = getattr(request, "mae_layout", None) or "generic"
         self.store.access[access] = {
             "client_id": request.client_id,
             "user": request.user,
@@ -327,6 +376,7 @@ class _Validator(RequestValidator):
             "expires": now + int(token.get("expires_in") or 0),
             "refresh_token": new_refresh,
             "active": True,
+            "layout": layout,
         }
         if new_refresh and new_refresh != old_refresh:
             self.store.refresh[new_refresh] = {
@@ -335,6 +385,7 @@ class _Validator(RequestValidator):
                 "scopes": list(request.scopes or ()),
                 "issued": now,
                 "active": True,
+                "layout": layout,
             }
             if old_refresh in self.store.refresh:  # rotation: the old one dies
                 self.store.refresh[old_refresh]["active"] = False
@@ -350,6 +401,7 @@ class _Validator(RequestValidator):
         if grant["user"] not in self.store.users:
             return False
         request.user = grant["user"]
+        request.mae_layout = grant.get("layout") or "generic"
         return True
 
     def validate_bearer_token(self, token, scopes, request):
@@ -461,11 +513,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         route = self._route()
+        layout, name = resolve_path(route)
         try:
-            if route == ENDPOINTS["authorize"]:
-                self.owner._get_authorize(self)
-            elif route == ENDPOINTS["userinfo"]:
-                self.owner._userinfo(self, "")
+            if name == "authorize":
+                self.owner._get_authorize(self, layout)
+            elif name == "userinfo":
+                self.owner._userinfo(self, "", layout)
             elif route == ENDPOINTS["discovery"]:
                 self._json(200, self.owner.discovery())
             elif route == "/":
@@ -483,17 +536,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         route = self._route()
         body = self._body()
+        layout, name = resolve_path(route)
         try:
-            if route == ENDPOINTS["authorize"]:
+            if name == "authorize":
                 self.owner._post_authorize(self, body)
-            elif route == ENDPOINTS["token"]:
-                self.owner._token(self, body)
-            elif route == ENDPOINTS["revoke"]:
+            elif name == "token":
+                self.owner._token(self, body, layout)
+            elif name == "revoke":
                 self.owner._revoke(self, body)
-            elif route == ENDPOINTS["introspect"]:
+            elif name == "introspect":
                 self.owner._introspect(self, body)
-            elif route == ENDPOINTS["userinfo"]:
-                self.owner._userinfo(self, body)
+            elif name == "userinfo":
+                self.owner._userinfo(self, body, layout)
             else:
                 self._json(404, {"error": "not_found"})
         except Exception:
@@ -527,6 +581,7 @@ class OAuthServer:
         self._token_failures = []  # [error, description, status, remaining]
         self._token_requests = collections.Counter()
         self._introspections = 0
+        self._requests = []  # (layout, endpoint, {param: value}) of authorize and token
         self._validator = _Validator(self)
         self._oauth = WebApplicationServer(
             self._validator, token_expires_in=lambda _request: self._access_lifetime
@@ -537,13 +592,21 @@ class OAuthServer:
             grant.register_token_modifier(self._add_id_token)
         self._httpd = None
         self._thread = None
+        self._httpsd = None
+        self._https_thread = None
         self.resource_client = (RESOURCE_CLIENT_ID, secrets.token_urlsafe(16))
 
     # -- lifecycle ---------------------------------------------------------------
 
     @classmethod
-    def start(cls, host="127.0.0.1", port=0, *, state_path=None, scopes=DEFAULT_SCOPES):
-        """Serve on ``host:port`` (a free port when 0) in a daemon thread."""
+    def start(cls, host="127.0.0.1", port=0, *, state_path=None, scopes=DEFAULT_SCOPES,
+              tls=None):
+        """Serve on ``host:port`` (a free port when 0) in a daemon thread.
+
+        ``tls``: ``(cert_file, key_file)`` to serve the same endpoints over HTTPS too, on
+        another free port (:attr:`https_base_url`), as the real providers do; the
+        resource servers keep introspecting over plain HTTP on loopback.
+        """
         server = cls(host, port, state_path=state_path, scopes=scopes)
         server._load()
         server._httpd = _HTTPServer((host, server._requested_port), _Handler)
@@ -552,6 +615,8 @@ class OAuthServer:
             target=server._httpd.serve_forever, name="oauth-server", daemon=True
         )
         server._thread.start()
+        if tls:
+            server.serve_https(*tls)
         client_id, secret = server.resource_client
         existing = server._store.clients.get(client_id)
         if existing is not None and existing.kind == "resource":
@@ -560,15 +625,35 @@ class OAuthServer:
             server.add_resource_client(client_id, secret)
         return server
 
+    def serve_https(self, cert_file, key_file):
+        """Serve the same endpoints over HTTPS too, on another free port
+        (:attr:`https_base_url`), with this certificate."""
+        if self._httpsd is not None:
+            return
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        httpd = _HTTPServer((self.host, 0), _Handler)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        httpd.owner = self
+        self._httpsd = httpd
+        self._https_thread = threading.Thread(
+            target=httpd.serve_forever, name="oauth-server-https", daemon=True
+        )
+        self._https_thread.start()
+
     def stop(self):
         """Stop serving (idempotent)."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        for attribute, thread_attribute in (("_httpd", "_thread"),
+                                            ("_httpsd", "_https_thread")):
+            httpd = getattr(self, attribute)
+            setattr(self, attribute, None)
+            if httpd is not None:
+                httpd.shutdown()
+                httpd.server_close()
+            thread = getattr(self, thread_attribute)
+            if thread is not None:
+                thread.join(5)
+                setattr(self, thread_attribute, None)
 
     def __enter__(self):
         return self
@@ -588,6 +673,35 @@ class OAuthServer:
         """The full URL of an endpoint: authorize, token, revoke, userinfo, introspect,
         discovery."""
         return self.base_url + ENDPOINTS[name]
+
+    @property
+    def https_base_url(self):
+        """The HTTPS twin of :attr:`base_url` (``start(tls=...)``), else None."""
+        if self._httpsd is None:
+            return None
+        return f"https://{self.host}:{self._httpsd.server_address[1]}"
+
+    def microsoft_endpoint(self, tenant="common"):
+        """The value of Odoo's ``microsoft_outlook.endpoint`` for this server (HTTPS
+        when served), in the Microsoft identity platform's layout."""
+        return f"{self.https_base_url or self.base_url}/{tenant}/oauth2/v2.0/"
+
+    def google_urls(self):
+        """Google's endpoints on this server (HTTPS when served): authorize, token,
+        userinfo, revoke."""
+        base = self.https_base_url or self.base_url
+        return {name: base + path for name, path in GOOGLE_ENDPOINTS.items()}
+
+    def requests_of(self, endpoint, layout=None):
+        """The parameters (flat dicts) of the authorize or token requests received,
+        oldest first, of one ``layout`` or all: for assertions (scopes...)."""
+        with self._lock:
+            return [dict(params) for kind, name, params in self._requests
+                    if name == endpoint and (layout is None or kind == layout)]
+
+    def _log_request(self, layout, endpoint, params):
+        self._requests.append(
+            (layout, endpoint, {key: values[0] for key, values in params.items()}))
 
     @property
     def introspection_url(self):
@@ -634,13 +748,15 @@ class OAuthServer:
 
     # -- test controls -------------------------------------------------------------
 
-    def add_user(self, login, password, *, mailbox=None, shared_mailboxes=(), name=None):
+    def add_user(self, login, password, *, mailbox=None, shared_mailboxes=(), name=None,
+                 claims=None):
         """Create or update a user who can sign in on the authorize page.
 
         ``mailbox``: the user's own address (default: the login when it is one);
         ``shared_mailboxes``: mailboxes this user may open as a delegate (Microsoft 365
         shared mailbox style: the XOAUTH2 user is the shared address, the token the
-        delegate's).
+        delegate's); ``claims``: ID token / userinfo claims that replace the
+        provider's usual ones (None removes one), e.g. ``{"email_verified": False}``.
         """
         if not login or not isinstance(password, str):
             raise ValueError("a user needs a login and a password")
@@ -653,6 +769,7 @@ class OAuthServer:
                 "mailbox": mailbox,
                 "shared": [address.strip().lower() for address in shared_mailboxes],
                 "name": name or login,
+                "claims": dict(claims or {}),
             }
             self._save()
 
@@ -777,22 +894,42 @@ class OAuthServer:
             )
         return {}
 
+    def identity_claims(self, login, layout="generic"):
+        """What the provider says about user ``login``, as the provider of ``layout``
+        says it (ID token and userinfo), with the user's ``claims`` overrides (a claim
+        set to None is left out)."""
+        user = self._store.users.get(login) or {}
+        mailbox = user.get("mailbox")
+        if layout == "microsoft":
+            # v2.0 ID token of a work account: the sign-in name, no "email" by default
+            claims = {"preferred_username": mailbox, "name": user.get("name"),
+                      "oid": hashlib.sha256(login.encode()).hexdigest()[:32],
+                      "tid": MICROSOFT_TENANT_ID, "ver": "2.0"}
+        elif layout == "google":
+            claims = {"email": mailbox, "email_verified": True}
+        else:
+            claims = {"email": mailbox, "email_verified": True,
+                      "preferred_username": mailbox, "name": user.get("name")}
+        claims.update(user.get("claims") or {})
+        return {key: value for key, value in claims.items() if value is not None}
+
     def _add_id_token(self, token, token_handler, request):
         if "openid" not in (request.scopes or ()):
             return token
-        user = self._store.users.get(request.user) or {}
+        layout = getattr(request, "mae_layout", None) or "generic"
         client = self._store.clients.get(request.client_id)
         now = int(time.time())
+        issuer = {
+            "microsoft": f"https://login.microsoftonline.com/{MICROSOFT_TENANT_ID}/v2.0",
+            "google": "https://accounts.google.com",
+        }.get(layout, self.base_url)
         claims = {
-            "iss": self.base_url,
+            "iss": issuer,
             "sub": request.user,
             "aud": request.client_id,
             "iat": now,
             "exp": now + 3600,
-            "email": user.get("mailbox"),
-            "email_verified": True,
-            "preferred_username": user.get("mailbox"),
-            "name": user.get("name"),
+            **self.identity_claims(request.user, layout),
         }
         if getattr(request, "nonce", None):
             claims["nonce"] = request.nonce
@@ -802,9 +939,10 @@ class OAuthServer:
 
     # -- endpoints -------------------------------------------------------------------
 
-    def _get_authorize(self, handler):
+    def _get_authorize(self, handler, layout="generic"):
         uri = handler._uri()
         with self._lock:
+            self._log_request(layout, "authorize", parse_qs(urlsplit(uri).query))
             try:
                 scopes, info = self._oauth.validate_authorization_request(uri, "GET")
             except oauth_errors.FatalClientError as error:
@@ -833,6 +971,8 @@ class OAuthServer:
                 "redirect_uri": info["redirect_uri"],
                 "state": info.get("state"),
                 "expires": now + PENDING_LIFETIME,
+                "layout": layout,
+                "path": handler._route(),
             }
         login_hint = (parse_qs(urlsplit(uri).query).get("login_hint") or [""])[0]
         self._show_form(handler, request_id, login_hint, "")
@@ -843,7 +983,7 @@ class OAuthServer:
             client=html.escape(pending["client_id"]),
             scopes=html.escape(" ".join(pending["scopes"])),
             error=f'<p class="error">{html.escape(error)}</p>' if error else "",
-            action=html.escape(ENDPOINTS["authorize"]),
+            action=html.escape(pending.get("path") or ENDPOINTS["authorize"]),
             request=html.escape(request_id),
             login=html.escape(login),
         )
@@ -875,15 +1015,17 @@ class OAuthServer:
                 return
             del self._pending[request_id]
             headers, _body, status = self._oauth.create_authorization_response(
-                pending["uri"], "GET", scopes=pending["scopes"], credentials={"user": login}
+                pending["uri"], "GET", scopes=pending["scopes"],
+                credentials={"user": login, "mae_layout": pending["layout"]},
             )
             self._save()
         handler._send(status, b"", {"Location": headers["Location"]})
 
-    def _token(self, handler, body):
+    def _token(self, handler, body, layout="generic"):
         grant_type = (parse_qs(body).get("grant_type") or [""])[0]
         with self._lock:
             self._token_requests[grant_type or "?"] += 1
+            self._log_request(layout, "token", parse_qs(body))
             if self._token_failures:
                 failure = self._token_failures[0]
                 failure[3] -= 1
@@ -917,7 +1059,7 @@ class OAuthServer:
             )
         handler._json(status, response, headers)
 
-    def _userinfo(self, handler, body):
+    def _userinfo(self, handler, body, layout="generic"):
         with self._lock:
             valid, request = self._oauth.verify_request(
                 handler._uri(), handler.command, body or None, dict(handler.headers), scopes=[]
@@ -927,10 +1069,11 @@ class OAuthServer:
             handler._json(401, {"error": "invalid_token"},
                           {"WWW-Authenticate": 'Bearer error="invalid_token"'})
             return
-        claims = {"sub": request.user, "name": user["name"]}
+        claims = {"sub": request.user}
+        if layout != "google":
+            claims["name"] = user["name"]
         if "email" in request.scopes or "openid" in request.scopes:
-            claims.update(email=user["mailbox"], email_verified=True,
-                          preferred_username=user["mailbox"])
+            claims.update(self.identity_claims(request.user, layout))
         handler._json(200, claims)
 
 

@@ -11,7 +11,6 @@ committed through a cursor of their own and removed afterwards.
 
 import json
 import os
-import unittest
 import uuid
 from datetime import datetime, timedelta
 
@@ -23,6 +22,7 @@ from ..models.mail_account_connection import CA_FILE_PARAM
 from ..models.mail_account_oauth import GENERIC_PREFIX
 from ..tools import oauth
 from .common import DISABLED_MAIL_CONTEXT, start_worker
+from .common_oauth import start_oauth_peers
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "oauth_refresh_worker.py")
 WORKERS = 3
@@ -35,17 +35,7 @@ class TestOAuthRefreshRace(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        try:
-            from . import mailservers
-            from .oauth_server import OAuthServer
-        except ImportError as error:
-            raise unittest.SkipTest(str(error)) from error
-        mailservers.check_available(unittest.SkipTest)
-        cls.provider = OAuthServer.start()
-        cls.addClassCleanup(cls.provider.stop)
-        cls.servers = mailservers.MailServers.start(
-            oauth_introspection_url=cls.provider.introspection_url)
-        cls.addClassCleanup(cls.servers.stop)
+        start_oauth_peers(cls)
 
     def _committed(self):
         return db_connect(self.env.cr.dbname).cursor()

@@ -8,7 +8,6 @@ The user's browser is played by ``browser_sign_in`` (the provider's page) and th
 HTTP session (the callback route, ``auth='user'``).
 """
 
-import unittest
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -17,9 +16,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..models.mail_account_oauth import CALLBACK_PATH, GENERIC_PREFIX
 from ..tools import oauth
-from .common import DISABLED_MAIL_CONTEXT
+from .common_oauth import OAuthCase
 
 TOKEN_FIELDS = ("refresh_token", "access_token", "expires_at", "scopes", "mailbox",
                 "delegate")
@@ -27,119 +25,7 @@ PENDING_FIELDS = ("target", "nonce", "verifier", "user_id", "provider")
 
 
 @tagged("post_install", "-at_install")
-class TestOAuthSignIn(HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            from . import mailservers
-            from .oauth_server import OAuthServer
-        except ImportError as error:  # oauthlib: a dev/test dependency
-            raise unittest.SkipTest(str(error)) from error
-        mailservers.check_available(unittest.SkipTest)
-        cls.provider = OAuthServer.start()
-        cls.addClassCleanup(cls.provider.stop)
-        cls.servers = mailservers.MailServers.start(
-            oauth_introspection_url=cls.provider.introspection_url)
-        cls.addClassCleanup(cls.servers.stop)
-        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("mail_accounts_ext.ca_file", cls.servers.ca_file)
-        redirect = cls.env["mail.account"]._oauth_redirect_uri()
-        client_id, secret = "odoo-" + uuid.uuid4().hex[:6], "secret-" + uuid.uuid4().hex
-        cls.provider.add_client(client_id, secret, [redirect])
-        for name, value in {
-            "name": "Demo sign-in",
-            "authorize_url": cls.provider.url("authorize"),
-            "token_url": cls.provider.url("token"),
-            "userinfo_url": cls.provider.url("userinfo"),
-            "scopes": "mail offline_access",
-            "client_id": client_id,
-            "client_secret": secret,
-        }.items():
-            params.set_param(GENERIC_PREFIX + name, value)
-        cls.user_a = new_test_user(cls.env, login="mae_oauth_a", groups="base.group_user",
-                                   name="OAuth Operator A", email="oauth.a@example.com")
-        cls.user_b = new_test_user(cls.env, login="mae_oauth_b", groups="base.group_user",
-                                   name="OAuth Operator B", email="oauth.b@example.com")
-        cls.admin = new_test_user(cls.env, login="mae_oauth_admin",
-                                  groups="base.group_user,base.group_system",
-                                  name="OAuth Admin", email="oauth.admin@example.com")
-
-    # ------------------------------------------------------------------ helpers
-    def _person(self, shared=()):
-        """A person at the provider with a mailbox at the mail servers."""
-        suffix = uuid.uuid4().hex[:8]
-        login, password = "p" + suffix, "pw-" + suffix
-        mailbox = f"{login}@example.com"
-        self.provider.add_user(login, password, mailbox=mailbox, shared_mailboxes=shared)
-        self.servers.add_user(mailbox, "mail-pw-" + suffix)
-        return {"login": login, "password": password, "mailbox": mailbox,
-                "mail_password": "mail-pw-" + suffix}
-
-    def _account(self, user, address, mail_password, **values):
-        """A password account of ``user`` at ``address``, through the setup wizard."""
-        wizard = self.env["mail.account.setup"].with_user(user).create({
-            "email": address, "name": address, "incoming_protocol": "imap",
-            "incoming_host": self.servers.host, "incoming_port": self.servers.imap_port,
-            "incoming_security": "starttls", "incoming_login": address,
-            "incoming_password": mail_password, "smtp_host": self.servers.host,
-            "smtp_port": self.servers.smtp_port, "smtp_security": "starttls",
-            "smtp_login": address, "smtp_password": mail_password,
-        })
-        action = wizard.action_test_and_save()
-        self.assertEqual(action.get("res_model"), "mail.account", wizard.test_message)
-        account = self.env["mail.account"].browse(action["res_id"])
-        if values:
-            account.sudo().write(values)
-        return account
-
-    def _start(self, user, record):
-        """*Sign in with...* clicked by ``user`` in their browser session (on an account
-        or a setup wizard): the provider URL."""
-        self.authenticate(user.login, user.login)
-        action = self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{record._name}/action_oauth_sign_in",
-            {"model": record._name, "method": "action_oauth_sign_in",
-             "args": [[record.id]], "kwargs": {}},
-        )
-        self.assertEqual(action["type"], "ir.actions.act_url")
-        return action["url"]
-
-    def _consent(self, url, person, allow=True):
-        from .oauth_server import browser_sign_in
-
-        return browser_sign_in(url, person["login"], person["password"], allow=allow)
-
-    def _callback(self, location):
-        self.assertEqual(urlsplit(location).path, CALLBACK_PATH)
-        parts = urlsplit(location)
-        return self.url_open(f"{parts.path}?{parts.query}", timeout=60, allow_redirects=False)
-
-    def _pending(self, record):
-        self.env.invalidate_all()
-        return self.env["mail.account.oauth.pending"].sudo().search(
-            [("target", "=", f"{record._name},{record.id}")])
-
-    def _sign_in(self, user, account, person, allow=True):
-        return self._callback(self._consent(self._start(user, account), person, allow))
-
-    def _token(self, account):
-        self.env.invalidate_all()  # written by the HTTP requests
-        return self.env["mail.account.oauth.token"].sudo().search(
-            [("account_id", "=", account.id)])
-
-    def assertNothingSaved(self, account, response, text=None):
-        self.assertEqual(response.status_code, 400, response.text)
-        self.assertIn("Sign-in not completed", response.text)
-        if text:
-            self.assertIn(text, response.text)
-        account.invalidate_recordset()
-        self.assertEqual(account.auth_method, "password")
-        token = self._token(account)
-        self.assertFalse(token.refresh_token or token.access_token or token.mailbox)
-        self.assertFalse(self._pending(account), "the state is single-use: consumed")
-
+class TestOAuthSignIn(OAuthCase):
     # ------------------------------------------------------------------ the flow
     def test_sign_in_as_plain_user_then_fetch_and_send(self):
         person = self._person()
@@ -169,15 +55,6 @@ class TestOAuthSignIn(HttpCase):
         self._send(account, "Over XOAUTH2")
         received = [r for r in self.servers.smtp_received if r.login == person["mailbox"]]
         self.assertEqual(len(received), 1)
-
-    def _send(self, account, subject):
-        mail = self.env["mail.mail"].sudo().create({
-            "subject": subject, "body_html": "<p>Hello</p>",
-            "email_from": account.email, "email_to": "someone@example.com",
-            "mail_server_id": account.mail_server_id.id,
-        })
-        mail.send()
-        return mail
 
     def test_foreign_state_refused(self):
         person = self._person()
@@ -317,6 +194,41 @@ class TestOAuthSignIn(HttpCase):
         self.assertEqual(mail.state, "sent", mail.failure_reason)
         self.assertEqual(len(self.servers.smtp_received), 1)
 
+    def test_sign_in_again_releases_only_mail_waiting_for_it(self):
+        """Mail held by the sending limit keeps its time when *Sign in again* releases
+        the mail that waited for the sign-in."""
+        person = self._person()
+        account = self._account(self.user_a, person["mailbox"], person["mail_password"],
+                                rate_limit_per_minute=1)
+        self._sign_in(self.user_a, account, person)
+        self.servers.clear_smtp()
+        self.assertEqual(self._send(account, "Within the limit").state, "sent")
+        held = self._send(account, "Over the limit")
+        self.assertEqual(held.state, "outgoing")
+        self.assertIn("sending limit", held.failure_reason)
+        self.assertFalse(held.mae_waiting_sign_in)
+        held_until = held.scheduled_date
+        self.assertGreater(held_until, fields.Datetime.now())
+        # the provider revokes the sign-in; the next use finds out
+        self.provider.revoke_user(person["login"])
+        self._token(account).expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        account.with_user(self.user_a).action_fetch_now()
+        account.invalidate_recordset()
+        self.assertEqual(account.oauth_status, "needed")
+        waiting = self._send(account, "Waits for the sign-in")
+        self.assertEqual(waiting.state, "outgoing")
+        self.assertTrue(waiting.mae_waiting_sign_in)
+        self.assertGreater(waiting.scheduled_date, held_until)
+        # Sign in again
+        self.provider.add_user(person["login"], person["password"], mailbox=person["mailbox"])
+        self.assertEqual(self._sign_in(self.user_a, account, person).status_code, 200)
+        self.env.invalidate_all()
+        self.assertLessEqual(waiting.scheduled_date, fields.Datetime.now())
+        self.assertFalse(waiting.mae_waiting_sign_in)
+        self.assertEqual(held.scheduled_date, held_until, "the limit's hold is kept")
+        self.assertIn("sending limit", held.failure_reason)
+        self.assertEqual(len(self.servers.smtp_received), 1)
+
     # ------------------------------------------------------------------ RPC
     def test_no_token_field_over_rpc(self):
         person = self._person()
@@ -379,15 +291,6 @@ class TestOAuthSignIn(HttpCase):
             account.with_user(self.user_a).action_oauth_sign_in()
 
     # ------------------------------------------------------------------ setup wizard
-    def _wizard(self, user, address, **values):
-        return self.env["mail.account.setup"].with_user(user).create(dict({
-            "email": address, "name": address, "incoming_protocol": "imap",
-            "incoming_host": self.servers.host, "incoming_port": self.servers.imap_port,
-            "incoming_security": "starttls", "incoming_login": address,
-            "smtp_host": self.servers.host, "smtp_port": self.servers.smtp_port,
-            "smtp_security": "starttls", "smtp_login": address,
-        }, **values))
-
     def test_new_account_from_the_wizard_without_password(self):
         person = self._person()
         wizard = self._wizard(self.user_a, person["mailbox"])

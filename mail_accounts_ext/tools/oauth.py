@@ -45,12 +45,14 @@ import hmac
 import ipaddress
 import json
 import secrets
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
+import requests.adapters
 
 from .translation import _lt
 
@@ -596,6 +598,32 @@ def mailbox_from_claims(provider, claims):
         if isinstance(value, str) and "@" in value:
             return value.strip().lower()
     return None
+
+
+class _TrustAdapter(requests.adapters.HTTPAdapter):
+    """HTTPS verified against an SSL context of our own (see :func:`http_session`)."""
+
+    def __init__(self, ssl_context):
+        self._ssl_context = ssl_context
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_context"] = self._ssl_context
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def http_session(cafile=None):
+    """A ``requests`` session for the provider's endpoints (pass it as ``session``).
+
+    ``cafile``: a CA bundle trusted *besides* the system's (a provider of one's own with a
+    private CA, the same file as the mail servers'); None: the usual verification.
+    """
+    session = requests.Session()
+    if cafile:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=cafile)
+        session.mount("https://", _TrustAdapter(context))
+    return session
 
 
 def _post(url, data, *, auth=None, timeout=DEFAULT_TIMEOUT, session=None):

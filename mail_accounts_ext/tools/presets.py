@@ -112,6 +112,9 @@ class Preset:
     name: str
     domains: tuple = ()
     mx_suffixes: tuple = ()
+    # domains whose every subdomain is this provider's too (Microsoft 365 tenants:
+    # <tenant>.onmicrosoft.com)
+    tenant_domains: tuple = ()
     imap: ServerSettings | None = None
     pop3: ServerSettings | None = None
     smtp: ServerSettings | None = None
@@ -205,6 +208,7 @@ PRESETS = (
     _microsoft_preset(
         "microsoft365", "Microsoft 365", "smtp.office365.com",
         domains=("onmicrosoft.com",),
+        tenant_domains=("onmicrosoft.com",),
         mx_suffixes=("mail.protection.outlook.com", "protection.outlook.com", "outlook.com"),
         notes=(NOTE_OAUTH_MICROSOFT, NOTE_SMTP_AUTH_ADMIN),
     ),
@@ -322,6 +326,9 @@ PRESETS = (
 
 _BY_CODE = {preset.code: preset for preset in PRESETS}
 _BY_DOMAIN = {domain: preset for preset in PRESETS for domain in preset.domains}
+_BY_TENANT_DOMAIN = {
+    domain: preset for preset in PRESETS for domain in preset.tenant_domains
+}
 _KNOWN_HOSTS = frozenset(
     server.host
     for preset in PRESETS
@@ -357,8 +364,16 @@ def get_preset(code: str) -> Preset | None:
 
 
 def preset_for_domain(domain: str) -> Preset | None:
-    """The preset hosting addresses at ``domain`` (exact, case-insensitive)."""
-    return _BY_DOMAIN.get(_normalize_host(domain))
+    """The preset hosting addresses at ``domain`` (exact, case-insensitive), or at a
+    subdomain of one of its ``tenant_domains``."""
+    domain = _normalize_host(domain)
+    preset = _BY_DOMAIN.get(domain)
+    if preset is None:
+        parent = domain.partition(".")[2]
+        while parent and preset is None:
+            preset = _BY_TENANT_DOMAIN.get(parent)
+            parent = parent.partition(".")[2]
+    return preset
 
 
 def preset_for_mx(mx_host: str) -> Preset | None:

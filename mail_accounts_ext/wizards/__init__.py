@@ -6,3 +6,4 @@ from . import mail_account_change_protocol
 from . import mail_compose_message
 from . import mail_account_setup_oauth
 from . import mail_account_oauth_pending
+from . import mail_account_change_protocol_oauth

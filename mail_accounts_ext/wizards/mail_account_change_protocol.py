@@ -127,6 +127,7 @@ class MailAccountChangeProtocol(models.TransientModel):
                    "default_project_ids": [fields.Command.clear()],
                    "project_ids": [fields.Command.clear()], "active": False})
         new = self._create_account(values)
+        switched = self._hook_account_switched(old, new, settings)
         lines = [
             self.env._("New account %(account)s (%(protocol)s) created: its connection test "
                        "passed.", account=new.display_name,
@@ -134,6 +135,7 @@ class MailAccountChangeProtocol(models.TransientModel):
             self.env._("%(account)s (%(protocol)s) archived: it no longer fetches or sends; "
                        "its stored e-mails stay readable in the mailbox.",
                        account=old.display_name, protocol=old.incoming_protocol.upper()),
+            *switched,
             *moved,
         ]
         summary = "\n".join(lines)
@@ -203,6 +205,12 @@ class MailAccountChangeProtocol(models.TransientModel):
             - self.account_id
         if foreign:
             raise UserError(self.env._("Only e-mails of the old account can be copied."))
+
+    def _hook_account_switched(self, old, new, settings):
+        """The new account ``new`` replaced ``old`` with the tested ``settings``: move
+        what belongs to the mailbox rather than to the protocol; returns the summary
+        lines saying so."""
+        return []
 
     @api.model
     def _moved_values(self, old):

@@ -23,7 +23,11 @@ class MailAccountSetup(models.TransientModel):
     oauth_provider = fields.Selection(
         PROVIDER_SELECTION, string="Sign-in Provider", compute="_compute_oauth_provider",
     )
-    oauth_generic_available = fields.Boolean(compute="_compute_oauth_provider")
+    oauth_generic_available = fields.Boolean(
+        string="Other Sign-in Provider Available", compute="_compute_oauth_provider",
+        help="An administrator configured another OAuth 2.0 provider in Settings: its "
+        "sign-in button is offered for addresses that no known provider serves.",
+    )
     oauth_shared_mailbox = fields.Boolean(
         string="Shared Mailbox",
         help="Microsoft 365 shared mailbox: sign in as a person who has access to it.",
