@@ -8,6 +8,7 @@ import { ListController } from "@web/views/list/list_controller";
 import { ListRenderer } from "@web/views/list/list_renderer";
 import { listView } from "@web/views/list/list_view";
 import { MAILBOX_CHANGED } from "./mail_account_message_deleted";
+import { MailboxReadingPane, useMailboxReadingPane } from "./mailbox_reading_pane";
 
 /**
  * The mailbox list: the folder panel's unread counts are read again after every
@@ -15,8 +16,13 @@ import { MAILBOX_CHANGED } from "./mail_account_message_deleted";
  * e-mail, Undo), not only when the search changes.
  */
 export class MailAccountMessageListController extends ListController {
+    static template = "mail_accounts_ext.MailAccountMessageListView";
+    static components = { ...ListController.components, MailboxReadingPane };
+
     setup() {
         super.setup();
+        // The reading pane and the keyboard (mailbox_reading_pane.js).
+        this.pane = useMailboxReadingPane();
         onWillStart(async () => {
             if (this.props.state) {
                 // Restored (back from an e-mail, soft reload): counts may have changed.
@@ -28,6 +34,13 @@ export class MailAccountMessageListController extends ListController {
             await this.refreshFolderCounts();
             this.render(true);
         });
+    }
+
+    async openRecord(record) {
+        if (this.pane.show(record)) {
+            return;
+        }
+        return super.openRecord(...arguments);
     }
 
     async afterExecuteActionButton(clickParams) {
@@ -52,10 +65,26 @@ export class MailAccountMessageListController extends ListController {
  */
 export class MailAccountMessageListRenderer extends ListRenderer {
     static template = "mail_accounts_ext.MailAccountMessageListRenderer";
+    static props = [...ListRenderer.props, "mailboxCurrentId?"];
 
     getRowClass(record) {
-        const classNames = super.getRowClass(record);
-        return record.data.is_seen === false ? `${classNames} o_mae_unread` : classNames;
+        let classNames = super.getRowClass(record);
+        if (record.data.is_seen === false) {
+            classNames += " o_mae_unread";
+        }
+        if (record.resId && record.resId === this.props.mailboxCurrentId) {
+            // The e-mail of the reading pane, or where the keyboard is.
+            classNames += " o_mae_current";
+        }
+        return classNames;
+    }
+
+    onCellKeydownReadOnlyMode(hotkey) {
+        // A focused cell leaves ↑/↓ and Enter to the mailbox's keyboard.
+        if (["arrowup", "arrowdown", "enter"].includes(hotkey)) {
+            return false;
+        }
+        return super.onCellKeydownReadOnlyMode(...arguments);
     }
 
     get mailboxEmptyState() {
