@@ -66,7 +66,8 @@ export class MailAccountMessageFormController extends FormController {
 
     async afterExecuteActionButton(clickParams) {
         await super.afterExecuteActionButton(...arguments);
-        await this.props.mailboxPane?.onChanged(this.model.root.resId);
+        // A button of the pane (Mark as unread, Restore...): the list reads its rows again.
+        await this.props.mailboxPane?.onButton();
     }
 
     async deleteAndLeave() {

@@ -58,6 +58,8 @@ export class MailAccountMessageListController extends ListController {
     }
 }
 
+const SPLIT_VIEW_COLUMNS = ["email_from", "subject", "has_attachments", "date"];
+
 /**
  * Unread rows carry ``o_mae_unread`` (bold and a dot, see mailbox.scss). An empty
  * list says why: nothing matched the search, or the folder is empty; the action's
@@ -65,7 +67,15 @@ export class MailAccountMessageListController extends ListController {
  */
 export class MailAccountMessageListRenderer extends ListRenderer {
     static template = "mail_accounts_ext.MailAccountMessageListRenderer";
-    static props = [...ListRenderer.props, "mailboxCurrentId?"];
+    static props = [...ListRenderer.props, "mailboxCurrentId?", "mailboxSplit?"];
+
+    getActiveColumns() {
+        const columns = super.getActiveColumns(...arguments);
+        // Next to the reading pane the list is narrow: who, what, when.
+        return this.props.mailboxSplit
+            ? columns.filter((column) => SPLIT_VIEW_COLUMNS.includes(column.name))
+            : columns;
+    }
 
     getRowClass(record) {
         let classNames = super.getRowClass(record);
@@ -79,9 +89,14 @@ export class MailAccountMessageListRenderer extends ListRenderer {
         return classNames;
     }
 
-    onCellKeydownReadOnlyMode(hotkey) {
-        // A focused cell leaves ↑/↓ and Enter to the mailbox's keyboard.
-        if (["arrowup", "arrowdown", "enter"].includes(hotkey)) {
+    onCellKeydownReadOnlyMode(hotkey, cell, group, record) {
+        // A focused cell leaves ↑/↓ to the mailbox's keyboard (mailbox_reading_pane.js),
+        // and Enter on the current e-mail, which opens its page; Enter on another row
+        // opens that row as a click does.
+        if (["arrowup", "arrowdown"].includes(hotkey)) {
+            return false;
+        }
+        if (hotkey === "enter" && record && record.resId === this.props.mailboxCurrentId) {
             return false;
         }
         return super.onCellKeydownReadOnlyMode(...arguments);

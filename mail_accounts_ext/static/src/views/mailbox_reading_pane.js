@@ -33,6 +33,7 @@ export class MailboxReadingPane extends Component {
     static props = {
         resId: { type: [Number, Boolean] },
         onChanged: Function,
+        onButton: Function,
         onDelete: Function,
     };
 
@@ -52,7 +53,11 @@ export class MailboxReadingPane extends Component {
                 context: {},
                 display: { controlPanel: false },
                 className: "o_mae_pane_form",
-                mailboxPane: { onChanged: this.props.onChanged, onDelete: this.props.onDelete },
+                mailboxPane: {
+                    onChanged: this.props.onChanged,
+                    onButton: this.props.onButton,
+                    onDelete: this.props.onDelete,
+                },
             };
         }
         return this._viewProps;
@@ -166,6 +171,7 @@ export class MailboxPane {
         });
         // Stable callbacks: the pane's props do not change while the e-mail stays.
         this.onChanged = this.onChanged.bind(this);
+        this.onButton = this.reloadList.bind(this);
         this.onDelete = this.deleteMessage.bind(this);
     }
 
@@ -303,7 +309,7 @@ export class MailboxPane {
         await this.reloadList();
     }
 
-    /** The pane's form changed its e-mail (opened, a button): its row and the counts. */
+    /** The pane's form marked its e-mail read: its row (kept in sight) and the counts. */
     async onChanged(resId) {
         const record = this.records.find((r) => r.resId === resId);
         if (record) {
@@ -313,6 +319,7 @@ export class MailboxPane {
         this.controller.render(true);
     }
 
+    /** After a button of the pane or a deletion: the list, the counts. */
     async reloadList() {
         await this.controller.model.load();
         await this.controller.refreshFolderCounts();

@@ -5,6 +5,7 @@
 // The reading pane and the keyboard, as a plain user. The steps check structure and
 // classes, not new English texts, so that the same tour runs in Polish.
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 const ROW = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
@@ -31,9 +32,9 @@ function pressTo(key, subject) {
     ];
 }
 
-registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane", {
-    url: "/odoo",
-    steps: () => [
+/** @param {string} suffix of the screenshots' names: none in English, "_pl" in Polish */
+function readingPaneSteps(suffix) {
+    return [
         {
             trigger: ".o_navbar_apps_menu button",
             run: "click",
@@ -70,6 +71,18 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane"
             trigger: IN_PANE("Pane first"),
         },
         {
+            content: "Side by side: the list on the left, the e-mail on the right",
+            trigger: IN_PANE("Pane first"),
+            run: () => {
+                const list = document.querySelector(".o_list_renderer").getBoundingClientRect();
+                const pane = document.querySelector(PANE).getBoundingClientRect();
+                const sideBySide = pane.left >= list.right - 1 && Math.abs(pane.top - list.top) < 2;
+                if (!sideBySide || pane.width < 300 || list.width < 300) {
+                    throw new Error(`not side by side: list ${JSON.stringify(list)}, pane ${JSON.stringify(pane)}`);
+                }
+            },
+        },
+        {
             content: "Opened in the pane: read",
             trigger: `${ROW("Pane first")}:not(.o_mae_unread)`,
         },
@@ -92,7 +105,12 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane"
         {
             trigger: `${PANE} .o_mae_mail_body_content:contains('Body of the second')`,
         },
-        screenshot("mailbox_reading_pane", IN_PANE("Pane second")),
+        {
+            content: "The mouse leaves the list (no tooltip on the screenshot)",
+            trigger: IN_PANE("Pane second"),
+            run: "hover",
+        },
+        screenshot(`mailbox_reading_pane${suffix}`, IN_PANE("Pane second")),
         {
             content: "r: the composer opens with the reply",
             trigger: IN_PANE("Pane second"),
@@ -124,6 +142,21 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane"
         {
             content: "u: unread again, in the list and in the pane",
             trigger: IN_PANE("Pane second"),
+            run: "press u",
+        },
+        {
+            trigger: `${CURRENT("Pane second")}.o_mae_unread`,
+        },
+        {
+            content: "A button of the pane: the list follows",
+            trigger: `${PANE} button[name=action_mark_read]`,
+            run: "click",
+        },
+        {
+            trigger: `${CURRENT("Pane second")}:not(.o_mae_unread)`,
+        },
+        {
+            trigger: `${PANE} button[name=action_mark_unread]`,
             run: "press u",
         },
         {
@@ -188,7 +221,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane"
         {
             trigger: ".o_mae_shortcuts_dialog .o_mae_shortcuts tr[data-shortcut=delete] kbd",
         },
-        screenshot("mailbox_shortcuts", ".o_mae_shortcuts_dialog"),
+        screenshot(`mailbox_shortcuts${suffix}`, ".o_mae_shortcuts_dialog"),
         {
             trigger: ".o_mae_shortcuts_dialog .modal-footer .btn-primary",
             run: "click",
@@ -248,5 +281,10 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane"
         {
             trigger: `${PANE} .o_mae_reading_pane_empty`,
         },
-    ],
+    ];
+}
+
+registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane", {
+    url: "/odoo",
+    steps: () => readingPaneSteps(user.lang.startsWith("en") ? "" : `_${user.lang.slice(0, 2)}`),
 });
