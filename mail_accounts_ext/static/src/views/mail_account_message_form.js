@@ -45,6 +45,16 @@ export class MailAccountMessageFormController extends FormController {
             () => [this.model.root.resId]
         );
         if (this.props.mailboxPane) {
+            // The form puts the focus on its first button (Reply); in the pane the keyboard
+            // stays with the mailbox (Enter opens the e-mail's page, it does not reply).
+            useEffect(
+                () => {
+                    if (this.rootRef.el?.contains(document.activeElement)) {
+                        document.activeElement.blur();
+                    }
+                },
+                () => [this.model.root.resId]
+            );
             // u, Undo: the list changed the e-mail; read it again (it may be gone: then
             // the list no longer shows it and the pane closes).
             useBus(this.env.bus, MAILBOX_CHANGED, () => this.model.root.load().catch(() => {}));

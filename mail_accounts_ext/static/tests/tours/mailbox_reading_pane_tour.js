@@ -83,6 +83,15 @@ function readingPaneSteps(suffix) {
             },
         },
         {
+            content: "The keyboard stays with the mailbox (the pane's Reply is not focused)",
+            trigger: IN_PANE("Pane first"),
+            run: () => {
+                if (document.querySelector(PANE).contains(document.activeElement)) {
+                    throw new Error(`focus in the pane: ${document.activeElement.outerHTML}`);
+                }
+            },
+        },
+        {
             content: "Opened in the pane: read",
             trigger: `${ROW("Pane first")}:not(.o_mae_unread)`,
         },
