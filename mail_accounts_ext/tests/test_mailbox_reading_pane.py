@@ -3,8 +3,7 @@
 from odoo.tests import HttpCase, tagged
 
 from .common import MailboxCase
-from .test_mailbox_reading import folded_message
-from .test_mailbox_ui import SUBJECT_PL
+from .test_mailbox_ui import SUBJECT_PL, deliver_polish_offer
 from .tour_screenshots import TourScreenshotsMixin
 
 
@@ -18,9 +17,7 @@ class TestMailboxReadingPane(TourScreenshotsMixin, HttpCase, MailboxCase):
         super().setUpClass()
         cls.account, address = cls._new_mailbox(cls.user_a, "pane")
         # Newest first in the list: first, second, third, then the Polish offer.
-        cls.servers.deliver(address, folded_message(
-            SUBJECT_PL, "Małgorzata Wiśniewska-Żółkiewska", "Oferta – krzesła.pdf",
-            "Dział Zamówień"))
+        deliver_polish_offer(cls.servers, address)
         for minute, name in ((3, "first"), (2, "second"), (1, "third")):
             cls.servers.deliver(address, cls._raw(
                 f"Pane {name}", body=f"Body of the {name} e-mail",
