@@ -145,13 +145,13 @@ export function useMailboxReadingPane() {
         if (ev.ctrlKey || ev.metaKey || ev.altKey || ui.isBlocked || ui.activeElement !== owner) {
             return;
         }
-        if (isEditable(ev.target)) {
+        if (isEditable(ev.target) || (ev.key === "#" && !hasCurrent())) {
             return;
         }
         ev.preventDefault();
         if (ev.key === "?") {
             pane.showHelp();
-        } else if (hasCurrent()) {
+        } else {
             pane.deleteCurrent();
         }
     });

@@ -285,6 +285,31 @@ function readingPaneSteps(suffix) {
         {
             trigger: `${PANE} .o_mae_reading_pane_empty`,
         },
+        // Past the last e-mail of a page: the next page. One e-mail per page here.
+        {
+            trigger: ".o_pager_value",
+            run: "click",
+        },
+        {
+            trigger: "input.o_pager_value",
+            run: "edit 1-1",
+        },
+        {
+            trigger: "input.o_pager_value",
+            run: "press Enter",
+        },
+        {
+            trigger: `.o_list_view:not(:has(${ROW(POLISH)})) ${ROW("Pane first")}`,
+            run: "press j",
+        },
+        {
+            trigger: CURRENT("Pane first"),
+        },
+        ...pressTo("j", POLISH),
+        {
+            trigger: `.o_list_view:not(:has(${ROW("Pane first")}))`,
+        },
+        ...pressTo("k", "Pane first"),
     ];
 }
 
