@@ -7,10 +7,8 @@ from .test_mailbox_ui import SUBJECT_PL, deliver_polish_offer
 from .tour_screenshots import TourScreenshotsMixin
 
 
-@tagged("post_install", "-at_install", "mae_tours")
-class TestMailboxReadingPane(TourScreenshotsMixin, HttpCase, MailboxCase):
-    """The reading pane and the keyboard, in Chromium, as a plain user whose e-mails
-    came from Dovecot."""
+class ReadingPaneCase(TourScreenshotsMixin, HttpCase, MailboxCase):
+    """A plain user's mailbox with e-mails that came from Dovecot."""
 
     @classmethod
     def setUpClass(cls):
@@ -31,6 +29,11 @@ class TestMailboxReadingPane(TourScreenshotsMixin, HttpCase, MailboxCase):
             for name, subject in (("first", "Pane first"), ("second", "Pane second"),
                                   ("third", "Pane third"), ("polish", SUBJECT_PL))
         }
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestMailboxReadingPane(ReadingPaneCase):
+    """The reading pane and the keyboard, in Chromium."""
 
     def _run_tour(self):
         for message in self.messages.values():
@@ -58,3 +61,19 @@ class TestMailboxReadingPane(TourScreenshotsMixin, HttpCase, MailboxCase):
             ["base", "web", "mail", "mail_accounts_ext"], ["pl_PL"])
         self.user_a.lang = "pl_PL"
         self._run_tour()
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestMailboxReadingPaneMobile(ReadingPaneCase):
+    """On a phone: the list only, an e-mail opens on its own page."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_phone_has_no_pane(self):
+        first = self.messages["first"]
+        self.assertFalse(first.is_seen)
+        self.start_tour("/odoo/action-mail_accounts_ext.mail_account_message_action_open",
+                        "mail_accounts_ext_mailbox_reading_pane_mobile",
+                        login=self.user_a.login)
+        self.assertTrue(first.is_seen, "opened on its own page: read")

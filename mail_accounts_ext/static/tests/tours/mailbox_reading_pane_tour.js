@@ -317,3 +317,26 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane"
     url: "/odoo",
     steps: () => readingPaneSteps(user.lang.startsWith("en") ? "" : `_${user.lang.slice(0, 2)}`),
 });
+
+registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane_mobile", {
+    steps: () => [
+        {
+            content: "A phone: no toggle, no pane",
+            trigger: `.o_list_view:not(:has(.o_mae_pane_toggle)) ${ROW("Pane first")}`,
+        },
+        {
+            trigger: `body:not(:has(${PANE}))`,
+        },
+        {
+            trigger: `${ROW("Pane first")} td[name=subject]`,
+            run: "click",
+        },
+        {
+            content: "The e-mail on its own page",
+            trigger: `.o_form_view .o_field_widget[name=subject]:contains('Pane first')`,
+        },
+        {
+            trigger: `body:not(:has(${PANE})):not(:has(.o_list_view))`,
+        },
+    ],
+});
