@@ -285,6 +285,37 @@ function readingPaneSteps(suffix) {
         {
             trigger: `${PANE} .o_mae_reading_pane_empty`,
         },
+        // In Deleted Items, Del deletes for good: it asks first.
+        {
+            trigger:
+                ".o_search_panel_category_value header:contains('Deleted Items'), " +
+                ".o_search_panel_category_value header:contains('Elementy usunięte')",
+            run: "click",
+        },
+        {
+            trigger: `.o_list_view:not(:has(${ROW("Pane first")})) ${ROW("Pane second")}`,
+        },
+        ...pressTo("j", "Pane second"),
+        {
+            trigger: IN_PANE("Pane second"),
+            run: "press Delete",
+        },
+        {
+            trigger: ".modal .modal-footer .btn-secondary",
+            run: "click",
+        },
+        {
+            trigger: `body:not(:has(.modal)) ${CURRENT("Pane second")}`,
+        },
+        {
+            trigger:
+                ".o_search_panel_category_value header:contains('Inbox'), " +
+                ".o_search_panel_category_value header:contains('Skrzynka odbiorcza')",
+            run: "click",
+        },
+        {
+            trigger: `.o_list_view:not(:has(${ROW("Pane second")})) ${ROW("Pane first")}`,
+        },
         // Past the last e-mail of a page: the next page. One e-mail per page here.
         {
             trigger: ".o_pager_value",
