@@ -58,7 +58,15 @@ export class MailAccountMessageListController extends ListController {
     }
 }
 
-const SPLIT_VIEW_COLUMNS = ["email_from", "subject", "has_attachments", "date"];
+// Next to the reading pane (columns the list lacks are ignored: the conversations'
+// count comes with them).
+const SPLIT_VIEW_COLUMNS = [
+    "email_from",
+    "subject",
+    "conversation_count",
+    "has_attachments",
+    "date",
+];
 
 /**
  * Unread rows carry ``o_mae_unread`` (bold and a dot, see mailbox.scss). An empty
