@@ -22,6 +22,7 @@ from . import test_mailbox_routing
 from . import test_mailbox_compose
 from . import test_mailbox_conversations
 from . import test_mailbox_ui
+from . import test_mailbox_reading_pane
 from . import test_mailbox_access
 from . import test_batch
 from . import test_batch_pdf

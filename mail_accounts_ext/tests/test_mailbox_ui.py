@@ -14,6 +14,13 @@ from .test_tours import TestTours
 from .tour_screenshots import TourScreenshotsMixin
 
 SUBJECT_PL = "Zapytanie ofertowe – krzesła biurowe, dostawa do Łodzi, termin realizacji"
+
+
+def deliver_polish_offer(servers, address):
+    """The Polish offer with a PDF, its headers folded between encoded words."""
+    servers.deliver(address, folded_message(
+        SUBJECT_PL, "Małgorzata Wiśniewska-Żółkiewska", "Oferta – krzesła.pdf",
+        "Dział Zamówień"))
 # A 1x1 transparent GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -24,9 +31,7 @@ class TestMailboxUi(TourScreenshotsMixin, HttpCase, MailboxCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.account, address = cls._new_mailbox(cls.user_a, "tour")
-        cls.servers.deliver(address, folded_message(
-            SUBJECT_PL, "Małgorzata Wiśniewska-Żółkiewska", "Oferta – krzesła.pdf",
-            "Dział Zamówień"))
+        deliver_polish_offer(cls.servers, address)
         cls.servers.deliver(address, cls._raw("Tour message", body="Read me in the browser"))
         cls.account.with_user(cls.user_a)._fetch_mail()
         # Arrives after the last fetch: the tour's Fetch now brings it.

@@ -8,6 +8,7 @@ import { ListController } from "@web/views/list/list_controller";
 import { ListRenderer } from "@web/views/list/list_renderer";
 import { listView } from "@web/views/list/list_view";
 import { MAILBOX_CHANGED } from "./mail_account_message_deleted";
+import { MailboxReadingPane, useMailboxReadingPane } from "./mailbox_reading_pane";
 
 /**
  * The mailbox list: the folder panel's unread counts are read again after every
@@ -15,8 +16,13 @@ import { MAILBOX_CHANGED } from "./mail_account_message_deleted";
  * e-mail, Undo), not only when the search changes.
  */
 export class MailAccountMessageListController extends ListController {
+    static template = "mail_accounts_ext.MailAccountMessageListView";
+    static components = { ...ListController.components, MailboxReadingPane };
+
     setup() {
         super.setup();
+        // The reading pane and the keyboard (mailbox_reading_pane.js).
+        this.pane = useMailboxReadingPane();
         onWillStart(async () => {
             if (this.props.state) {
                 // Restored (back from an e-mail, soft reload): counts may have changed.
@@ -28,6 +34,13 @@ export class MailAccountMessageListController extends ListController {
             await this.refreshFolderCounts();
             this.render(true);
         });
+    }
+
+    async openRecord(record) {
+        if (this.pane.show(record)) {
+            return;
+        }
+        return super.openRecord(...arguments);
     }
 
     async afterExecuteActionButton(clickParams) {
@@ -45,6 +58,16 @@ export class MailAccountMessageListController extends ListController {
     }
 }
 
+// Next to the reading pane (columns the list lacks are ignored: the conversations'
+// count comes with them).
+const SPLIT_VIEW_COLUMNS = [
+    "email_from",
+    "subject",
+    "conversation_count",
+    "has_attachments",
+    "date",
+];
+
 /**
  * Unread rows carry ``o_mae_unread`` (bold and a dot, see mailbox.scss). An empty
  * list says why: nothing matched the search, or the folder is empty; the action's
@@ -52,10 +75,39 @@ export class MailAccountMessageListController extends ListController {
  */
 export class MailAccountMessageListRenderer extends ListRenderer {
     static template = "mail_accounts_ext.MailAccountMessageListRenderer";
+    static props = [...ListRenderer.props, "mailboxCurrentId?", "mailboxSplit?"];
+
+    getActiveColumns() {
+        const columns = super.getActiveColumns(...arguments);
+        // Next to the reading pane the list is narrow: who, what, when.
+        return this.props.mailboxSplit
+            ? columns.filter((column) => SPLIT_VIEW_COLUMNS.includes(column.name))
+            : columns;
+    }
 
     getRowClass(record) {
-        const classNames = super.getRowClass(record);
-        return record.data.is_seen === false ? `${classNames} o_mae_unread` : classNames;
+        let classNames = super.getRowClass(record);
+        if (record.data.is_seen === false) {
+            classNames += " o_mae_unread";
+        }
+        if (record.resId && record.resId === this.props.mailboxCurrentId) {
+            // The e-mail of the reading pane, or where the keyboard is.
+            classNames += " o_mae_current";
+        }
+        return classNames;
+    }
+
+    onCellKeydownReadOnlyMode(hotkey, cell, group, record) {
+        // A focused cell leaves ↑/↓ to the mailbox's keyboard (mailbox_reading_pane.js),
+        // and Enter on the current e-mail, which opens its page; Enter on another row
+        // opens that row as a click does.
+        if (["arrowup", "arrowdown"].includes(hotkey)) {
+            return false;
+        }
+        if (hotkey === "enter" && record && record.resId === this.props.mailboxCurrentId) {
+            return false;
+        }
+        return super.onCellKeydownReadOnlyMode(...arguments);
     }
 
     get mailboxEmptyState() {

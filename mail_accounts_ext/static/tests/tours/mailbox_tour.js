@@ -3,7 +3,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { mailboxListOnly, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 const INBOX_COUNT = (count) =>
     ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('Inbox')) " +
@@ -42,6 +42,8 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
             run: "click",
         },
+        // E-mails open on their own page here; the reading pane has a tour of its own.
+        ...mailboxListOnly(),
         {
             content: "One number per folder: the unread e-mails",
             trigger: INBOX_COUNT(2),

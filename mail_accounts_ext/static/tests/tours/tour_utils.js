@@ -63,3 +63,24 @@ export function selectField(name, value, content) {
         run: `select "${value}"`,
     };
 }
+
+/**
+ * Steps that switch the mailbox to list only (the reading pane off), so that a click
+ * opens the e-mail on its own page; the choice is remembered in the browser.
+ */
+export function mailboxListOnly() {
+    return [
+        {
+            content: "Mailbox: list only",
+            trigger: ".o_control_panel .o_mae_pane_toggle",
+            run: (helpers) => {
+                if (helpers.anchor.classList.contains("active")) {
+                    helpers.anchor.click();
+                }
+            },
+        },
+        {
+            trigger: ".o_control_panel .o_mae_pane_toggle:not(.active)",
+        },
+    ];
+}
