@@ -20,6 +20,7 @@ from . import test_mailbox_reading
 from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose
+from . import test_mailbox_contacts
 from . import test_mailbox_ui
 from . import test_mailbox_access
 from . import test_batch
