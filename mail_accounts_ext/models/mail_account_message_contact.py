@@ -18,7 +18,8 @@ class MailAccountMessage(models.Model):
         help="The contact whose e-mail address is the sender's (among the contacts you "
         "may see).",
     )
-    can_create_lead = fields.Boolean(compute="_compute_can_create_lead")
+    can_create_contact = fields.Boolean(compute="_compute_can_create")
+    can_create_lead = fields.Boolean(compute="_compute_can_create")
 
     # ------------------------------------------------------------------
     # COMPUTES
@@ -37,10 +38,12 @@ class MailAccountMessage(models.Model):
             message.sender_partner_id = by_address.get(message.sender_email, False)
 
     @api.depends_context("uid")
-    def _compute_can_create_lead(self):
-        can = "crm.lead" in self.env and self.env["crm.lead"].has_access("create")
+    def _compute_can_create(self):
+        contact = self.env["res.partner"].has_access("create")
+        lead = "crm.lead" in self.env and self.env["crm.lead"].has_access("create")
         for message in self:
-            message.can_create_lead = can
+            message.can_create_contact = contact
+            message.can_create_lead = lead
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -50,6 +53,7 @@ class MailAccountMessage(models.Model):
         with their own rights)."""
         self.ensure_one()
         self.check_access("read")
+        self.env["res.partner"].check_access("create")
         if not self.sender_email:
             raise UserError(self.env._("This e-mail has no sender address."))
         if self.sender_partner_id:

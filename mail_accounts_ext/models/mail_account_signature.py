@@ -15,7 +15,6 @@ class MailAccount(models.Model):
     _inherit = "mail.account"
 
     signature = fields.Html(
-        string="Signature",
         help="Added to new e-mails, replies and forwards written from this account, and "
         "to chatter e-mails sent through it instead of the user's own signature. "
         "Empty: chatter e-mails keep the user's signature.",

@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize, format_datetime, formataddr
 
-from ..tools import compose_body, headers, parse
+from ..tools import compose_body, headers, parse, recipients
 
 PREFIXES = {"reply": "Re:", "forward": "Fwd:"}
 _PREFIX_RE = re.compile(r"^\s*((re|fw|fwd|aw|odp|pd|wg|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -246,9 +246,8 @@ class MailAccountCompose(models.TransientModel):
     @api.model
     def _split_contacts(self, text):
         """(contacts, other addresses) of an address list ``text``."""
-        pairs = [(name, address) for name, address in email.utils.getaddresses([text or ""])
-                 if name or address]
-        normalized = {email_normalize(address) for _name, address in pairs} - {False}
+        entries = recipients.parse_entries(text)
+        normalized = {email_normalize(address) for _name, address, _entry in entries} - {False}
         by_address = {}
         if normalized:
             # As the user: only contacts they may read are offered.
@@ -256,13 +255,13 @@ class MailAccountCompose(models.TransientModel):
                     [("email_normalized", "in", list(normalized))], order="id"):
                 by_address.setdefault(partner.email_normalized, partner)
         partners, others = self.env["res.partner"], []
-        for name, address in pairs:
+        for name, address, entry in entries:
             partner = by_address.get(email_normalize(address))
             if partner:
                 partners |= partner
             else:
                 others.append(formataddr((name, address)) if email_normalize(address)
-                              else (address or name))
+                              else entry)
         return partners, ", ".join(others)
 
     @api.model
@@ -338,12 +337,10 @@ class MailAccountCompose(models.TransientModel):
                 elif normalized not in seen:
                     seen.add(normalized)
                     entries.append(formataddr((partner.name or "", normalized)))
-            for name, address in email.utils.getaddresses([value or ""]):
-                if not (name or address):
-                    continue
+            for name, address, entry in recipients.parse_entries(value):
                 normalized = email_normalize(address)
                 if not normalized:
-                    invalid.append(address or name)
+                    invalid.append(entry)
                 elif normalized not in seen:
                     seen.add(normalized)
                     entries.append(formataddr((name, address)))
