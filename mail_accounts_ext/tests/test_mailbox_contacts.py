@@ -7,9 +7,10 @@ import email.policy
 import unittest
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import MailboxCase, SenderCase, real_smtp
+from .tour_screenshots import TourScreenshotsMixin
 
 
 def _received(servers, count=1):
@@ -322,3 +323,29 @@ class TestAccountSignature(SenderCase):
                               message_type="comment", subtype_xmlid="mail.mt_comment")
         (received,) = _received(self.servers)
         self.assertIn("7732", received.get_body(("html",)).get_content())
+
+
+@tagged("post_install", "-at_install", "mae_tours")
+class TestComposeContactTour(TourScreenshotsMixin, HttpCase, MailboxCase):
+    """Compose to a contact found by autocomplete, in the browser, as a plain operator."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contact = cls.env["res.partner"].create({
+            "name": "Zażółć Gęślą Jaźń", "email": "tour.zazolc@klient.example.pl"})
+        cls.account, cls.address = cls._new_mailbox(cls.user_a, "tour.contacts")
+        cls.account.with_user(cls.user_a).signature = "<p>-- <br>Operator A, Dział Handlowy</p>"
+
+    def test_compose_to_contact_tour(self):
+        self.servers.clear_smtp()
+        self.start_tour("/odoo", "mail_accounts_ext_compose_contact", login=self.user_a.login)
+        sent = self.env["mail.account.message"].search(
+            [("account_id", "=", self.account.id), ("subject", "=", "Oferta z przeglądarki")])
+        self.assertEqual(len(sent), 1)
+        if sent.state == "outgoing":  # sent after the commit of the request, or by the queue
+            sent.mail_mail_id.send()
+        (received,) = _received(self.servers)
+        self.assertEqual([(a.display_name, a.addr_spec) for a in received["To"].addresses],
+                         [("Zażółć Gęślą Jaźń", "tour.zazolc@klient.example.pl")])
+        self.assertIn("Dział Handlowy", received.get_body(("html",)).get_content())

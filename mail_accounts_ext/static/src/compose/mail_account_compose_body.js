@@ -19,17 +19,29 @@ export class MailAccountComposeBody extends HtmlMailField {
         super.setup();
         onMounted(() => {
             if (!this.props.readonly) {
-                // After the dialog has placed its own focus.
-                browser.setTimeout(() => this.focusFirstLine(), 0);
+                this.focusFirstLine(8);
             }
         });
     }
 
-    focusFirstLine() {
+    /**
+     * Once the editor is in the page and the dialog has placed its own focus (on its
+     * first field): tried a few times in the first 300 ms, stopping once it holds, so
+     * that it never takes the focus back from the writer.
+     */
+    focusFirstLine(tries) {
         const editable = this.editor && this.editor.editable;
+        if (editable && editable.isConnected && this.focusedOnce &&
+                editable.ownerDocument.activeElement === editable) {
+            return;
+        }
+        if (tries > 0) {
+            browser.setTimeout(() => this.focusFirstLine(tries - 1), 40);
+        }
         if (!editable || !editable.isConnected) {
             return;
         }
+        this.focusedOnce = true;
         editable.focus();
         const first = editable.firstElementChild || editable;
         const selection = editable.ownerDocument.getSelection();
