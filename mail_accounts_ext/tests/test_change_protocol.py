@@ -232,6 +232,8 @@ class TestChangeProtocol(MailboxCase):
         old = self.roles_account
         signature = "<p>-- <br>Zofia Łęcka, Dział Sprzedaży</p>"
         old.with_user(self.user_owner).signature = signature
+        signature = old.signature  # as the sanitizer kept it
+        self.assertIn("Zofia Łęcka, Dział Sprzedaży", signature)
         wizard = self._switch(old)
         wizard.action_skip_copy()
         self.assertEqual(wizard.new_account_id.with_user(self.user_owner).signature, signature)

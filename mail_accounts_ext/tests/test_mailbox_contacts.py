@@ -349,3 +349,7 @@ class TestComposeContactTour(TourScreenshotsMixin, HttpCase, MailboxCase):
         self.assertEqual([(a.display_name, a.addr_spec) for a in received["To"].addresses],
                          [("Zażółć Gęślą Jaźń", "tour.zazolc@klient.example.pl")])
         self.assertIn("Dział Handlowy", received.get_body(("html",)).get_content())
+        attachments = list(received.iter_attachments())
+        self.assertEqual([part.get_filename() for part in attachments], ["oferta-łódź.txt"],
+                         "the file dropped on the composer")
+        self.assertEqual(attachments[0].get_content().strip(), "Oferta – treść 2026")

@@ -15,25 +15,26 @@ const relatedFields = [
     { name: "file_size", type: "integer" },
 ];
 
-function sizeOf(file) {
-    return file.file_size ? humanSize(file.file_size) : "";
+/**
+ * An attachment list that shows each file's size and adds the files dropped on the
+ * composer (its dialog).
+ */
+function withSizesAndDrop(FieldComponent) {
+    return class extends FieldComponent {
+        setup() {
+            super.setup();
+            this.rootRef = useAttachmentDropzone(this);
+        }
+
+        sizeOf(file) {
+            return file.file_size ? humanSize(file.file_size) : "";
+        }
+    };
 }
 
-/**
- * The attachments of the mailbox composer: each file with its name and size, the
- * paperclip button, and files dropped on the composer added.
- */
-export class MailAccountAttachments extends Many2ManyBinaryField {
+/** The mailbox composer's attachments: names, sizes, the paperclip button, drops. */
+export class MailAccountAttachments extends withSizesAndDrop(Many2ManyBinaryField) {
     static template = "mail_accounts_ext.MailAccountAttachments";
-
-    setup() {
-        super.setup();
-        this.rootRef = useAttachmentDropzone(this);
-    }
-
-    sizeOf(file) {
-        return sizeOf(file);
-    }
 }
 
 registry.category("fields").add("mail_account_attachments", {
@@ -43,17 +44,10 @@ registry.category("fields").add("mail_account_attachments", {
 });
 
 /** Odoo's composer (with *Send from*): its attachment list shows sizes and takes drops. */
-export class MailAccountComposerAttachmentList extends MailComposerAttachmentList {
+export class MailAccountComposerAttachmentList extends withSizesAndDrop(
+    MailComposerAttachmentList
+) {
     static template = "mail_accounts_ext.MailComposerAttachmentList";
-
-    setup() {
-        super.setup();
-        this.rootRef = useAttachmentDropzone(this);
-    }
-
-    sizeOf(file) {
-        return sizeOf(file);
-    }
 }
 
 registry.category("fields").add("mail_account_composer_attachment_list", {

@@ -4,77 +4,96 @@
 // A plain operator writes from the mailbox to a contact found by autocomplete: the
 // account's signature is in the body, the focus too; Send says the e-mail is queued.
 import { registry } from "@web/core/registry";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_compose_contact", {
     url: "/odoo",
-    steps: () => [
-        {
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-            run: "click",
-        },
-        {
-            trigger: ".o_control_panel button[name=action_compose]",
-            run: "click",
-        },
-        {
-            content: "The account's signature is in the new e-mail",
-            trigger: ".modal .o_field_widget[name=body] .o_mae_signature:contains('Dział Handlowy')",
-        },
-        {
-            content: "The focus is in the body, in its first line (above the signature)",
-            trigger: ".modal .o_field_widget[name=body] .odoo-editor-editable",
-            run: async function () {
-                for (let wait = 0; wait < 30; wait++) {
-                    const active = document.activeElement;
-                    const selection = document.getSelection();
-                    const node = selection.rangeCount && selection.getRangeAt(0).startContainer;
-                    const element = node && (node.nodeType === 1 ? node : node.parentElement);
-                    if (
-                        active && active.matches(".modal .o_field_widget[name=body] .odoo-editor-editable") &&
-                        element && !element.closest(".o_mae_signature") && active.contains(element)
-                    ) {
-                        return;
-                    }
-                    await new Promise((resolve) => setTimeout(resolve, 100));
-                }
-                const active = document.activeElement;
-                throw new Error(`The body does not have the focus: ${active && active.outerHTML.slice(0, 200)}`);
+    steps: () => {
+        // The file dragged in the drag-and-drop steps.
+        const dropped = new DataTransfer();
+        return [
+            ...openMailbox(),
+            {
+                trigger: ".o_control_panel button[name=action_compose]",
+                run: "click",
             },
-        },
-        {
-            content: "Look for the contact by a part of the name",
-            trigger: ".modal .o_field_widget[name=partner_to_ids] input",
-            run: "edit Gęślą",
-        },
-        {
-            content: "The contact is offered with its address",
-            trigger: ".o-autocomplete--dropdown-menu a:contains('Zażółć Gęślą Jaźń')",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=partner_to_ids] .o_tag:contains('Zażółć Gęślą Jaźń')",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=subject] input",
-            run: "edit Oferta z przeglądarki",
-        },
-        screenshot("compose_contact"),
-        {
-            content: "Send",
-            trigger: ".modal-footer button[name=action_send]:contains(Send)",
-            run: "click",
-        },
-        {
-            content: "The notification says the e-mail is queued",
-            trigger: ".o_notification:contains('E-mail queued')",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
-    ],
+            {
+                content: "The account's signature is in the new e-mail",
+                trigger: ".modal .o_field_widget[name=body] .o_mae_signature:contains('Dział Handlowy')",
+            },
+            {
+                content: "The focus is in the body, in its first line (above the signature)",
+                trigger: ".modal .o_field_widget[name=body] .odoo-editor-editable",
+                run: async function () {
+                    for (let wait = 0; wait < 30; wait++) {
+                        const active = document.activeElement;
+                        const selection = document.getSelection();
+                        const node = selection.rangeCount && selection.getRangeAt(0).startContainer;
+                        const element = node && (node.nodeType === 1 ? node : node.parentElement);
+                        if (
+                            active && active.matches(".modal .o_field_widget[name=body] .odoo-editor-editable") &&
+                            element && !element.closest(".o_mae_signature") && active.contains(element)
+                        ) {
+                            return;
+                        }
+                        await new Promise((resolve) => setTimeout(resolve, 100));
+                    }
+                    const active = document.activeElement;
+                    throw new Error(`The body does not have the focus: ${active && active.outerHTML.slice(0, 200)}`);
+                },
+            },
+            {
+                content: "Look for the contact by a part of the name",
+                trigger: ".modal .o_field_widget[name=partner_to_ids] input",
+                run: "edit Gęślą",
+            },
+            {
+                content: "The contact is offered with its address",
+                trigger: ".o-autocomplete--dropdown-menu a:contains('Zażółć Gęślą Jaźń')",
+                run: "click",
+            },
+            {
+                trigger: ".modal .o_field_widget[name=partner_to_ids] .o_tag:contains('Zażółć Gęślą Jaźń')",
+            },
+            {
+                trigger: ".modal .o_field_widget[name=subject] input",
+                run: "edit Oferta z przeglądarki",
+            },
+            {
+                content: "Drag a file over the e-mail",
+                trigger: ".modal .o_field_widget[name=attachment_ids] .o_mae_attachments",
+                run: () => {
+                    dropped.items.add(new File(["Oferta – treść 2026"], "oferta-łódź.txt",
+                                               { type: "text/plain" }));
+                    document.dispatchEvent(new DragEvent("dragenter",
+                                                         { dataTransfer: dropped, bubbles: true }));
+                },
+            },
+            {
+                content: "Drop it on Odoo's dropzone over the composer",
+                trigger: ".o-Dropzone",
+                run: () => {
+                    document.querySelector(".o-Dropzone").dispatchEvent(
+                        new DragEvent("drop", { dataTransfer: dropped, bubbles: true }));
+                },
+            },
+            {
+                content: "The file is attached, with its name and size",
+                trigger: ".modal .o_mae_attachment:has(.o_mae_attachment_name:contains('oferta-łódź.txt')) .o_mae_attachment_size:contains('Bytes')",
+            },
+            screenshot("compose_contact"),
+            {
+                content: "Send",
+                trigger: ".modal-footer button[name=action_send]:contains(Send)",
+                run: "click",
+            },
+            {
+                content: "The notification says the e-mail is queued",
+                trigger: ".o_notification:contains('E-mail queued')",
+            },
+            {
+                trigger: "body:not(:has(.modal))",
+            },
+        ];
+    },
 });

@@ -17,3 +17,17 @@ export function screenshot(name, trigger = "body") {
         },
     };
 }
+
+/** The steps that open the E-mail app (the mailbox) from the home menu. */
+export function openMailbox() {
+    return [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
+            run: "click",
+        },
+    ];
+}
