@@ -1,7 +1,8 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The signature of an account: in the mailbox composer and in chatter mail sent
-through the account (``mail_thread_signature.py``), instead of the user's own."""
+through the account (``mail_thread_signature.py``), instead of the user's own.
+Whoever may change the account changes it (``USER_WRITABLE_FIELDS``)."""
 
 from markupsafe import Markup
 
@@ -36,10 +37,6 @@ class MailAccount(models.Model):
             if not is_html_empty(signature):
                 vals["signature"] = signature
         return super().create(vals_list)
-
-    @api.model
-    def _user_writable_fields(self):
-        return super()._user_writable_fields() | {"signature"}
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
