@@ -352,4 +352,4 @@ class TestComposeContactTour(TourScreenshotsMixin, HttpCase, MailboxCase):
         attachments = list(received.iter_attachments())
         self.assertEqual([part.get_filename() for part in attachments], ["oferta-łódź.txt"],
                          "the file dropped on the composer")
-        self.assertEqual(attachments[0].get_content().strip(), "Oferta – treść 2026")
+        self.assertEqual(attachments[0].get_payload(decode=True).decode(), "Oferta – treść 2026")

@@ -9,8 +9,6 @@ import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_
 registry.category("web_tour.tours").add("mail_accounts_ext_compose_contact", {
     url: "/odoo",
     steps: () => {
-        // The file dragged in the drag-and-drop steps.
-        const dropped = new DataTransfer();
         return [
             ...openMailbox(),
             {
@@ -60,21 +58,26 @@ registry.category("web_tour.tours").add("mail_accounts_ext_compose_contact", {
                 run: "edit Oferta z przeglądarki",
             },
             {
-                content: "Drag a file over the e-mail",
+                // Odoo's dropzone shows outside the dialog (where a tour step may not act):
+                // the step drags and drops from the composer.
+                content: "Drag a file over the e-mail and drop it on Odoo's dropzone",
                 trigger: ".modal .o_field_widget[name=attachment_ids] .o_mae_attachments",
-                run: () => {
+                run: async () => {
+                    const dropped = new DataTransfer();
                     dropped.items.add(new File(["Oferta – treść 2026"], "oferta-łódź.txt",
                                                { type: "text/plain" }));
                     document.dispatchEvent(new DragEvent("dragenter",
                                                          { dataTransfer: dropped, bubbles: true }));
-                },
-            },
-            {
-                content: "Drop it on Odoo's dropzone over the composer",
-                trigger: ".o-Dropzone",
-                run: () => {
-                    document.querySelector(".o-Dropzone").dispatchEvent(
-                        new DragEvent("drop", { dataTransfer: dropped, bubbles: true }));
+                    let dropzone = null;
+                    for (let wait = 0; wait < 50 && !dropzone; wait++) {
+                        await new Promise((resolve) => setTimeout(resolve, 100));
+                        dropzone = document.querySelector(".o-Dropzone");
+                    }
+                    if (!dropzone) {
+                        throw new Error("No dropzone over the composer");
+                    }
+                    dropzone.dispatchEvent(new DragEvent("drop",
+                                                         { dataTransfer: dropped, bubbles: true }));
                 },
             },
             {
