@@ -1,6 +1,20 @@
 /** @odoo-module **/
 // Shared tour steps of mail_accounts_ext.
 
+/** The steps that open the mailbox from the home menu. */
+export function openMailbox() {
+    return [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
+            run: "click",
+        },
+    ];
+}
+
 /**
  * A step that asks the test for a screenshot of the current screen, saved as
  * static/description/screenshots/<name>.png when the screenshots are regenerated
@@ -16,18 +30,4 @@ export function screenshot(name, trigger = "body") {
             await new Promise((resolve) => setTimeout(resolve, 700));
         },
     };
-}
-
-/** The steps that open the E-mail app (the mailbox) from the home menu. */
-export function openMailbox() {
-    return [
-        {
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-            run: "click",
-        },
-    ];
 }
