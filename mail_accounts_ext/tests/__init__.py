@@ -20,11 +20,11 @@ from . import test_mailbox_reading
 from . import test_mailbox_delete
 from . import test_mailbox_routing
 from . import test_mailbox_compose
-from . import test_mailbox_contacts
 from . import test_mailbox_ui
 from . import test_mailbox_access
 from . import test_batch
 from . import test_batch_pdf
+from . import test_mailbox_contacts
 from . import test_batch_core_mail
 from . import test_change_protocol
 from . import test_write_rules
