@@ -13,11 +13,13 @@ from . import mail_account_oauth_token
 from . import mail_account_mailbox
 from . import mail_account_sender
 from . import mail_account_sending
+from . import mail_account_signature
 from . import mail_account_deletion
 from . import mail_account_folder
 from . import mail_account_copy_job
 from . import mail_account_message
 from . import mail_account_message_actions
+from . import mail_account_message_contact
 from . import mail_account_message_store
 from . import mail_account_conversation
 from . import mail_account_message_conversation
@@ -33,6 +35,7 @@ from . import mail_mail_oauth
 from . import mail_notification
 from . import mail_template
 from . import mail_thread
+from . import mail_thread_signature
 from . import project_project
 from . import project_task
 from . import res_company

@@ -29,7 +29,7 @@ SERVER_FIELDS = set(protocol_lock.CONNECTION_FIELDS) | {"active", "name", "sende
 USER_WRITABLE_FIELDS = frozenset({
     "name", "sender_name", "active", "user_ids", "is_default", "reply_to_account",
     "delete_on_server", "rate_limit_per_minute", "project_ids", "default_project_ids",
-    "sync_days", "sync_max_messages", "save_sent_copy",
+    "sync_days", "sync_max_messages", "save_sent_copy", "signature",
 })
 # Who owns an account and who may see it: administrators only.
 OWNERSHIP_FIELDS = frozenset({"owner_id", "account_type", "company_id"})

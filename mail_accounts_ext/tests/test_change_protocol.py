@@ -224,6 +224,16 @@ class TestChangeProtocol(MailboxCase):
         self.assertEqual(len(messages), stored)
         self.assertTrue(all(messages.mapped("subject")))
 
+    def test_signature_moves(self):
+        old = self.roles_account
+        signature = "<p>-- <br>Zofia Łęcka, Dział Sprzedaży</p>"
+        old.with_user(self.user_owner).signature = signature
+        signature = old.signature  # as the sanitizer kept it
+        self.assertIn("Zofia Łęcka, Dział Sprzedaży", signature)
+        wizard = self._switch(old)
+        wizard.action_skip_copy()
+        self.assertEqual(wizard.new_account_id.with_user(self.user_owner).signature, signature)
+
     def test_company_default_moves(self):
         admin = self.env.ref("base.user_admin")
         wizard = self._switch(self.company_account, user=admin)

@@ -221,6 +221,7 @@ class MailAccountChangeProtocol(models.TransientModel):
             "sync_days": old.sync_days,
             "sync_max_messages": old.sync_max_messages,
             "save_sent_copy": old.save_sent_copy,
+            "signature": old.signature,
             "user_ids": [fields.Command.set(old.user_ids.ids)],
             "is_default": old.is_default,
             "is_company_default": old.is_company_default,

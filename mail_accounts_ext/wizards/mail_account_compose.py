@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize, format_datetime, formataddr
 
-from ..tools import headers, parse
+from ..tools import compose_body, headers, parse, recipients
 
 PREFIXES = {"reply": "Re:", "forward": "Fwd:"}
 _PREFIX_RE = re.compile(r"^\s*((re|fw|fwd|aw|odp|pd|wg|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -34,9 +34,21 @@ class MailAccountCompose(models.TransientModel):
         domain="[('id', 'in', allowed_account_ids)]",
         help="The account the e-mail is sent from (its address, its server, its Sent folder).",
     )
-    email_to = fields.Char(string="To", help="Addresses separated by commas.")
-    email_cc = fields.Char(string="Cc")
-    email_bcc = fields.Char(string="Bcc", help="Hidden recipients.")
+    partner_to_ids = fields.Many2many(
+        "res.partner", "mail_account_compose_partner_to_rel", "wizard_id", "partner_id",
+        string="To (contacts)", help="Contacts, found by name or address.",
+    )
+    partner_cc_ids = fields.Many2many(
+        "res.partner", "mail_account_compose_partner_cc_rel", "wizard_id", "partner_id",
+        string="Cc (contacts)",
+    )
+    partner_bcc_ids = fields.Many2many(
+        "res.partner", "mail_account_compose_partner_bcc_rel", "wizard_id", "partner_id",
+        string="Bcc (contacts)", help="Hidden recipients.",
+    )
+    email_to = fields.Char(string="To", help="Other addresses, separated by commas.")
+    email_cc = fields.Char(string="Cc", help="Other addresses, separated by commas.")
+    email_bcc = fields.Char(string="Bcc", help="Hidden recipients: other addresses.")
     subject = fields.Char()
     body = fields.Html(sanitize_style=True)
     attachment_ids = fields.Many2many(
@@ -55,6 +67,16 @@ class MailAccountCompose(models.TransientModel):
         accounts = self.env["mail.account"]._mailbox_accounts()
         for wizard in self:
             wizard.allowed_account_ids = accounts
+
+    # ------------------------------------------------------------------
+    # ONCHANGES
+    # ------------------------------------------------------------------
+    @api.onchange("account_id")
+    def _onchange_account_id(self):
+        """Another account: its signature replaces the one in the body."""
+        if self.account_id and self.body:
+            self.body = compose_body.replace_signature(
+                self.body, self.account_id._signature_block())
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -112,12 +134,27 @@ class MailAccountCompose(models.TransientModel):
         mail = self.env["mail.mail"].sudo().create(mail_values)
         message.sudo().write({"mail_mail_id": mail.id, "message_id": mail.message_id})
         mail.send_after_commit()
-        return {"type": "ir.actions.act_window_close"}
+        # Sent after the commit: the notification says what is true now.
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("E-mail queued"),
+                "message": self.env._(
+                    "The e-mail to %(recipients)s is on its way from %(account)s; Sent "
+                    "shows when it has left, or why not.",
+                    recipients=", ".join(to_list + cc_list + bcc_list),
+                    account=account.display_name),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_save_draft(self):
         self.ensure_one()
         account = self._check_account()
-        to_list, cc_list, bcc_list = self._recipients(required=False)
+        # A draft keeps what was typed, valid or not; its server copy the valid addresses.
+        to_list, cc_list, bcc_list = self._recipients(required=False, strict=False)
         drafts = account._mailbox_folder("drafts")
         message = self._write_message(account, {"folder_id": drafts.id, "state": "draft"})
         attachments = self._attach_to(message)
@@ -157,13 +194,17 @@ class MailAccountCompose(models.TransientModel):
                 "You have no e-mail account to write from yet: add one under E-mail > "
                 "Accounts > My e-mail accounts."))
         values = {"mode": mode, "account_id": account.id}
+        signature = account._signature_block()
         if not message:
+            if signature:
+                values["body"] = Markup("<p><br/></p>") + signature
             return values
         own = {email_normalize(account.email)}
         if mode == "draft":
             values.update(
-                draft_id=message.id, parent_id=message.parent_id.id, email_to=message.email_to,
-                email_cc=message.email_cc, email_bcc=message.email_bcc,
+                draft_id=message.id, parent_id=message.parent_id.id,
+                **self._recipient_values(message.email_to, message.email_cc,
+                                         message.email_bcc),
                 subject=message.subject, body=message.body_html,
                 in_reply_to=message.in_reply_to, references=message.references,
                 attachment_ids=[fields.Command.set(message.sudo().attachment_ids.ids)],
@@ -180,16 +221,48 @@ class MailAccountCompose(models.TransientModel):
                     email_normalize(address) for address in parse.address_list(to)})
             references = " ".join(filter(None, [message.references, message.message_id]))
             values.update(
-                parent_id=message.id, email_to=to, email_cc=cc,
+                parent_id=message.id, **self._recipient_values(to, cc),
                 subject=self._prefixed("reply", message.subject),
                 in_reply_to=message.message_id, references=references or False,
-                body=self._quoted(message),
+                body=self._quoted(message, signature),
             )
         elif mode == "forward":
             values.update(parent_id=message.id,
                           subject=self._prefixed("forward", message.subject),
-                          body=self._forwarded(message))
+                          body=self._forwarded(message, signature))
         return values
+
+    @api.model
+    def _recipient_values(self, to, cc="", bcc=""):
+        """Composer values for address lists: the addresses of contacts the user may
+        read become contacts, the others stay addresses (as written)."""
+        values = {}
+        for suffix, text in (("to", to), ("cc", cc), ("bcc", bcc)):
+            partners, others = self._split_contacts(text)
+            values[f"partner_{suffix}_ids"] = [fields.Command.set(partners.ids)]
+            values[f"email_{suffix}"] = others or False
+        return values
+
+    @api.model
+    def _split_contacts(self, text):
+        """(contacts, other addresses) of an address list ``text``."""
+        entries = recipients.parse_entries(text)
+        normalized = {email_normalize(address) for _name, address, _entry in entries} - {False}
+        by_address = {}
+        if normalized:
+            # As the user: only contacts they may read are offered.
+            for partner in self.env["res.partner"].search(
+                    [("email_normalized", "in", list(normalized))], order="id"):
+                by_address.setdefault(partner.email_normalized, partner)
+        partners, others = self.env["res.partner"], []
+        for name, address, entry in entries:
+            partner = by_address.get(email_normalize(address))
+            if partner:
+                partners |= partner
+            else:
+                others.append(formataddr((name, address)) if email_normalize(address)
+                              else entry)
+        return partners, ", ".join(others)
 
     @api.model
     def _prefixed(self, mode, subject):
@@ -207,16 +280,17 @@ class MailAccountCompose(models.TransientModel):
         return ", ".join(result)
 
     @api.model
-    def _quoted(self, message):
+    def _quoted(self, message, signature=""):
+        """The reply's body: room to write, the signature, then the quote."""
         header = self.env._("On %(date)s, %(author)s wrote:",
                             date=format_datetime(self.env, message.date),
                             author=message.email_from or "")
         # The body as the reader sees it: no remote content loads in the editor either.
-        return Markup('<p><br/></p><div>%s</div><blockquote style="%s">%s</blockquote>') % (
-            header, QUOTE_STYLE, message.body_view or "")
+        return Markup('<p><br/></p>%s<div>%s</div><blockquote style="%s">%s</blockquote>') % (
+            signature or "", header, QUOTE_STYLE, message.body_view or "")
 
     @api.model
-    def _forwarded(self, message):
+    def _forwarded(self, message, signature=""):
         rows = [
             (self.env._("From"), message.email_from),
             (self.env._("Date"), format_datetime(self.env, message.date)),
@@ -226,8 +300,9 @@ class MailAccountCompose(models.TransientModel):
         ]
         lines = Markup("<br/>").join(Markup("%s: %s") % (label, value)
                                      for label, value in rows if value)
-        return Markup("<p><br/></p><div>%s<br/>%s</div><br/>%s") % (
-            self.env._("---------- Forwarded message ----------"), lines,
+        # The forwarded body in a block of its own: its signature is not the composer's.
+        return Markup("<p><br/></p>%s<div>%s<br/>%s</div><br/><div>%s</div>") % (
+            signature or "", self.env._("---------- Forwarded message ----------"), lines,
             message.body_view or "")
 
     def _check_account(self):
@@ -247,32 +322,62 @@ class MailAccountCompose(models.TransientModel):
         space (Python refuses line breaks in headers, and mail would not leave)."""
         return headers.clean_text(self.subject or "")
 
-    def _recipients(self, required):
-        """Formatted To, Cc, Bcc lists; invalid addresses are refused."""
-        lists, invalid = [], []
-        for value in (self.email_to, self.email_cc, self.email_bcc):
+    def _recipients(self, required, strict=True):
+        """Formatted To, Cc, Bcc lists: the contacts, then the other addresses, each
+        address once. Invalid addresses (and contacts without one) are refused, named;
+        with ``strict=False`` they are left out instead (a draft keeps them as typed)."""
+        lists, invalid, seen = [], [], set()
+        for partners, value in self._recipient_fields():
             entries = []
-            for name, address in email.utils.getaddresses([value or ""]):
-                if not (name or address):
-                    continue
-                if not email_normalize(address):
-                    invalid.append(address or name)
-                    continue
-                entries.append(formataddr((name, address)))
+            for partner in partners:
+                normalized = email_normalize(partner.email or "")
+                if not normalized:
+                    invalid.append(self.env._("%(contact)s (no valid e-mail address)",
+                                              contact=partner.display_name))
+                elif normalized not in seen:
+                    seen.add(normalized)
+                    entries.append(formataddr((partner.name or "", normalized)))
+            for name, address, entry in recipients.parse_entries(value):
+                normalized = email_normalize(address)
+                if not normalized:
+                    invalid.append(entry)
+                elif normalized not in seen:
+                    seen.add(normalized)
+                    entries.append(formataddr((name, address)))
             lists.append(entries)
-        if invalid:
-            raise UserError(self.env._("These addresses are not valid: %(addresses)s",
-                                       addresses=", ".join(invalid)))
+        if invalid and strict:
+            raise UserError(self.env._(
+                "These addresses are not valid: %(addresses)s. Correct them and send "
+                "again; the e-mail stays as you wrote it.", addresses=", ".join(invalid)))
         if required and not any(lists):
             raise UserError(self.env._("Add at least one recipient."))
         return lists
 
+    def _recipient_fields(self):
+        """(contacts, other addresses) of To, Cc and Bcc."""
+        return [(self.partner_to_ids, self.email_to), (self.partner_cc_ids, self.email_cc),
+                (self.partner_bcc_ids, self.email_bcc)]
+
+    def _address_texts(self):
+        """To, Cc and Bcc as the mailbox keeps them: contacts and other addresses as
+        typed (a draft keeps even an invalid one)."""
+        texts = []
+        for partners, value in self._recipient_fields():
+            parts = [formataddr((partner.name or "", email_normalize(partner.email or "")))
+                     if email_normalize(partner.email or "") else partner.display_name
+                     for partner in partners]
+            if value and value.strip():
+                parts.append(value.strip())
+            texts.append(", ".join(parts) or False)
+        return texts
+
     def _write_message(self, account, values):
         """Create the mailbox message (or update the draft being edited)."""
+        email_to, email_cc, email_bcc = self._address_texts()
         values = dict(
             values, account_id=account.id, subject=self._subject() or False,
-            email_from=account._email_from(), email_to=self.email_to or False,
-            email_cc=self.email_cc or False, email_bcc=self.email_bcc or False,
+            email_from=account._email_from(), email_to=email_to,
+            email_cc=email_cc, email_bcc=email_bcc,
             body_html=self.body or False, in_reply_to=self.in_reply_to or False,
             references=self.references or False, parent_id=self.parent_id.id,
             is_seen=True, seen_dirty=False, date=fields.Datetime.now(),
