@@ -310,3 +310,72 @@ def test_not_ready_when_odoo_exits(devenv):
                                        timeout=30, every=0.05)
     assert not devenv.wait_for_port("127.0.0.1", port, 30, lambda: False, every=0.05)
     assert time.monotonic() - started < 5
+
+
+# -- stopping ./dev/run ---------------------------------------------------------------------
+
+_CHILD = """
+import signal, sys, time
+name, log, behaviour = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def on_term(*_):
+    with open(log, "a") as handle:
+        handle.write(f"{name} term {time.monotonic()}\\n")
+    if behaviour == "slow":
+        time.sleep(0.5)  # a cron job finishing, say
+        with open(log, "a") as handle:
+            handle.write(f"{name} exit {time.monotonic()}\\n")
+        sys.exit(0)
+    if behaviour == "exit":
+        with open(log, "a") as handle:
+            handle.write(f"{name} exit {time.monotonic()}\\n")
+        sys.exit(0)
+    # "stubborn": ignores SIGTERM
+
+signal.signal(signal.SIGTERM, on_term)
+with open(log, "a") as handle:
+    handle.write(f"{name} ready {time.monotonic()}\\n")
+while True:
+    time.sleep(0.05)
+"""
+
+
+def _child(tmp_path, name, behaviour):
+    log = tmp_path / "events.log"
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, name, str(log), behaviour],
+                            start_new_session=True)
+    deadline = time.monotonic() + 10
+    while f"{name} ready" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, f"{name} did not start"
+        time.sleep(0.02)
+    return proc
+
+
+def _events(tmp_path):
+    return [line.split()[:2] for line in (tmp_path / "events.log").read_text().splitlines()
+            if " ready " not in line]
+
+
+def test_run_stops_odoo_first_and_waits_for_it(devenv, tmp_path):
+    """The servers Odoo's cron jobs talk to are stopped only once Odoo has exited."""
+    oauth = _child(tmp_path, "oauth", "exit")
+    mail = _child(tmp_path, "mail", "exit")
+    odoo = _child(tmp_path, "odoo", "slow")
+    devenv.stop_processes([oauth, mail, odoo], timeout=10, grace=2)
+    assert _events(tmp_path) == [["odoo", "term"], ["odoo", "exit"], ["mail", "term"],
+                                 ["mail", "exit"], ["oauth", "term"], ["oauth", "exit"]]
+    assert [proc.returncode for proc in (odoo, mail, oauth)] == [0, 0, 0]
+
+
+def test_run_leaves_no_process_behind(devenv, tmp_path):
+    """A process that ignores SIGTERM gets a second one, then is killed: nothing keeps
+    running (and printing) after ./dev/run returned."""
+    mail = _child(tmp_path, "mail", "exit")
+    odoo = _child(tmp_path, "odoo", "stubborn")
+    started = time.monotonic()
+    devenv.stop_processes([mail, odoo], timeout=0.5, grace=0.5)
+    assert time.monotonic() - started < 5
+    assert odoo.returncode == -9  # SIGKILL
+    assert mail.returncode == 0
+    assert _events(tmp_path) == [["odoo", "term"], ["odoo", "term"], ["mail", "term"],
+                                 ["mail", "exit"]]
