@@ -298,8 +298,13 @@ class TestOAuthSignIn(HttpCase):
         self.assertEqual(mail.state, "outgoing", mail.failure_reason)
         self.assertIn("Waiting for a sign-in", mail.failure_reason)
         self.assertFalse(self.servers.smtp_received, "nothing through any server")
-        # fetching is blocked too, and the owner is notified once only
-        account.with_user(self.user_a).action_fetch_now()
+        # fetching is blocked too (a state of the account: logged without a traceback),
+        # and the owner is notified once only
+        with self.assertLogs("odoo.addons.mail_accounts_ext.models.mail_account_mailbox",
+                             "INFO") as logs:
+            account.with_user(self.user_a).action_fetch_now()
+        self.assertTrue(logs.records)
+        self.assertFalse([record for record in logs.records if record.exc_info])
         account.invalidate_recordset()
         self.assertFalse(account.last_fetch_ok)
         mail.send()
