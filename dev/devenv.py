@@ -889,6 +889,16 @@ def stop_processes(procs, timeout=STOP_TIMEOUT, grace=STOP_GRACE):
             proc.wait()
 
 
+def serve_cmd(odoo_src, db, args, port):
+    """The command that serves ``db`` on ``port`` (all interfaces, as Odoo's default):
+    odoo-bin through ``dev/odoo_serve.py``, whose cron threads stop without a
+    traceback."""
+    cmd = odoo_cmd(odoo_src, db, *args, http_port=None)
+    cmd.remove("--no-http")
+    cmd.insert(1, Path(__file__).with_name("odoo_serve.py"))
+    return cmd + [f"--http-port={port}"]
+
+
 def cmd_run(args):
     odoo_src = setup_odoo()
     procs = []
@@ -939,9 +949,7 @@ def cmd_run(args):
             extra = ["-u", ADDON]
         say(f"starting Odoo on http://localhost:{args.port} (database {DEMO_DB}, admin/admin)"
             + ("; installing the addon first" if extra[0] == "-i" else ""))
-        cmd = odoo_cmd(odoo_src, DEMO_DB, *extra, http_port=None)
-        cmd.remove("--no-http")
-        cmd += [f"--http-port={args.port}"]
+        cmd = serve_cmd(odoo_src, DEMO_DB, extra, args.port)
         odoo = subprocess.Popen([str(c) for c in cmd], env=pg_env(), start_new_session=True)
         procs.append(odoo)
         announce_when_ready(args.port, odoo)

@@ -379,3 +379,84 @@ def test_run_leaves_no_process_behind(devenv, tmp_path):
     assert mail.returncode == 0
     assert _events(tmp_path) == [["odoo", "term"], ["odoo", "term"], ["mail", "term"],
                                  ["mail", "exit"]]
+
+
+# -- Odoo's server for ./dev/run: its cron threads at shutdown -----------------------------
+
+@pytest.fixture
+def odoo_serve():
+    spec = importlib.util.spec_from_file_location(
+        "odoo_serve", os.path.join(ROOT, "dev", "odoo_serve.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class InterfaceError(Exception):
+    """Stands for psycopg2's: a connection the shutdown closed."""
+
+
+def _raise_in_thread(hook, name, error):
+    seen = []
+    hook.fallback = lambda args: seen.append((args.thread.name, args.exc_type.__name__))
+    previous = threading.excepthook
+    threading.excepthook = hook
+    try:
+        def fail():
+            raise error
+
+        thread = threading.Thread(target=fail, name=name, daemon=True)
+        thread.start()
+        thread.join(5)
+    finally:
+        threading.excepthook = previous
+    return seen
+
+
+def test_cron_thread_connection_closed_by_the_shutdown_is_quiet(odoo_serve):
+    hook = odoo_serve.ShutdownHook(threading.excepthook)
+    cron = "odoo.service.cron.cron0"
+    # while Odoo runs, every exception of a thread is printed as before
+    assert _raise_in_thread(hook, cron, InterfaceError("connection already closed")) == [
+        (cron, "InterfaceError")]
+    hook.on_stop()  # no cron job runs: returns at once
+    assert _raise_in_thread(hook, cron, InterfaceError("connection already closed")) == []
+    # other exceptions, and other threads, still reach the log
+    assert _raise_in_thread(hook, cron, ValueError("a bug")) == [(cron, "ValueError")]
+    assert _raise_in_thread(hook, "odoo.service.http.request.1", InterfaceError("x")) == [
+        ("odoo.service.http.request.1", "InterfaceError")]
+
+
+class _FakeThread:
+    def __init__(self, name, start_time=None):
+        self.name = name
+        self.start_time = start_time
+
+
+def test_shutdown_waits_for_the_cron_jobs_in_progress(odoo_serve):
+    cron = _FakeThread("odoo.service.cron.cron1", start_time=time.time())
+    http_thread = _FakeThread("odoo.service.http.request.7", start_time=time.time())
+    idle = _FakeThread("odoo.service.cron.cron0")
+    threads = [cron, http_thread, idle]
+    assert odoo_serve.busy_cron_threads(threads) == [cron]
+    started = time.monotonic()
+    assert not odoo_serve.wait_for_cron_jobs(timeout=0.2, every=0.02, threads=threads)
+    assert 0.2 <= time.monotonic() - started < 2  # bounded: a stuck job does not hang it
+
+    def job_done():
+        time.sleep(0.1)
+        cron.start_time = None
+
+    threading.Thread(target=job_done, daemon=True).start()
+    assert odoo_serve.wait_for_cron_jobs(timeout=5, every=0.02, threads=threads)
+
+
+def test_run_serves_odoo_through_the_launcher(devenv):
+    """./dev/run starts odoo-bin through dev/odoo_serve.py (the tests above)."""
+    cmd = [str(part) for part in devenv.serve_cmd("/opt/odoo", "demo_db", ["-u", "x"], 8070)]
+    assert cmd[1] == os.path.join(ROOT, "dev", "odoo_serve.py")
+    assert cmd[2] == "/opt/odoo/odoo-bin"
+    assert "--no-http" not in cmd
+    assert cmd[-1] == "--http-port=8070"
+    assert ["-d", "demo_db"] == cmd[cmd.index("-d"):cmd.index("-d") + 2]
+    assert "-u" in cmd
