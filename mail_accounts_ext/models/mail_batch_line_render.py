@@ -302,6 +302,7 @@ class MailBatchLine(models.Model):
                 post_values[key] = sender[key]
         post_context = dict(record._mae_batch_post_context(batch.report_id),
                             mail_create_nosubscribe=True, mail_post_autofollow=False)
+        record._mae_batch_posting(batch.report_id, content)
         message = record.sudo().with_context(**post_context).message_post(**post_values)
         mail = self._find_or_create_mail(record, message, settings, mail_values["lang"])
         record._mae_batch_posted(batch.report_id, message, content)
