@@ -15,12 +15,17 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture
-def devenv():
-    spec = importlib.util.spec_from_file_location("devenv", os.path.join(ROOT, "dev", "devenv.py"))
+def _dev_script(name):
+    """A script of dev/, loaded afresh (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "dev", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def devenv():
+    return _dev_script("devenv")
 
 
 def _fake_odoo(path, major):
@@ -385,11 +390,7 @@ def test_run_leaves_no_process_behind(devenv, tmp_path):
 
 @pytest.fixture
 def odoo_serve():
-    spec = importlib.util.spec_from_file_location(
-        "odoo_serve", os.path.join(ROOT, "dev", "odoo_serve.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _dev_script("odoo_serve")
 
 
 class InterfaceError(Exception):

@@ -8,6 +8,7 @@ The user's browser is played by ``browser_sign_in`` (the provider's page) and th
 HTTP session (the callback route, ``auth='user'``).
 """
 
+import logging
 import unittest
 import uuid
 from datetime import timedelta
@@ -300,8 +301,9 @@ class TestOAuthSignIn(HttpCase):
         self.assertFalse(self.servers.smtp_received, "nothing through any server")
         # fetching is blocked too (a state of the account: logged without a traceback),
         # and the owner is notified once only
+        # (logging.INFO, not "INFO": Odoo names its level 25 "INFO" too)
         with self.assertLogs("odoo.addons.mail_accounts_ext.models.mail_account_mailbox",
-                             "INFO") as logs:
+                             logging.INFO) as logs:
             account.with_user(self.user_a).action_fetch_now()
         self.assertTrue(logs.records)
         self.assertFalse([record for record in logs.records if record.exc_info])
