@@ -19,11 +19,12 @@ What it does (everything real, nothing mocked):
    through an Odoo outgoing mail server on the same SMTP server, with core's default
    JavaScript delay (``report.print_delay``, 1000 ms) and with 50 ms.
 
-Printed per run: seconds per document, SQL queries per document, CPU time per document
-of the Odoo process and of its wkhtmltopdf processes (figures that, unlike the wall
-time, hardly depend on other work on the machine), peak RSS of the Odoo process and of
-the largest wkhtmltopdf process, and the mails the SMTP server received (which must
-equal the documents).
+Printed per run: seconds per document, SQL queries per document (the same on any
+machine, under any load), CPU time per document of the Odoo process and of its
+wkhtmltopdf processes (work, not waiting: less disturbed by other work on the machine
+than the wall time, but not immune to it), peak RSS of the Odoo process and of the
+largest wkhtmltopdf process, and the mails the SMTP server received (which must equal
+the documents).
 """
 
 import argparse
@@ -175,11 +176,12 @@ def _report(results, load_before=None, load_after=None):
               f"{result['tree_rss_mb']:>10.0f} {result['smtp_received']:>6}")
     print()
     print(f"CPUs: {os.cpu_count()}. s/doc, queries/doc, CPU ms: per document. Odoo CPU ms: "
-          "CPU time of the Odoo process (its queries and Python, not PostgreSQL's work); "
-          "wkhtml CPU ms: of its wkhtmltopdf processes; both change little with other work "
-          "on the machine, unlike s/doc. Odoo MB: peak RSS of the Odoo process; +wkhtml MB: "
-          "peak of the Odoo process and its wkhtmltopdf processes together (sampled every "
-          "20 ms); mails: documents the SMTP server received.")
+          "CPU time of the Odoo process (its Python and its side of the queries, not "
+          "PostgreSQL's work); wkhtml CPU ms: of its wkhtmltopdf processes; both vary less "
+          "than s/doc with other work on the machine, queries/doc not at all. Odoo MB: peak "
+          "RSS of the Odoo process; +wkhtml MB: peak of the Odoo process and its wkhtmltopdf "
+          "processes together (sampled every 20 ms); mails: documents the SMTP server "
+          "received.")
     if load_before and load_after:
         print("Load average (1, 5, 15 min) before the runs: "
               f"{' '.join(f'{value:.2f}' for value in load_before)}; after: "
