@@ -19,9 +19,12 @@ What it does (everything real, nothing mocked):
    through an Odoo outgoing mail server on the same SMTP server, with core's default
    JavaScript delay (``report.print_delay``, 1000 ms) and with 50 ms.
 
-Printed per run: seconds per document, SQL queries per document, peak RSS of the Odoo
-process and of the largest wkhtmltopdf process, and the mails the SMTP server received
-(which must equal the documents).
+Printed per run: seconds per document, SQL queries per document (the same on any
+machine, under any load), CPU time per document of the Odoo process and of its
+wkhtmltopdf processes (work, not waiting: less disturbed by other work on the machine
+than the wall time, but not immune to it), peak RSS of the Odoo process and of the
+largest wkhtmltopdf process, and the mails the SMTP server received (which must equal
+the documents).
 """
 
 import argparse
@@ -162,18 +165,23 @@ def _measure(servers, worker_args):
 
 def _report(results, load_before=None, load_after=None):
     print()
-    header = (f"{'run':<46} {'docs':>5} {'s/doc':>6} {'queries/doc':>11} {'Odoo MB':>8} "
-              f"{'+wkhtml MB':>10} {'mails':>6}")
+    header = (f"{'run':<46} {'docs':>5} {'s/doc':>6} {'queries/doc':>11} {'Odoo CPU ms':>11} "
+              f"{'wkhtml CPU ms':>13} {'Odoo MB':>8} {'+wkhtml MB':>10} {'mails':>6}")
     print(header)
     print("-" * len(header))
     for result in results:
         print(f"{result['label']:<46} {result['n']:>5} {result['seconds_per_doc']:>6.3f} "
-              f"{result['queries_per_doc']:>11.1f} {result['peak_rss_mb']:>8.0f} "
+              f"{result['queries_per_doc']:>11.1f} {result['odoo_cpu_ms_per_doc']:>11.1f} "
+              f"{result['wkhtml_cpu_ms_per_doc']:>13.1f} {result['peak_rss_mb']:>8.0f} "
               f"{result['tree_rss_mb']:>10.0f} {result['smtp_received']:>6}")
     print()
-    print(f"CPUs: {os.cpu_count()}. Odoo MB: peak RSS of the Odoo process; +wkhtml MB: peak "
-          "of the Odoo process and its wkhtmltopdf processes together (sampled every 20 ms); "
-          "mails: documents the SMTP server received.")
+    print(f"CPUs: {os.cpu_count()}. s/doc, queries/doc, CPU ms: per document. Odoo CPU ms: "
+          "CPU time of the Odoo process (its Python and its side of the queries, not "
+          "PostgreSQL's work); wkhtml CPU ms: of its wkhtmltopdf processes; both vary less "
+          "than s/doc with other work on the machine, queries/doc not at all. Odoo MB: peak "
+          "RSS of the Odoo process; +wkhtml MB: peak of the Odoo process and its wkhtmltopdf "
+          "processes together (sampled every 20 ms); mails: documents the SMTP server "
+          "received.")
     if load_before and load_after:
         print("Load average (1, 5, 15 min) before the runs: "
               f"{' '.join(f'{value:.2f}' for value in load_before)}; after: "
@@ -324,6 +332,21 @@ class RssSampler(threading.Thread):
         self.join()
 
 
+def _cpu_seconds():
+    """CPU time (user + system) of this process and of its waited-for children (the
+    wkhtmltopdf runs) so far: unlike the wall time, hardly changed by other work on
+    the machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _cpu_per_doc(started_cpu, n):
+    own, children = _cpu_seconds()
+    return {"odoo_cpu_ms_per_doc": (own - started_cpu[0]) * 1000 / n,
+            "wkhtml_cpu_ms_per_doc": (children - started_cpu[1]) * 1000 / n}
+
+
 def _usage(sampler):
     sampler.stop()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -340,6 +363,7 @@ def _bench_batch(env, args):
     sampler = RssSampler()
     sampler.start()
     started_queries = odoo.sql_db.sql_counter
+    started_cpu = _cpu_seconds()
     started = time.perf_counter()
     wizard = env["mail.batch.send"].with_user(user).with_context(
         active_model="account.move", active_ids=moves.ids).create({})
@@ -358,7 +382,7 @@ def _bench_batch(env, args):
                          f"{batch.line_ids.filtered(lambda line: line.error)[:1].error}")
     return {"label": "Print & e-mail (this addon)", "n": args.n,
             "seconds_per_doc": elapsed / args.n, "queries_per_doc": queries / args.n,
-            "seconds": elapsed, **_usage(sampler)}
+            "seconds": elapsed, **_cpu_per_doc(started_cpu, args.n), **_usage(sampler)}
 
 
 def _bench_core(env, args):
@@ -370,6 +394,7 @@ def _bench_core(env, args):
     sampler = RssSampler()
     sampler.start()
     started_queries = odoo.sql_db.sql_counter
+    started_cpu = _cpu_seconds()
     started = time.perf_counter()
     for move in moves:
         wizard = env["account.move.send.wizard"].with_user(user).with_context(
@@ -382,7 +407,8 @@ def _bench_core(env, args):
     env.cr.commit()
     return {"label": f"core Send & Print, one invoice (delay {args.print_delay} ms)",
             "n": args.n, "seconds_per_doc": elapsed / args.n,
-            "queries_per_doc": queries / args.n, "seconds": elapsed, **_usage(sampler)}
+            "queries_per_doc": queries / args.n, "seconds": elapsed,
+            **_cpu_per_doc(started_cpu, args.n), **_usage(sampler)}
 
 
 # ---------------------------------------------------------------------------

@@ -849,17 +849,62 @@ def setup_odoo(apt=True):
     return odoo_src
 
 
+# Seconds a process of ./dev/run gets to stop after SIGTERM, then after a second SIGTERM
+# (Odoo: "force the shutdown"), before it is killed.
+STOP_TIMEOUT = 30
+STOP_GRACE = 5
+
+
+def stop_process(proc, timeout=STOP_TIMEOUT, grace=STOP_GRACE):
+    """Stop ``proc`` and its process group (started with ``start_new_session``) and wait
+    until it has exited: SIGTERM, a second SIGTERM after ``timeout`` seconds, SIGKILL
+    after ``grace`` more. Returns its exit code."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGTERM, grace),
+                      (signal.SIGKILL, grace)):
+        if proc.poll() is not None:
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait)
+    return proc.poll()
+
+
+def stop_processes(procs, timeout=STOP_TIMEOUT, grace=STOP_GRACE):
+    """Stop ``procs`` one after the other, the last started first, each gone before the
+    next is stopped: Odoo before the mail servers and the OAuth 2.0 provider its cron
+    jobs talk to, so that a job running at that moment does not fail with its servers
+    gone, and no Odoo is left running (and printing) after ``./dev/run`` returned. A
+    second Ctrl-C while waiting kills what is left."""
+    remaining = list(reversed(procs))
+    try:
+        while remaining:
+            stop_process(remaining[0], timeout=timeout, grace=grace)
+            remaining.pop(0)
+    except KeyboardInterrupt:
+        for proc in remaining:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        for proc in remaining:
+            proc.wait()
+
+
+def serve_cmd(odoo_src, db, args, port):
+    """The command that serves ``db`` on ``port`` (all interfaces, as Odoo's default):
+    odoo-bin through ``dev/odoo_serve.py``, whose cron threads stop without a
+    traceback."""
+    cmd = odoo_cmd(odoo_src, db, *args, http_port=None)
+    cmd.remove("--no-http")
+    cmd.insert(1, Path(__file__).with_name("odoo_serve.py"))
+    return cmd + [f"--http-port={port}"]
+
+
 def cmd_run(args):
     odoo_src = setup_odoo()
     procs = []
 
     def stop_all(*_):
-        for proc in reversed(procs):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=15)
+        stop_processes(procs)
         if args.stop_db:
             pg_stop()
 
@@ -904,9 +949,7 @@ def cmd_run(args):
             extra = ["-u", ADDON]
         say(f"starting Odoo on http://localhost:{args.port} (database {DEMO_DB}, admin/admin)"
             + ("; installing the addon first" if extra[0] == "-i" else ""))
-        cmd = odoo_cmd(odoo_src, DEMO_DB, *extra, http_port=None)
-        cmd.remove("--no-http")
-        cmd += [f"--http-port={args.port}"]
+        cmd = serve_cmd(odoo_src, DEMO_DB, extra, args.port)
         odoo = subprocess.Popen([str(c) for c in cmd], env=pg_env(), start_new_session=True)
         procs.append(odoo)
         announce_when_ready(args.port, odoo)

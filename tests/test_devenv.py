@@ -15,12 +15,17 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture
-def devenv():
-    spec = importlib.util.spec_from_file_location("devenv", os.path.join(ROOT, "dev", "devenv.py"))
+def _dev_script(name):
+    """A script of dev/, loaded afresh (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "dev", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def devenv():
+    return _dev_script("devenv")
 
 
 def _fake_odoo(path, major):
@@ -310,3 +315,149 @@ def test_not_ready_when_odoo_exits(devenv):
                                        timeout=30, every=0.05)
     assert not devenv.wait_for_port("127.0.0.1", port, 30, lambda: False, every=0.05)
     assert time.monotonic() - started < 5
+
+
+# -- stopping ./dev/run ---------------------------------------------------------------------
+
+_CHILD = """
+import signal, sys, time
+name, log, behaviour = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def on_term(*_):
+    with open(log, "a") as handle:
+        handle.write(f"{name} term {time.monotonic()}\\n")
+    if behaviour == "slow":
+        time.sleep(0.5)  # a cron job finishing, say
+        with open(log, "a") as handle:
+            handle.write(f"{name} exit {time.monotonic()}\\n")
+        sys.exit(0)
+    if behaviour == "exit":
+        with open(log, "a") as handle:
+            handle.write(f"{name} exit {time.monotonic()}\\n")
+        sys.exit(0)
+    # "stubborn": ignores SIGTERM
+
+signal.signal(signal.SIGTERM, on_term)
+with open(log, "a") as handle:
+    handle.write(f"{name} ready {time.monotonic()}\\n")
+while True:
+    time.sleep(0.05)
+"""
+
+
+def _child(tmp_path, name, behaviour):
+    log = tmp_path / "events.log"
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, name, str(log), behaviour],
+                            start_new_session=True)
+    deadline = time.monotonic() + 10
+    while f"{name} ready" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, f"{name} did not start"
+        time.sleep(0.02)
+    return proc
+
+
+def _events(tmp_path):
+    return [line.split()[:2] for line in (tmp_path / "events.log").read_text().splitlines()
+            if " ready " not in line]
+
+
+def test_run_stops_odoo_first_and_waits_for_it(devenv, tmp_path):
+    """The servers Odoo's cron jobs talk to are stopped only once Odoo has exited."""
+    oauth = _child(tmp_path, "oauth", "exit")
+    mail = _child(tmp_path, "mail", "exit")
+    odoo = _child(tmp_path, "odoo", "slow")
+    devenv.stop_processes([oauth, mail, odoo], timeout=10, grace=2)
+    assert _events(tmp_path) == [["odoo", "term"], ["odoo", "exit"], ["mail", "term"],
+                                 ["mail", "exit"], ["oauth", "term"], ["oauth", "exit"]]
+    assert [proc.returncode for proc in (odoo, mail, oauth)] == [0, 0, 0]
+
+
+def test_run_leaves_no_process_behind(devenv, tmp_path):
+    """A process that ignores SIGTERM gets a second one, then is killed: nothing keeps
+    running (and printing) after ./dev/run returned."""
+    mail = _child(tmp_path, "mail", "exit")
+    odoo = _child(tmp_path, "odoo", "stubborn")
+    started = time.monotonic()
+    devenv.stop_processes([mail, odoo], timeout=0.5, grace=0.5)
+    assert time.monotonic() - started < 5
+    assert odoo.returncode == -9  # SIGKILL
+    assert mail.returncode == 0
+    assert _events(tmp_path) == [["odoo", "term"], ["odoo", "term"], ["mail", "term"],
+                                 ["mail", "exit"]]
+
+
+# -- Odoo's server for ./dev/run: its cron threads at shutdown -----------------------------
+
+@pytest.fixture
+def odoo_serve():
+    return _dev_script("odoo_serve")
+
+
+class InterfaceError(Exception):
+    """Stands for psycopg2's: a connection the shutdown closed."""
+
+
+def _raise_in_thread(hook, name, error):
+    seen = []
+    hook.fallback = lambda args: seen.append((args.thread.name, args.exc_type.__name__))
+    previous = threading.excepthook
+    threading.excepthook = hook
+    try:
+        def fail():
+            raise error
+
+        thread = threading.Thread(target=fail, name=name, daemon=True)
+        thread.start()
+        thread.join(5)
+    finally:
+        threading.excepthook = previous
+    return seen
+
+
+def test_cron_thread_connection_closed_by_the_shutdown_is_quiet(odoo_serve):
+    hook = odoo_serve.ShutdownHook(threading.excepthook)
+    cron = "odoo.service.cron.cron0"
+    # while Odoo runs, every exception of a thread is printed as before
+    assert _raise_in_thread(hook, cron, InterfaceError("connection already closed")) == [
+        (cron, "InterfaceError")]
+    hook.on_stop()  # no cron job runs: returns at once
+    assert _raise_in_thread(hook, cron, InterfaceError("connection already closed")) == []
+    # other exceptions, and other threads, still reach the log
+    assert _raise_in_thread(hook, cron, ValueError("a bug")) == [(cron, "ValueError")]
+    assert _raise_in_thread(hook, "odoo.service.http.request.1", InterfaceError("x")) == [
+        ("odoo.service.http.request.1", "InterfaceError")]
+
+
+class _FakeThread:
+    def __init__(self, name, start_time=None):
+        self.name = name
+        self.start_time = start_time
+
+
+def test_shutdown_waits_for_the_cron_jobs_in_progress(odoo_serve):
+    cron = _FakeThread("odoo.service.cron.cron1", start_time=time.time())
+    http_thread = _FakeThread("odoo.service.http.request.7", start_time=time.time())
+    idle = _FakeThread("odoo.service.cron.cron0")
+    threads = [cron, http_thread, idle]
+    assert odoo_serve.busy_cron_threads(threads) == [cron]
+    started = time.monotonic()
+    assert not odoo_serve.wait_for_cron_jobs(timeout=0.2, every=0.02, threads=threads)
+    assert 0.2 <= time.monotonic() - started < 2  # bounded: a stuck job does not hang it
+
+    def job_done():
+        time.sleep(0.1)
+        cron.start_time = None
+
+    threading.Thread(target=job_done, daemon=True).start()
+    assert odoo_serve.wait_for_cron_jobs(timeout=5, every=0.02, threads=threads)
+
+
+def test_run_serves_odoo_through_the_launcher(devenv):
+    """./dev/run starts odoo-bin through dev/odoo_serve.py (the tests above)."""
+    cmd = [str(part) for part in devenv.serve_cmd("/opt/odoo", "demo_db", ["-u", "x"], 8070)]
+    assert cmd[1] == os.path.join(ROOT, "dev", "odoo_serve.py")
+    assert cmd[2] == "/opt/odoo/odoo-bin"
+    assert "--no-http" not in cmd
+    assert cmd[-1] == "--http-port=8070"
+    assert ["-d", "demo_db"] == cmd[cmd.index("-d"):cmd.index("-d") + 2]
+    assert "-u" in cmd

@@ -3,6 +3,8 @@
 """Invoices in *Print & e-mail* batches behave as core's Send & Print: the invoice PDF
 is made once and kept (``invoice_pdf_report_file``), and a sent invoice is marked sent."""
 
+import uuid
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
@@ -70,14 +72,18 @@ class AccountMove(models.Model):
             })
         return stored
 
-    def _mae_batch_posted(self, report, message, pdf):
-        """After the chatter post: keep the PDF as the invoice's own and mark the invoice
-        sent (as core's ``_link_invoice_documents``: "sent or its PDF generated"), in one
-        write, and move the posted copy to the message (as core's ``_send_mail``), so that
-        the invoice does not show the PDF twice."""
+    def _mae_batch_posting(self, report, pdf):
+        """Before the chatter post: keep the PDF as the invoice's own and mark the
+        invoice sent (as core's ``_link_invoice_documents``: "sent or its PDF
+        generated"), in one write with the portal access token the post's notification
+        creates for an invoice (``_notify_get_recipients_groups``). The post then finds
+        the main attachment and the token set and does not write the invoice again
+        (twice before): each write of an invoice runs core's whole consistency check."""
         self.ensure_one()
         move = self.sudo()
         values = {} if move.is_move_sent else {"is_move_sent": True}
+        if move.move_type != "entry" and not move.access_token:
+            values["access_token"] = str(uuid.uuid4())  # as _portal_ensure_token does
         if report.is_invoice_report and not move.invoice_pdf_report_id:
             attachment = self.env["ir.attachment"].sudo().create({
                 "name": move._get_invoice_report_filename(),
@@ -89,9 +95,14 @@ class AccountMove(models.Model):
             })
             values["message_main_attachment_id"] = attachment.id
         if values:
-            # one write: each write of an invoice runs core's whole consistency check
             move.write(values)
             move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        return super()._mae_batch_posting(report, pdf)
+
+    def _mae_batch_posted(self, report, message, pdf):
+        """After the chatter post: the posted copy of the PDF moves to the message (as
+        core's ``_send_mail``), so that the invoice does not show the PDF twice."""
+        self.ensure_one()
         message.attachment_ids.sudo().write({"res_model": "mail.message", "res_id": message.id})
         return super()._mae_batch_posted(report, message, pdf)
 

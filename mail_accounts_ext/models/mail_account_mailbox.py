@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.sql import SQL
 
-from ..tools import errors, imap_sync, pop3_fetch
+from ..tools import errors, imap_sync, oauth, pop3_fetch
 from .mail_account_store import ImapOrmStore, Pop3OrmStore
 from .transaction import unit_of_work
 
@@ -228,8 +228,10 @@ class MailAccount(models.Model):
             except Exception as error:  # noqa: BLE001 - recorded on the account
                 # the failing unit of work was rolled back; earlier ones stay committed
                 text = self._fetch_error_text(error)
+                # an account waiting for its user to sign in again is a state the
+                # account shows, not a fault of the code: no traceback in the log
                 _logger.info("fetching e-mail account %s failed: %s", self.id, text,
-                             exc_info=True)
+                             exc_info=not isinstance(error, oauth.SignInNeeded))
                 with unit_of_work(self.env):
                     self._mark_fetched(False, text)
                 return {"ok": False, "message": text, "report": None}

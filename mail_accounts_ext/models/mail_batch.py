@@ -179,10 +179,11 @@ class MailBatch(models.Model):
         self.ensure_one()
         return self.user_id.lang or self.env.context.get("lang")
 
-    def _usable_accounts(self, record=None):
-        """The accounts the batch's user may send ``record`` from (sender rule)."""
+    def _usable_accounts(self, record=None, env=None):
+        """The accounts the batch's user may send ``record`` from (sender rule);
+        ``env``: the batch's ``_user_env()`` when the caller has it already."""
         self.ensure_one()
-        env = self._user_env()
+        env = env or self._user_env()
         return env["mail.account"]._usable_accounts(record=record, user=env.user)
 
     def _senders(self, records):

@@ -93,12 +93,13 @@ class MailBatchLine(models.Model):
                     if line.res_id in failures:
                         line._fail(failures[line.res_id])
         queued = self.browse()
+        settings = todo._post_settings(env)
         for line in todo:
             if line.res_id in failures:
                 done += 1
                 continue
             self._after_step("rendered", line)
-            if line._queue(token, pdfs[line.res_id], mails[line.res_id]):
+            if line._queue(token, pdfs[line.res_id], mails[line.res_id], settings):
                 queued |= line
                 self._after_step("queued", line)
             done += 1
@@ -217,10 +218,33 @@ class MailBatchLine(models.Model):
                 for res_id, error in failed.items())
         return result, failures
 
-    def _queue(self, token, pdf, mail_values):
+    def _post_settings(self, env):
+        """What the posts of these lines (one batch, one chunk) share, read once for the
+        chunk: each line's step commits, and every commit empties the ORM cache, so
+        reading them per line read the batch, its user, their companies and language,
+        the profile, the template and the accounts again for every document.
+
+        :param env: the environment of the batch's user (``mail.batch._user_env``)
+        """
+        batch = self.batch_id
+        batch.ensure_one()
+        return {
+            "env": env,
+            "author_id": env.user.partner_id.id,
+            # the account's address and server (none: the template's sender)
+            "senders": {account.id: batch._sender_values(account)
+                        for account in self.account_id},
+            "layout": batch.profile_id.email_layout_xmlid or False,
+            "auto_delete": batch.mail_template_id.auto_delete,
+        }
+
+    def _queue(self, token, pdf, mail_values, settings):
         """rendering -> queued, in one step: the chatter post with the PDF, the mail with
         its Message-Id, the line queued. False when the line was not queued (another
-        worker holds it, the document is busy, or it was sent in the meantime)."""
+        worker holds it, the document is busy, or it was sent in the meantime).
+
+        :param settings: what the posts of the chunk share (``_post_settings``)
+        """
         self.ensure_one()
         with self._step():
             line = self._lock_lines([bt.RENDERING], token)
@@ -235,7 +259,7 @@ class MailBatchLine(models.Model):
                 return False
             try:
                 with self.env.cr.savepoint():
-                    line._post(pdf, mail_values)
+                    line._post(pdf, mail_values, settings)
             except Exception as error:  # noqa: BLE001 - this document fails, not the batch
                 _logger.warning("Batch line %s: posting failed", line.id, exc_info=True)
                 line._fail(self.env._("The document could not be posted and e-mailed: "
@@ -243,20 +267,19 @@ class MailBatchLine(models.Model):
                 return False
         return True
 
-    def _post(self, pdf, mail_values):
+    def _post(self, pdf, mail_values, settings):
         """The chatter post on the document (PDF attached, as core's invoice sending
         does) and the mail that carries it to the recipient."""
         self.ensure_one()
         batch = self.batch_id
-        env = batch._user_env()
+        env = settings["env"]
         record = env[self.res_model].browse(self.res_id)
         # the account's address and server; without account, the template's sender
-        sender = batch._sender_values(self.account_id) or {
+        sender = settings["senders"].get(self.account_id.id) or {
             "email_from": mail_values.get("email_from")}
         domain = email_domain_extract(email_normalize(sender.get("email_from") or "") or "")
         database_key = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
         message_id = bt.message_id(batch.id, self.id, database_key[:8], domain)
-        template = batch.mail_template_id
         file_name, content = pdf
         post_values = {
             "body": mail_values["body"],
@@ -265,11 +288,11 @@ class MailBatchLine(models.Model):
             "subtype_xmlid": "mail.mt_comment",
             "partner_ids": self.partner_id.ids,
             "attachments": [(file_name, content)],
-            "author_id": env.user.partner_id.id,
+            "author_id": settings["author_id"],
             "message_id": message_id,
-            "email_layout_xmlid": batch.profile_id.email_layout_xmlid or False,
+            "email_layout_xmlid": settings["layout"],
             "email_add_signature": False,
-            "mail_auto_delete": template.auto_delete,
+            "mail_auto_delete": settings["auto_delete"],
             "force_send": False,
             "force_email_lang": mail_values["lang"],
             "reply_to_force_new": False,
@@ -279,8 +302,9 @@ class MailBatchLine(models.Model):
                 post_values[key] = sender[key]
         post_context = dict(record._mae_batch_post_context(batch.report_id),
                             mail_create_nosubscribe=True, mail_post_autofollow=False)
+        record._mae_batch_posting(batch.report_id, content)
         message = record.sudo().with_context(**post_context).message_post(**post_values)
-        mail = self._find_or_create_mail(record, message, template, mail_values["lang"])
+        mail = self._find_or_create_mail(record, message, settings, mail_values["lang"])
         record._mae_batch_posted(batch.report_id, message, content)
         self.write({
             "message_id": message_id,
@@ -292,12 +316,12 @@ class MailBatchLine(models.Model):
             "error": False,
         })
 
-    def _find_or_create_mail(self, record, message, template, lang):
+    def _find_or_create_mail(self, record, message, settings, lang):
         """The mail.mail that e-mails the recipient. Core's notification creates it,
         except for an internal user who handles notifications in Odoo: the document is
         still e-mailed to them, by core's notification e-mail for that one recipient
         (``_notify_thread_by_email``: the message's layout, their language)."""
-        MailMail = self.batch_id._user_env()["mail.mail"].sudo()
+        MailMail = settings["env"]["mail.mail"].sudo()
         domain = [("mail_message_id", "=", message.id),
                   ("recipient_ids", "in", self.partner_id.ids)]
         mail = MailMail.search(domain, limit=1)
@@ -313,6 +337,6 @@ class MailBatchLine(models.Model):
                       for data in record._notify_get_recipients(message, False)
                       if data["id"] == self.partner_id.id]
         record._notify_thread_by_email(
-            message, recipients, mail_auto_delete=template.auto_delete,
+            message, recipients, mail_auto_delete=settings["auto_delete"],
             force_email_lang=lang, resend_existing=True, force_send=False)
         return MailMail.search(domain, limit=1)

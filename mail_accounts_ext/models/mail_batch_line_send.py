@@ -9,6 +9,8 @@ stage a broken transaction stood at); the messages are built as core's ``mail.ma
 builds them (``mail.mail._mae_prepare_messages``).
 """
 
+import functools
+
 from odoo import fields, models
 
 from ..tools import batch as bt
@@ -28,19 +30,29 @@ class MailBatchLine(models.Model):
         """
         done = 0
         for batch, batch_lines in self.grouped("batch_id").items():
+            # read once per batch, not after each line's commit emptied the ORM cache
+            env = batch._user_env()
             for account, lines in batch_lines.grouped("account_id").items():
-                done += lines.with_context(lang=batch._user_lang())._send_through(account)
+                done += lines.with_context(lang=env.context.get("lang"))._send_through(
+                    account, env)
         return done
 
-    def _send_through(self, account):
+    def _send_through(self, account, env):
+        """Send these lines (one batch, one account) over one SMTP session.
+
+        :param env: the environment of the batch's user (``mail.batch._user_env``)
+        """
         done = 0
+        configurations = self._sending_configurations()
         with self._smtp_session(account) as smtp:
             for line in self:
                 if account and not line._reserve(account):
                     break  # the account's sending limit: the rest waits
-                if not line._start_sending():
+                if not line._start_sending(env):
                     continue
-                result = smtp_transport.deliver(smtp, line._prepare_messages)
+                result = smtp_transport.deliver(smtp, functools.partial(
+                    line._prepare_messages,
+                    configuration=configurations.get(line.sudo().mail_mail_id.id)))
                 if result.delivered:
                     self._after_step("delivered", line)
                 with self._step():
@@ -57,6 +69,8 @@ class MailBatchLine(models.Model):
         other sender through the account); without room, the cron comes back when
         there is."""
         self.ensure_one()
+        if account.sudo().rate_limit_per_minute <= 0:
+            return True  # no limit: no need to count the mail's messages
         mail = self.sudo().mail_mail_id
         plan = account._reserve_sending([mail._mae_message_count() if mail else 1])
         if plan.granted:
@@ -64,9 +78,12 @@ class MailBatchLine(models.Model):
         self.env["mail.batch"]._trigger_cron(plan.retry_at)
         return False
 
-    def _start_sending(self):
+    def _start_sending(self, env):
         """queued -> sending, committed before the SMTP transaction starts; checks again
-        that the batch's user may send from the line's account. False: not to send now."""
+        that the batch's user may send from the line's account. False: not to send now.
+
+        :param env: the environment of the batch's user (``mail.batch._user_env``)
+        """
         self.ensure_one()
         with self._step():
             line = self._lock_lines([bt.QUEUED])
@@ -77,14 +94,14 @@ class MailBatchLine(models.Model):
                 line._resolve_without_sending(mail)
                 return False
             batch = line.batch_id
-            env = batch._user_env()
             record = env[line.res_model].browse(line.res_id)
             if line.sender_email and not line.account_id:
                 line._fail(self.env._(
                     "The e-mail account %(address)s was deleted before the document was "
                     "sent.", address=line.sender_email))
                 return False
-            if line.account_id and line.account_id not in batch._usable_accounts(record):
+            if line.account_id and line.account_id not in batch._usable_accounts(
+                    record, env=env):
                 line._fail(self.env._(
                     "%(user)s may no longer send from the e-mail account %(account)s.",
                     user=batch.user_id.name, account=line.account_id.display_name))
@@ -124,14 +141,28 @@ class MailBatchLine(models.Model):
 
         return smtp_transport.Session(connect)
 
-    def _prepare_messages(self, client, reached):
+    def _sending_configurations(self):
+        """``{mail id: (server id, alias domain id, smtp_from)}`` of these lines' mails,
+        as core's ``send`` groups them (``mail.mail._split_by_mail_configuration``), worked
+        out once for the lines sent together rather than once per line."""
+        mails = self.sudo().mail_mail_id.exists()
+        return {
+            mail_id: (server_id, alias_domain_id, smtp_from)
+            for server_id, alias_domain_id, smtp_from, mail_ids
+            in mails._split_by_mail_configuration()
+            for mail_id in mail_ids
+        }
+
+    def _prepare_messages(self, client, reached, configuration=None):
         """The messages of this line's mail still to send (``prepare`` of
         ``tools.smtp_transport.transmit``): one per recipient, without those already
         reached by this try (``reached``) or by an earlier one (their notification is
-        sent)."""
+        sent). ``configuration``: the mail's sending configuration when known
+        (``_sending_configurations``)."""
         mail = self.sudo().mail_mail_id
         skip = mail._mae_reached_partner_ids().union(*reached)
-        return mail._mae_prepare_messages(client, skip_partner_ids=skip)
+        return mail._mae_prepare_messages(client, skip_partner_ids=skip,
+                                          configuration=configuration)
 
     def _finish_sending(self, result):
         """sending -> sent | failed, with the mail, its notifications and, for an

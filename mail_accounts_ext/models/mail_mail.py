@@ -438,7 +438,7 @@ class MailMail(models.Model):
         server_id, alias_domain_id, smtp_from, _ids = next(self._split_by_mail_configuration())
         return server_id, alias_domain_id, smtp_from
 
-    def _mae_prepare_messages(self, smtp_session, skip_partner_ids=None):
+    def _mae_prepare_messages(self, smtp_session, skip_partner_ids=None, configuration=None):
         """The e-mails of this mail, ready for the SMTP session, without sending them.
 
         A cited copy of the loop of core's ``mail.mail._send`` (addons/mail/models/
@@ -450,12 +450,15 @@ class MailMail(models.Model):
         ``ir.mail_server._prepare_email_message``): a test compares the result with what
         core sends for the same mail.
 
+        :param configuration: this mail's ``_mae_sending_configuration()`` when the
+            caller worked it out already (for several mails at once)
         :return: ``[(partner, message, smtp_from, smtp_to_list)]``, one per recipient,
             without the recipients in ``skip_partner_ids``
         """
         self.ensure_one()
         IrMailServer = self.env["ir.mail_server"]
-        server_id, alias_domain_id, _smtp_from = self._mae_sending_configuration()
+        server_id, alias_domain_id, _smtp_from = \
+            configuration or self._mae_sending_configuration()
         alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
         follower_status = None
         if self.body_html and "/mail/unfollow" in self.body_html:

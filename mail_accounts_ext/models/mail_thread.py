@@ -82,6 +82,11 @@ class MailThread(models.AbstractModel):
         already: the batch sends it instead of rendering it again. None by default."""
         return {}
 
+    def _mae_batch_posting(self, report, pdf):
+        """Just before the chatter post of the PDF ``pdf`` of ``report``, in the
+        transaction that queues the document. Nothing by default."""
+        self.ensure_one()
+
     def _mae_batch_posted(self, report, message, pdf):
         """The chatter post ``message`` (the PDF ``pdf`` of ``report`` attached) and its
         mail exist, in the transaction that queues the document. Nothing by default."""

@@ -28,6 +28,7 @@ from . import test_batch
 from . import test_batch_pdf
 from . import test_mailbox_contacts
 from . import test_batch_core_mail
+from . import test_batch_queries
 from . import test_change_protocol
 from . import test_write_rules
 from . import test_header_safety

@@ -8,6 +8,7 @@ The user's browser is played by ``browser_sign_in`` (the provider's page) and th
 HTTP session (the callback route, ``auth='user'``).
 """
 
+import logging
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -175,8 +176,14 @@ class TestOAuthSignIn(OAuthCase):
         self.assertEqual(mail.state, "outgoing", mail.failure_reason)
         self.assertIn("Waiting for a sign-in", mail.failure_reason)
         self.assertFalse(self.servers.smtp_received, "nothing through any server")
-        # fetching is blocked too, and the owner is notified once only
-        account.with_user(self.user_a).action_fetch_now()
+        # fetching is blocked too (a state of the account: logged without a traceback),
+        # and the owner is notified once only
+        # (logging.INFO, not "INFO": Odoo names its level 25 "INFO" too)
+        with self.assertLogs("odoo.addons.mail_accounts_ext.models.mail_account_mailbox",
+                             logging.INFO) as logs:
+            account.with_user(self.user_a).action_fetch_now()
+        self.assertTrue(logs.records)
+        self.assertFalse([record for record in logs.records if record.exc_info])
         account.invalidate_recordset()
         self.assertFalse(account.last_fetch_ok)
         mail.send()
