@@ -3,6 +3,7 @@
 import contextlib
 import email
 import email.policy
+import json
 import subprocess
 import sys
 import unittest
@@ -271,6 +272,31 @@ def start_worker(case, script, *arguments, ids):
                                stderr=subprocess.PIPE, text=True)
     case.addCleanup(_stop_worker, process)
     return process
+
+
+def wait_until_ready(case, workers):
+    """Wait until every worker of ``start_worker`` loaded its registry (it prints
+    ``ready``); fail ``case`` with the worker's output if one did not."""
+    for process in workers:
+        line = process.stdout.readline()
+        if line.strip() != "ready":
+            process.kill()
+            case.fail(f"worker did not start: {line}{process.stderr.read()[-3000:]}")
+
+
+def release_workers(workers, timeout):
+    """Start the ready workers together; ``[(result, stderr)]`` in their order, the
+    result being the JSON of a worker's last output line (None if it failed)."""
+    for process in workers:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    results = []
+    for process in workers:
+        out, err = process.communicate(timeout=timeout)
+        lines = out.strip().splitlines()
+        result = json.loads(lines[-1]) if process.returncode == 0 and lines else None
+        results.append((result, err))
+    return results
 
 
 def _stop_worker(process):
