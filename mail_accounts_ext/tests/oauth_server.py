@@ -63,7 +63,6 @@ import logging
 import os
 import re
 import secrets
-import signal
 import ssl
 import sys
 import tempfile
@@ -74,6 +73,11 @@ from urllib.parse import parse_qs, unquote_plus, urlencode, urljoin, urlsplit
 
 from oauthlib.oauth2 import RequestValidator, WebApplicationServer
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
+if __package__:
+    from . import harness_cli
+else:  # run as a script (dev/run): the harness module beside it is on sys.path
+    import harness_cli  # pylint: disable=import-error
 
 _logger = logging.getLogger(__name__)
 
@@ -1217,13 +1221,7 @@ def main(argv=None):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
-    def terminate(_signum, _frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
-    signal.signal(signal.SIGHUP, terminate)
-    server = OAuthServer.start(args.host, args.port, state_path=args.state)
-    try:
+    def configure(server):
         if args.resource_client:
             server.add_resource_client(*args.resource_client)
             server.resource_client = args.resource_client
@@ -1242,15 +1240,9 @@ def main(argv=None):
         for name in ENDPOINTS:
             print(f"  {name:10} {server.url(name)}")
         print(f"  peers      {server.introspection_url}")
-        print("Ctrl-C or SIGTERM stops it.", flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
 
+    return harness_cli.serve_until_stopped(
+        lambda: OAuthServer.start(args.host, args.port, state_path=args.state), configure, "it")
 
 if __name__ == "__main__":
     sys.exit(main())
