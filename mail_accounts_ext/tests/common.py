@@ -230,18 +230,29 @@ class MailboxCase(MailServersCase):
     _mailbox_counter = 0
 
     @staticmethod
-    def _raw(subject, body="Hello", message_id=None, sender="sender@example.com",
-             to="someone@example.com", headers=None, date="Tue, 24 Nov 2026 10:00:00 +0000"):
+    def _message(subject, body="Hello", message_id=None, sender="sender@example.com",
+                 to="someone@example.com", headers=None,
+                 date="Tue, 24 Nov 2026 10:00:00 +0000", html=None):
+        """An :class:`EmailMessage`: a text ``body``, with an ``html`` alternative when
+        given; no Date header when ``date`` is None."""
         message = EmailMessage()
         message["Message-Id"] = message_id or make_msgid(domain="example.com")
         message["From"] = sender
         message["To"] = to
         message["Subject"] = subject
-        message["Date"] = date
+        if date is not None:
+            message["Date"] = date
         for name, value in (headers or {}).items():
             message[name] = value
         message.set_content(body)
-        return message.as_bytes()
+        if html is not None:
+            message.add_alternative(html, subtype="html")
+        return message
+
+    @classmethod
+    def _raw(cls, *args, **values):
+        """The bytes of :meth:`_message`."""
+        return cls._message(*args, **values).as_bytes()
 
     @classmethod
     def _new_mailbox(cls, user, prefix, protocol="imap", **account_values):
