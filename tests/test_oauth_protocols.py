@@ -17,6 +17,7 @@ import time
 import uuid
 
 import pytest
+from leaks import NO_LEAKS
 
 from mail_accounts_ext.tools import connection, errors, oauth
 from mail_accounts_ext.tools.connection import (
@@ -31,10 +32,7 @@ from mail_accounts_ext.tools.connection import (
     probe,
 )
 
-pytestmark = [
-    pytest.mark.filterwarnings("error::ResourceWarning"),
-    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = NO_LEAKS
 
 REDIRECT = "http://127.0.0.1:8069/callback"
 PLAIN_PORTS = {"smtp": "smtp_port", "imap": "imap_port", "pop3": "pop3_port"}
