@@ -20,7 +20,6 @@ each) inserted in batches with SQL (search text built by the addon's own
 measurement in its own process: every search runs five times, the median is shown.
 """
 
-import json
 import random
 import statistics
 import sys
@@ -53,16 +52,6 @@ WORDS_PL = ("zamówienie faktura dostawa płatność oferta umowa spotkanie rapo
 WORDS_EN = ("invoice order delivery payment offer contract meeting report quote shipment "
             "project review schedule budget update request confirm").split()
 CITIES = ("Łódź", "Kraków", "Gdańsk", "Poznań", "Wrocław", "Київ", "Львів")
-
-
-def worker(args):
-    with base.worker_env(args) as (env, info):
-        if args.worker == "setup":
-            result = _setup(env, info["messages"])
-        else:
-            result = _measure(env, info)
-    print(json.dumps(result))
-    return 0
 
 
 def _bodies(count, rng):
@@ -235,7 +224,7 @@ def _drive(args, db):
 
 def main(argv=None):
     return base.run(__doc__, __file__, argv, messages=100_000, database="bench_search",
-                    worker=worker, drive=_drive)
+                    worker=base.setup_or_measure(_setup, _measure), drive=_drive)
 
 
 if __name__ == "__main__":

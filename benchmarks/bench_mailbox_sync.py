@@ -115,6 +115,23 @@ def worker_env(args):
         cr.commit()
 
 
+def setup_or_measure(setup, measure):
+    """The ``worker`` of a benchmark whose worker processes either fill the database
+    (``--worker setup``: ``setup(env, messages)``) or measure (``measure(env, info)``);
+    each prints its result as one JSON line."""
+
+    def worker(args):
+        with worker_env(args) as (env, info):
+            if args.worker == "setup":
+                result = setup(env, info["messages"])
+            else:
+                result = measure(env, info)
+        print(json.dumps(result))
+        return 0
+
+    return worker
+
+
 def _rss_mb():
     with open("/proc/self/status") as handle:
         for line in handle:

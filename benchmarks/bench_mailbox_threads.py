@@ -22,7 +22,6 @@ oldest first (what the upgrade does; the time is printed), then each measurement
 its own process: five runs, the median is shown.
 """
 
-import json
 import random
 import sys
 import time
@@ -47,16 +46,6 @@ THREAD_SPECIFICATION = {"conversation_message_ids": {"fields": {
 COUNT_LIMIT = 10_001
 TOPICS = ("Zamówienie", "Faktura", "Reklamacja", "Oferta", "Dostawa", "Рахунок", "Invoice",
           "Quote", "Umowa", "Spotkanie")
-
-
-def worker(args):
-    with base.worker_env(args) as (env, info):
-        if args.worker == "setup":
-            result = _setup(env, info["messages"])
-        else:
-            result = _measure(env, info)
-    print(json.dumps(result))
-    return 0
 
 
 def _rows(count, rng, now):
@@ -206,7 +195,7 @@ def _drive(args, db):
 
 def main(argv=None):
     return base.run(__doc__, __file__, argv, messages=50_000, database="bench_threads",
-                    worker=worker, drive=_drive)
+                    worker=base.setup_or_measure(_setup, _measure), drive=_drive)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import uuid
 from email.message import EmailMessage
 
 import pytest
+from leaks import NO_LEAKS
 
 from mail_accounts_ext.tools import connection
 from mail_accounts_ext.tools.connection import (
@@ -32,10 +33,7 @@ from mail_accounts_ext.tools.connection import (
     probe_smtp,
 )
 
-pytestmark = [
-    pytest.mark.filterwarnings("error::ResourceWarning"),
-    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = NO_LEAKS
 
 PORT_ATTR = {
     ("smtp", "ssl"): "smtps_port",

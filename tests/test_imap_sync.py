@@ -347,3 +347,19 @@ def test_push_changes_without_download(mailservers, box):
     assert "\\Seen" in mailservers.message_flags(box)[0]
     assert len(mailservers.messages(box, "Trash")) == 1
     assert len(store.messages) == 3
+
+
+
+def test_a_store_missing_a_method_cannot_be_created():
+    """The store interfaces are abstract: a store that forgets a method fails when it
+    is created, not in the middle of a sync."""
+    from mail_accounts_ext.tools import pop3_fetch
+
+    MemoryImapStore()  # complete: the defaults of pending_refetch/refetched suffice
+    methods = {name: getattr(MemoryImapStore, name)
+               for name in imap_sync.ImapStore.__abstractmethods__ if name != "pending_uploads"}
+    incomplete = type("Incomplete", (imap_sync.ImapStore,), methods)
+    with pytest.raises(TypeError, match="pending_uploads"):
+        incomplete()
+    with pytest.raises(TypeError, match="known_uidls"):
+        pop3_fetch.Pop3Store()

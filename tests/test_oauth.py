@@ -12,10 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from leaks import NO_LEAKS
 
 from mail_accounts_ext.tools import errors, oauth
 
-pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
+pytestmark = NO_LEAKS
 
 KEY = b"database secret for tests"
 SID = "session-id-1"

@@ -17,6 +17,7 @@ import time
 import uuid
 
 import pytest
+from leaks import NO_LEAKS
 
 from mail_accounts_ext.tools import connection, errors, oauth
 from mail_accounts_ext.tools.connection import (
@@ -31,10 +32,7 @@ from mail_accounts_ext.tools.connection import (
     probe,
 )
 
-pytestmark = [
-    pytest.mark.filterwarnings("error::ResourceWarning"),
-    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = NO_LEAKS
 
 REDIRECT = "http://127.0.0.1:8069/callback"
 PLAIN_PORTS = {"smtp": "smtp_port", "imap": "imap_port", "pop3": "pop3_port"}
@@ -119,6 +117,18 @@ def _close(protocol, client):
         client.close()
 
 
+@contextlib.contextmanager
+def _smtp_before_login(servers):
+    """An SMTP session of ``servers`` after STARTTLS and EHLO, not signed in yet."""
+    client = smtplib.SMTP(servers.host, servers.smtp_port, timeout=10)
+    try:
+        client.starttls(context=servers.ssl_context())
+        client.ehlo()
+        yield client
+    finally:
+        _close("smtp", client)
+
+
 # --------------------------------------------------------------------------- pure parts
 
 
@@ -148,13 +158,8 @@ def test_oauth_is_off_by_default(mailservers):
         assert "AUTH=XOAUTH2" not in conn.capabilities
     finally:
         conn.logout()
-    client = smtplib.SMTP(mailservers.host, mailservers.smtp_port, timeout=10)
-    try:
-        client.starttls(context=mailservers.ssl_context())
-        client.ehlo()
+    with _smtp_before_login(mailservers) as client:
         assert "XOAUTH2" not in client.esmtp_features["auth"].upper()
-    finally:
-        client.quit()
 
 
 # --------------------------------------------------------------------------- sign-in
@@ -298,10 +303,7 @@ def test_smtp_refusal_eats_no_command(app, oauth_mailservers, person):
     gets its own reply (core's docmd-based login would have it eaten)."""
     tokens = sign_in(app, person)
     app["server"].revoke_user(person.login)
-    client = smtplib.SMTP(oauth_mailservers.host, oauth_mailservers.smtp_port, timeout=10)
-    try:
-        client.starttls(context=oauth_mailservers.ssl_context())
-        client.ehlo()
+    with _smtp_before_login(oauth_mailservers) as client:
         with pytest.raises(SMTPTokenRefused) as info:
             connection._smtp_login(client, person.mailbox, Bearer(tokens.access_token))
         assert info.value.smtp_code == 535
@@ -312,8 +314,6 @@ def test_smtp_refusal_eats_no_command(app, oauth_mailservers, person):
         connection._smtp_login(client, other.mailbox, Bearer(sign_in(app, other).access_token))
         assert client.mail(other.mailbox)[0] == 250
         client.rset()
-    finally:
-        _close("smtp", client)
 
 
 def test_the_harness_reproduces_cores_eaten_command(app, oauth_mailservers, person):
@@ -322,10 +322,7 @@ def test_the_harness_reproduces_cores_eaten_command(app, oauth_mailservers, pers
     an answer, and MAIL FROM is taken as it (the realism the tests above rely on)."""
     tokens = sign_in(app, person)
     app["server"].expire_access_tokens(person.login)
-    client = smtplib.SMTP(oauth_mailservers.host, oauth_mailservers.smtp_port, timeout=10)
-    try:
-        client.starttls(context=oauth_mailservers.ssl_context())
-        client.ehlo()
+    with _smtp_before_login(oauth_mailservers) as client:
         initial = base64.b64encode(
             connection.xoauth2_response(person.mailbox, tokens.access_token)
         ).decode()
@@ -334,8 +331,6 @@ def test_the_harness_reproduces_cores_eaten_command(app, oauth_mailservers, pers
         assert json.loads(base64.b64decode(challenge))["status"] == "401"
         code, _reply = client.mail(person.mailbox)  # eaten as the SASL answer
         assert code == 501
-    finally:
-        _close("smtp", client)
 
 
 def test_pop3_error_challenge_is_not_taken_for_success(app, oauth_mailservers, person):

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 import pytest
+from expected_errors import assert_refusal
 
 from mail_accounts_ext.tools.protocol_lock import (
     CONNECTION_FIELDS,
@@ -199,13 +200,7 @@ LOCK_CASES = [
 )
 def test_protocol_change_error(locked, old, new, expected):
     error = protocol_change_error(locked, old, new)
-    if expected is None:
-        assert error is None
-        return
-    template, params = error
-    assert template == PROTOCOL_LOCKED_MESSAGE
-    assert params == expected
-    text = template % params
-    assert "locked since its first fetch" in text
-    assert "Change protocol" in text and "archive" in text
-    assert "%(" not in text
+    text = assert_refusal(error, PROTOCOL_LOCKED_MESSAGE, expected)
+    if text is not None:
+        assert "locked since its first fetch" in text
+        assert "Change protocol" in text and "archive" in text

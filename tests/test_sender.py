@@ -1,6 +1,7 @@
 """The sender resolution rule: project default, personal default, company default, Odoo."""
 
 import pytest
+from expected_errors import assert_refusal
 
 from mail_accounts_ext.tools.sender import (
     PROJECT_DEFAULT_CONFLICT_MESSAGE,
@@ -280,13 +281,7 @@ def test_project_defaults_error(accounts, project_names, account_names, expected
     error = project_defaults_error(
         accounts, project_names=project_names, account_names=account_names
     )
-    if expected is None:
-        assert error is None
-        return
-    template, params = error
-    assert template == PROJECT_DEFAULT_CONFLICT_MESSAGE
-    assert params == expected
-    assert "%(" not in template % params
+    assert_refusal(error, PROJECT_DEFAULT_CONFLICT_MESSAGE, expected)
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,12 @@ import uuid
 from email.message import EmailMessage
 
 import pytest
+from leaks import NO_LEAKS
 
 from mail_accounts_ext.tools import connection, smtp_transport
 from mail_accounts_ext.tools.smtp_transport import NOT_DELIVERED, UNCERTAIN
 
-pytestmark = [pytest.mark.filterwarnings("error::ResourceWarning")]
+pytestmark = NO_LEAKS
 PASSWORD = "Secret-pw"
 
 

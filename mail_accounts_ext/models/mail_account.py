@@ -12,8 +12,11 @@ pushing changes), ``mail_account_store.py`` (the ORM stores of the sync).
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize, formataddr
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import errors, headers, presets, protocol_lock, sender
+
+_lt = LazyTranslate(__name__)
 
 SECURITY_SELECTION = [
     ("ssl", "SSL/TLS"),
@@ -44,6 +47,12 @@ class MailAccount(models.Model):
     _inherit = ["mail.thread", "mail.account.write.guard"]
     _order = "account_type desc, name, id"
     _check_company_auto = True
+    _user_writable_fields = USER_WRITABLE_FIELDS
+    _admin_writable_fields = ADMIN_WRITABLE_FIELDS
+    _write_guard_hint = _lt(  # pylint: disable=prefer-env-translation
+        "Connection settings change through \"Change settings\" (tested before they "
+        "are saved) or \"Change protocol\"; the test, fetch and sending results are "
+        "recorded by \"Test again\", \"Fetch now\" and by sending.")
 
     # ------------------------------------------------------------------
     # FIELDS
@@ -383,21 +392,6 @@ class MailAccount(models.Model):
         result = super().unlink()
         servers.unlink()
         return result
-
-    @api.model
-    def _user_writable_fields(self):
-        return USER_WRITABLE_FIELDS
-
-    @api.model
-    def _admin_writable_fields(self):
-        return ADMIN_WRITABLE_FIELDS
-
-    @api.model
-    def _write_guard_hint(self):
-        return self.env._(
-            "Connection settings change through \"Change settings\" (tested before they "
-            "are saved) or \"Change protocol\"; the test, fetch and sending results are "
-            "recorded by \"Test again\", \"Fetch now\" and by sending.")
 
     @api.model
     def _ownership_values(self, vals):

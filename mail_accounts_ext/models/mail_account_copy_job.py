@@ -10,9 +10,12 @@ from email.utils import make_msgid
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import errors, imap_append, mime_build
 from .transaction import unit_of_work
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ class MailAccountCopyJob(models.Model):
     _inherit = ["mail.account.write.guard"]
     _description = "Copy of stored e-mails to an IMAP folder"
     _order = "id desc"
+    _write_guard_hint = _lt(  # pylint: disable=prefer-env-translation
+        "Copies of e-mails change through their action (Retry) and their processing "
+        "in the background.")
 
     # ------------------------------------------------------------------
     # FIELDS
@@ -105,15 +111,6 @@ class MailAccountCopyJob(models.Model):
                 pending=job.count_pending, total=job.count_total, folder=job.target_folder,
                 account=job.target_account_id.sudo().display_name,
             )
-
-    # ------------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------------
-    @api.model
-    def _write_guard_hint(self):
-        return self.env._(
-            "Copies of e-mails change through their action (Retry) and their processing "
-            "in the background.")
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -328,6 +325,7 @@ class MailAccountCopyJobLine(models.Model):
     _inherit = ["mail.account.write.guard"]
     _description = "E-mail of a copy job"
     _order = "id"
+    _write_guard_hint = MailAccountCopyJob._write_guard_hint
 
     job_id = fields.Many2one("mail.account.copy.job", required=True, ondelete="cascade",
                              index=True, readonly=True)
@@ -339,7 +337,3 @@ class MailAccountCopyJobLine(models.Model):
     state = fields.Selection(LINE_STATES, default="pending", required=True, readonly=True,
                              index=True)
     error = fields.Text(string="Reason", readonly=True)
-
-    @api.model
-    def _write_guard_hint(self):
-        return self.env["mail.account.copy.job"]._write_guard_hint()

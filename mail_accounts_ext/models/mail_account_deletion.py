@@ -1,9 +1,12 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools.sql import create_index
+from odoo.tools.translate import LazyTranslate
 
 from .mail_account_folder import BigInteger
+
+_lt = LazyTranslate(__name__)
 
 
 class MailAccountDeletion(models.Model):
@@ -19,6 +22,8 @@ class MailAccountDeletion(models.Model):
     _inherit = ["mail.account.write.guard"]
     _description = "Deleted e-mail (server reference)"
     _order = "id"
+    _write_guard_hint = _lt(  # pylint: disable=prefer-env-translation
+        "Only the synchronisation with the mail server writes them.")
 
     account_id = fields.Many2one("mail.account", required=True, ondelete="cascade", index=True)
     folder_id = fields.Many2one(
@@ -29,10 +34,6 @@ class MailAccountDeletion(models.Model):
     pop_uidl = fields.Char()
     message_id = fields.Char()
     delete_on_server = fields.Boolean()
-
-    @api.model
-    def _write_guard_hint(self):
-        return self.env._("Only the synchronisation with the mail server writes them.")
 
     def init(self):
         create_index(self.env.cr, "mail_account_deletion_folder_uid_idx", self._table,

@@ -3,6 +3,9 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 ROLE_SEQUENCE = {"account": 0, "inbox": 1, "drafts": 2, "sent": 3, "junk": 4, "trash": 5,
                  "other": 10}
@@ -24,6 +27,8 @@ class MailAccountFolder(models.Model):
     # Archived accounts (kept after Change protocol) come last in the folder panel.
     _order = "account_active desc, account_id, sequence, name, id"
     _parent_store = True
+    _write_guard_hint = _lt(  # pylint: disable=prefer-env-translation
+        "Folders follow the mail server: they change with each fetch.")
 
     name = fields.Char(required=True, help="The folder's full name on the server.")
     account_id = fields.Many2one(
@@ -96,13 +101,6 @@ class MailAccountFolder(models.Model):
                 if parent and parent.role == "other" and label.startswith(prefix):
                     label = label[len(prefix):]
             folder.display_name = label
-
-    # ------------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------------
-    @api.model
-    def _write_guard_hint(self):
-        return self.env._("Folders follow the mail server: they change with each fetch.")
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS

@@ -18,9 +18,12 @@ from odoo.osv import expression
 from odoo.tools import email_normalize
 from odoo.tools.misc import format_date, format_datetime, format_time
 from odoo.tools.sql import create_index
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import parse, remote_content, search_text
 from .mail_account_folder import BigInteger
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +40,11 @@ class MailAccountMessage(models.Model):
     _description = "E-mail"
     _order = "date desc, id desc"
     _rec_name = "subject"
+    _user_writable_fields = USER_WRITABLE_FIELDS
+    _write_guard_hint = _lt(  # pylint: disable=prefer-env-translation
+        "E-mails cannot be edited; use the mailbox actions (reply, forward, delete, "
+        "mark as read) instead."
+    )
 
     # ------------------------------------------------------------------
     # FIELDS
@@ -351,17 +359,6 @@ class MailAccountMessage(models.Model):
         if "search_text" not in vals and any(name in vals for name in SEARCHED_FIELDS):
             self._update_search_text()
         return result
-
-    @api.model
-    def _user_writable_fields(self):
-        return USER_WRITABLE_FIELDS
-
-    @api.model
-    def _write_guard_hint(self):
-        return self.env._(
-            "E-mails cannot be edited; use the mailbox actions (reply, forward, delete, "
-            "mark as read) instead."
-        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_outside_deleted_items(self):

@@ -2,6 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 class MailAccountWriteGuard(models.AbstractModel):
@@ -9,36 +12,28 @@ class MailAccountWriteGuard(models.AbstractModel):
 
     ``readonly`` on a field or in a view is not a server rule: over RPC a user may
     ``create`` or ``write`` any field the access rights allow. Every model of the addon
-    inherits this mixin and declares the fields a user may set directly
-    (:meth:`_user_writable_fields`: presentation and options) and those only
-    administrators (``base.group_system``) may set besides
-    (:meth:`_admin_writable_fields`). Any other field (connection settings, test,
-    fetch and sending results, server identities, batch states...) is written only by
-    the flow that owns it (setup wizard, *Test again*, fetch, *Change protocol*, batch
-    runner), with ``sudo()`` after its own checks: the superuser is never restricted
-    here.
+    inherits this mixin and declares, as class attributes, the fields a user may set
+    directly (``_user_writable_fields``: presentation and options), those only
+    administrators (``base.group_system``) may set besides (``_admin_writable_fields``)
+    and what to do instead of a refused write (``_write_guard_hint``, an ``_lt`` text).
+    Any other field (connection settings, test, fetch and sending results, server
+    identities, batch states...) is written only by the flow that owns it (setup
+    wizard, *Test again*, fetch, *Change protocol*, batch runner), with ``sudo()`` after
+    its own checks: the superuser is never restricted here.
     """
 
     _name = "mail.account.write.guard"
     _description = "E-mail accounts: fields users may write directly"
 
-    # ------------------------------------------------------------------
-    # DECLARATIONS (overridden by each model)
-    # ------------------------------------------------------------------
-    @api.model
-    def _user_writable_fields(self):
-        """Fields a user with write access may set directly (create and write)."""
-        return frozenset()
-
-    @api.model
-    def _admin_writable_fields(self):
-        """Fields administrators may set directly besides the users' ones."""
-        return frozenset()
-
-    @api.model
-    def _write_guard_hint(self):
-        """What to do instead, shown after the refusal (translated)."""
-        return self.env._("They change through the actions of the form, which check them.")
+    # Declarations, overridden by each model (like core's ``_mail_post_access``).
+    # Fields a user with write access may set directly (create and write).
+    _user_writable_fields = frozenset()
+    # Fields administrators may set directly besides the users' ones.
+    _admin_writable_fields = frozenset()
+    # What to do instead, shown after the refusal: a lazy text (a class attribute has no
+    # env; it is translated when shown, with env._).
+    _write_guard_hint = _lt(  # pylint: disable=prefer-env-translation
+        "They change through the actions of the form, which check them.")
 
     # ------------------------------------------------------------------
     # CRUD
@@ -60,8 +55,8 @@ class MailAccountWriteGuard(models.AbstractModel):
         """Refuse the fields of ``names`` the current user may not set directly."""
         if self.env.su:
             return
-        admin_fields = self._admin_writable_fields()
-        allowed = self._user_writable_fields()
+        admin_fields = self._admin_writable_fields
+        allowed = self._user_writable_fields
         is_admin = self.env.user._is_system()
         if is_admin:
             allowed = allowed | admin_fields
@@ -77,4 +72,4 @@ class MailAccountWriteGuard(models.AbstractModel):
                 "Only administrators can change %(fields)s.", fields=labels))
         raise AccessError(self.env._(
             "%(fields)s cannot be changed directly. %(hint)s",
-            fields=labels, hint=self._write_guard_hint()))
+            fields=labels, hint=self.env._(self._write_guard_hint)))

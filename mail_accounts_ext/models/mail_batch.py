@@ -9,13 +9,20 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import batch as bt
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
 CRON_XMLID = "mail_accounts_ext.ir_cron_mail_batch"
 DEFAULT_JOB_COUNT = 20
+# Batches and their lines are written only by their actions and the runner.
+WRITE_GUARD_HINT = _lt(  # pylint: disable=prefer-env-translation
+    "Print & e-mail batches change through their actions (Retry failed, Send "
+    "again) and their processing in the background.")
 
 
 class MailBatch(models.Model):
@@ -24,6 +31,7 @@ class MailBatch(models.Model):
     _inherit = ["mail.thread", "mail.account.write.guard"]
     _order = "id desc"
     _mail_post_access = "read"
+    _write_guard_hint = WRITE_GUARD_HINT
 
     # ------------------------------------------------------------------
     # FIELDS
@@ -100,12 +108,6 @@ class MailBatch(models.Model):
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("mail.batch") or "/"
         return super().create(vals_list)
-
-    @api.model
-    def _write_guard_hint(self):
-        return self.env._(
-            "Print & e-mail batches change through their actions (Retry failed, Send "
-            "again) and their processing in the background.")
 
     # ------------------------------------------------------------------
     # ACTIONS

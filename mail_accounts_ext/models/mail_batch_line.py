@@ -28,6 +28,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import batch as bt
+from .mail_batch import WRITE_GUARD_HINT
 from .transaction import unit_of_work
 
 STATE_SELECTION = [
@@ -54,6 +55,7 @@ class MailBatchLine(models.Model):
     _description = "Print & E-mail Batch Line"
     _order = "batch_id desc, id"
     _rec_name = "res_name"
+    _write_guard_hint = WRITE_GUARD_HINT
 
     # ------------------------------------------------------------------
     # FIELDS
@@ -139,10 +141,6 @@ class MailBatchLine(models.Model):
             for line in self:
                 bt.check_move(line.state, vals["state"])
         return super().write(vals)
-
-    @api.model
-    def _write_guard_hint(self):
-        return self.env["mail.batch"]._write_guard_hint()
 
     # ------------------------------------------------------------------
     # ACTIONS

@@ -24,6 +24,7 @@ class MailBatchProfile(models.Model):
     _inherit = ["mail.account.write.guard"]
     _description = "Print & E-mail Profile"
     _order = "sequence, id"
+    _admin_writable_fields = ADMIN_WRITABLE_FIELDS
 
     # ------------------------------------------------------------------
     # FIELDS
@@ -148,10 +149,6 @@ class MailBatchProfile(models.Model):
         result = super().unlink()
         self._sync_binding_actions()
         return result
-
-    @api.model
-    def _admin_writable_fields(self):
-        return ADMIN_WRITABLE_FIELDS
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS

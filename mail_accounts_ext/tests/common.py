@@ -3,6 +3,7 @@
 import contextlib
 import email
 import email.policy
+import json
 import subprocess
 import sys
 import unittest
@@ -229,18 +230,29 @@ class MailboxCase(MailServersCase):
     _mailbox_counter = 0
 
     @staticmethod
-    def _raw(subject, body="Hello", message_id=None, sender="sender@example.com",
-             to="someone@example.com", headers=None, date="Tue, 24 Nov 2026 10:00:00 +0000"):
+    def _message(subject, body="Hello", message_id=None, sender="sender@example.com",
+                 to="someone@example.com", headers=None,
+                 date="Tue, 24 Nov 2026 10:00:00 +0000", html=None):
+        """An :class:`EmailMessage`: a text ``body``, with an ``html`` alternative when
+        given; no Date header when ``date`` is None."""
         message = EmailMessage()
         message["Message-Id"] = message_id or make_msgid(domain="example.com")
         message["From"] = sender
         message["To"] = to
         message["Subject"] = subject
-        message["Date"] = date
+        if date is not None:
+            message["Date"] = date
         for name, value in (headers or {}).items():
             message[name] = value
         message.set_content(body)
-        return message.as_bytes()
+        if html is not None:
+            message.add_alternative(html, subtype="html")
+        return message
+
+    @classmethod
+    def _raw(cls, *args, **values):
+        """The bytes of :meth:`_message`."""
+        return cls._message(*args, **values).as_bytes()
 
     @classmethod
     def _new_mailbox(cls, user, prefix, protocol="imap", **account_values):
@@ -271,6 +283,31 @@ def start_worker(case, script, *arguments, ids):
                                stderr=subprocess.PIPE, text=True)
     case.addCleanup(_stop_worker, process)
     return process
+
+
+def wait_until_ready(case, workers):
+    """Wait until every worker of ``start_worker`` loaded its registry (it prints
+    ``ready``); fail ``case`` with the worker's output if one did not."""
+    for process in workers:
+        line = process.stdout.readline()
+        if line.strip() != "ready":
+            process.kill()
+            case.fail(f"worker did not start: {line}{process.stderr.read()[-3000:]}")
+
+
+def release_workers(workers, timeout):
+    """Start the ready workers together; ``[(result, stderr)]`` in their order, the
+    result being the JSON of a worker's last output line (None if it failed)."""
+    for process in workers:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    results = []
+    for process in workers:
+        out, err = process.communicate(timeout=timeout)
+        lines = out.strip().splitlines()
+        result = json.loads(lines[-1]) if process.returncode == 0 and lines else None
+        results.append((result, err))
+    return results
 
 
 def _stop_worker(process):

@@ -111,6 +111,11 @@ class OAuthCase(HttpCase):
             account.sudo().write(values)
         return account
 
+    def _person_account(self, user, **values):
+        """A new person and their password account of ``user`` (not signed in yet)."""
+        person = self._person()
+        return person, self._account(user, person["mailbox"], person["mail_password"], **values)
+
     def _start(self, user, record):
         """*Sign in with...* clicked by ``user`` in their browser session (on an account
         or a setup wizard): the provider URL."""
@@ -149,6 +154,12 @@ class OAuthCase(HttpCase):
         self.env.invalidate_all()  # written by the HTTP requests
         return self.env["mail.account.oauth.token"].sudo().search(
             [("account_id", "=", account.id)])
+
+    def assertNotSignedIn(self, account):
+        """``account`` still signs in with its password: no token was kept."""
+        account.invalidate_recordset()
+        self.assertEqual(account.auth_method, "password")
+        self.assertFalse(self._token(account).access_token)
 
     def assertNothingSaved(self, account, response, text=None):
         self.assertEqual(response.status_code, 400, response.text)

@@ -82,7 +82,10 @@ import weakref
 
 if __package__:
     from ..tools import imap_utf7
+    from . import harness_cli
 else:  # run as a script (dev/run): the addon's package is not importable without Odoo
+    import harness_cli  # pylint: disable=import-error  # beside this file, on sys.path
+
     _ADDON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, os.path.join(_ADDON_DIR, "tools"))
     import imap_utf7  # pylint: disable=import-error
@@ -1690,17 +1693,15 @@ def main(argv=None):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
-    def terminate(_signum, _frame):
-        raise KeyboardInterrupt  # a requested stop: clean shutdown, exit status 0
-
-    signal.signal(signal.SIGTERM, terminate)
-    signal.signal(signal.SIGHUP, terminate)
     started = time.monotonic()
-    servers = MailServers.start(
-        args.base_dir, ports=args.ports, host=args.host,
-        oauth_introspection_url=args.oauth_introspection_url, oauth_scope=args.oauth_scope,
-    )  # fmt: skip
-    try:
+
+    def start():
+        return MailServers.start(
+            args.base_dir, ports=args.ports, host=args.host,
+            oauth_introspection_url=args.oauth_introspection_url, oauth_scope=args.oauth_scope,
+        )  # fmt: skip
+
+    def configure(servers):
         for login, password, email in args.user:
             servers.add_user(login, password, email=email)
         if args.strict_sender:
@@ -1719,15 +1720,8 @@ def main(argv=None):
         print(f"  base   {servers.base_dir}")
         for login, info_user in sorted(servers.users.items()):
             print(f"  user   {login} <{info_user['email'] or '-'}>")
-        print("Ctrl-C or SIGTERM stops them.", flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        servers.stop()
-    return 0
 
+    return harness_cli.serve_until_stopped(start, configure, "them")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -63,7 +63,6 @@ import logging
 import os
 import re
 import secrets
-import signal
 import ssl
 import sys
 import tempfile
@@ -74,6 +73,11 @@ from urllib.parse import parse_qs, unquote_plus, urlencode, urljoin, urlsplit
 
 from oauthlib.oauth2 import RequestValidator, WebApplicationServer
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
+if __package__:
+    from . import harness_cli
+else:  # run as a script (dev/run): the harness module beside it is on sys.path
+    import harness_cli  # pylint: disable=import-error
 
 _logger = logging.getLogger(__name__)
 
@@ -512,47 +516,52 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # -- verbs -------------------------------------------------------------------
 
     def do_GET(self):
-        route = self._route()
-        layout, name = resolve_path(route)
-        try:
-            if name == "authorize":
-                self.owner._get_authorize(self, layout)
-            elif name == "userinfo":
-                self.owner._userinfo(self, "", layout)
-            elif route == ENDPOINTS["discovery"]:
-                self._json(200, self.owner.discovery())
-            elif route == "/":
-                links = "".join(
-                    f'<li><a href="{html.escape(path)}">{html.escape(name)}</a></li>'
-                    for name, path in ENDPOINTS.items()
-                )
-                self._page(200, "Test OAuth 2.0 server", f"<ul>{links}</ul>")
-            else:
-                self._json(404, {"error": "not_found"})
-        except Exception:  # a harness bug must show, not hang the client
-            _logger.exception("oauth server: GET %s failed", self.path)
-            self._json(500, {"error": "server_error", "error_description": "harness failure"})
+        self._answer(self._get)
 
     def do_POST(self):
+        self._answer(self._post)
+
+    def _answer(self, handle):
+        """``handle(route, layout, name)`` of the request's path; a harness bug must
+        show (logged, 500), not hang the client."""
         route = self._route()
-        body = self._body()
         layout, name = resolve_path(route)
         try:
-            if name == "authorize":
-                self.owner._post_authorize(self, body)
-            elif name == "token":
-                self.owner._token(self, body, layout)
-            elif name == "revoke":
-                self.owner._revoke(self, body)
-            elif name == "introspect":
-                self.owner._introspect(self, body)
-            elif name == "userinfo":
-                self.owner._userinfo(self, body, layout)
-            else:
-                self._json(404, {"error": "not_found"})
+            handle(route, layout, name)
         except Exception:
-            _logger.exception("oauth server: POST %s failed", self.path)
+            _logger.exception("oauth server: %s %s failed", self.command, self.path)
             self._json(500, {"error": "server_error", "error_description": "harness failure"})
+
+    def _get(self, route, layout, name):
+        if name == "authorize":
+            self.owner._get_authorize(self, layout)
+        elif name == "userinfo":
+            self.owner._userinfo(self, "", layout)
+        elif route == ENDPOINTS["discovery"]:
+            self._json(200, self.owner.discovery())
+        elif route == "/":
+            links = "".join(
+                f'<li><a href="{html.escape(path)}">{html.escape(name)}</a></li>'
+                for name, path in ENDPOINTS.items()
+            )
+            self._page(200, "Test OAuth 2.0 server", f"<ul>{links}</ul>")
+        else:
+            self._json(404, {"error": "not_found"})
+
+    def _post(self, _route, layout, name):
+        body = self._body()
+        if name == "authorize":
+            self.owner._post_authorize(self, body)
+        elif name == "token":
+            self.owner._token(self, body, layout)
+        elif name == "revoke":
+            self.owner._revoke(self, body)
+        elif name == "introspect":
+            self.owner._introspect(self, body)
+        elif name == "userinfo":
+            self.owner._userinfo(self, body, layout)
+        else:
+            self._json(404, {"error": "not_found"})
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
@@ -1217,13 +1226,7 @@ def main(argv=None):
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
-    def terminate(_signum, _frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
-    signal.signal(signal.SIGHUP, terminate)
-    server = OAuthServer.start(args.host, args.port, state_path=args.state)
-    try:
+    def configure(server):
         if args.resource_client:
             server.add_resource_client(*args.resource_client)
             server.resource_client = args.resource_client
@@ -1242,15 +1245,9 @@ def main(argv=None):
         for name in ENDPOINTS:
             print(f"  {name:10} {server.url(name)}")
         print(f"  peers      {server.introspection_url}")
-        print("Ctrl-C or SIGTERM stops it.", flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
 
+    return harness_cli.serve_until_stopped(
+        lambda: OAuthServer.start(args.host, args.port, state_path=args.state), configure, "it")
 
 if __name__ == "__main__":
     sys.exit(main())

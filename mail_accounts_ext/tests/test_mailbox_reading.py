@@ -160,13 +160,8 @@ class TestMailboxRemoteContent(MailboxCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.account, address = cls._new_mailbox(cls.user_a, "remote")
-        message = EmailMessage()
-        message["Message-Id"] = make_msgid(domain="example.com")
-        message["From"] = "Newsletter Sklepu <news@shop.example>"
-        message["To"] = address
-        message["Subject"] = "Nowości tygodnia"
-        message.set_content("Nowości")
-        message.add_alternative(REMOTE_BODY, subtype="html")
+        message = cls._message("Nowości tygodnia", "Nowości", sender="Newsletter Sklepu "
+                               "<news@shop.example>", to=address, date=None, html=REMOTE_BODY)
         message.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\n", "image", "png",
                                              cid="<logo@example.com>")
         cls.servers.deliver(address, message.as_bytes())
@@ -244,13 +239,9 @@ class TestMailboxRemoteContent(MailboxCase):
 class TestMailboxInvitation(MailboxCase):
     def test_outlook_invitation_kept_with_a_summary(self):
         account, address = self._new_mailbox(self.user_a, "invite")
-        message = EmailMessage()
-        message["Message-Id"] = make_msgid(domain="example.com")
-        message["From"] = "Anna <anna@example.com>"
-        message["To"] = address
-        message["Subject"] = "Zaproszenie: spotkanie"
-        message.set_content("Zapraszam na spotkanie.")
-        message.add_alternative("<p>Zapraszam na <b>spotkanie</b>.</p>", subtype="html")
+        message = self._message("Zaproszenie: spotkanie", "Zapraszam na spotkanie.",
+                                sender="Anna <anna@example.com>", to=address, date=None,
+                                html="<p>Zapraszam na <b>spotkanie</b>.</p>")
         message.add_alternative(INVITE, subtype="calendar", params={"method": "REQUEST"})
         self.servers.deliver(address, message.as_bytes())
         self._fetch(account)

@@ -9,7 +9,6 @@ processes (``tests/oauth_refresh_worker.py``) committing for real; the fixtures 
 committed through a cursor of their own and removed afterwards.
 """
 
-import json
 import os
 import uuid
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from odoo.tests import TransactionCase, tagged
 from ..models.mail_account_connection import CA_FILE_PARAM
 from ..models.mail_account_oauth import GENERIC_PREFIX
 from ..tools import oauth
-from .common import DISABLED_MAIL_CONTEXT, start_worker
+from .common import DISABLED_MAIL_CONTEXT, release_workers, start_worker, wait_until_ready
 from .common_oauth import start_oauth_peers
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "oauth_refresh_worker.py")
@@ -112,19 +111,12 @@ class TestOAuthRefreshRace(TransactionCase):
         account_id = self._commit_fixtures(params)
         self.addCleanup(self._remove_fixtures, account_id, params)
         workers = [start_worker(self, WORKER, ids=[account_id]) for _index in range(WORKERS)]
-        for process in workers:
-            line = process.stdout.readline()
-            if line.strip() != "ready":
-                self.fail(f"worker did not start: {line}{process.stderr.read()[-3000:]}")
+        wait_until_ready(self, workers)
         refreshes = self.provider.token_request_count("refresh_token")
-        for process in workers:
-            process.stdin.write("go\n")
-            process.stdin.flush()
         tokens = []
-        for process in workers:
-            out, err = process.communicate(timeout=WORKER_TIMEOUT)
-            self.assertEqual(process.returncode, 0, err[-3000:])
-            tokens.append(json.loads(out.strip().splitlines()[-1])["tokens"][str(account_id)])
+        for result, err in release_workers(workers, WORKER_TIMEOUT):
+            self.assertIsNotNone(result, err[-3000:])
+            tokens.append(result["tokens"][str(account_id)])
         self.assertEqual(self.provider.token_request_count("refresh_token"), refreshes + 1,
                          "one refresh; the other workers used its committed result")
         self.assertEqual(len(set(tokens)), 1, tokens)

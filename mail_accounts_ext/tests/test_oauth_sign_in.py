@@ -29,8 +29,7 @@ PENDING_FIELDS = ("target", "nonce", "verifier", "user_id", "provider")
 class TestOAuthSignIn(OAuthCase):
     # ------------------------------------------------------------------ the flow
     def test_sign_in_as_plain_user_then_fetch_and_send(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         response = self._sign_in(self.user_a, account, person)
         self.assertEqual(response.status_code, 200, response.text)
         self.assertIn("Signed in", response.text)
@@ -58,20 +57,16 @@ class TestOAuthSignIn(OAuthCase):
         self.assertEqual(len(received), 1)
 
     def test_foreign_state_refused(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         location = self._consent(self._start(self.user_a, account), person)
         self.authenticate(self.user_b.login, self.user_b.login)
         response = self._callback(location)
         self.assertEqual(response.status_code, 400)
         self.assertIn("started by another user", response.text)
-        account.invalidate_recordset()
-        self.assertEqual(account.auth_method, "password")
-        self.assertFalse(self._token(account).access_token)
+        self.assertNotSignedIn(account)
 
     def test_replayed_state_refused(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         location = self._consent(self._start(self.user_a, account), person)
         self.assertEqual(self._callback(location).status_code, 200)
         refresh_token = self._token(account).refresh_token
@@ -81,8 +76,7 @@ class TestOAuthSignIn(OAuthCase):
         self.assertEqual(self._token(account).refresh_token, refresh_token)
 
     def test_expired_state_refused(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         location = self._consent(self._start(self.user_a, account), person)
         # the same sign-in, signed with a lifetime that is over
         state, _nonce = oauth.sign_state(
@@ -94,21 +88,17 @@ class TestOAuthSignIn(OAuthCase):
         response = self.url_open(f"{parts.path}?{query}&state={state}", timeout=60)
         self.assertEqual(response.status_code, 400)
         self.assertIn("expired", response.text)
-        account.invalidate_recordset()
-        self.assertEqual(account.auth_method, "password")
-        self.assertFalse(self._token(account).access_token)
+        self.assertNotSignedIn(account)
 
     def test_pkce_mismatch_refused(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         url = self._start(self.user_a, account)
         # what an attacker who stole the code cannot know: the verifier
         self._pending(account).verifier = oauth.make_pkce().verifier
         self.assertNothingSaved(account, self._callback(self._consent(url, person)))
 
     def test_provider_error_refused(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         self.assertNothingSaved(account, self._sign_in(self.user_a, account, person, allow=False))
 
     def test_wrong_mailbox_refused(self):
@@ -141,8 +131,7 @@ class TestOAuthSignIn(OAuthCase):
 
     # ------------------------------------------------------------------ refresh
     def test_expiry_silent_refresh(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         self._sign_in(self.user_a, account, person)
         token = self._token(account)
         old_refresh = token.refresh_token
@@ -161,8 +150,7 @@ class TestOAuthSignIn(OAuthCase):
         self.assertEqual(len(self.servers.smtp_received), 1)
 
     def test_refresh_refused_sign_in_needed_mail_waits(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         self._sign_in(self.user_a, account, person)
         self.provider.revoke_user(person["login"])
         self._token(account).expires_at = fields.Datetime.now() - timedelta(minutes=1)
@@ -204,9 +192,7 @@ class TestOAuthSignIn(OAuthCase):
     def test_sign_in_again_releases_only_mail_waiting_for_it(self):
         """Mail held by the sending limit keeps its time when *Sign in again* releases
         the mail that waited for the sign-in."""
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"],
-                                rate_limit_per_minute=1)
+        person, account = self._person_account(self.user_a, rate_limit_per_minute=1)
         self._sign_in(self.user_a, account, person)
         self.servers.clear_smtp()
         self.assertEqual(self._send(account, "Within the limit").state, "sent")
@@ -238,8 +224,7 @@ class TestOAuthSignIn(OAuthCase):
 
     # ------------------------------------------------------------------ RPC
     def test_no_token_field_over_rpc(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         self._sign_in(self.user_a, account, person)
         token = self._token(account)
         self._start(self.user_a, account)
@@ -281,8 +266,7 @@ class TestOAuthSignIn(OAuthCase):
         self.assertEqual(self._token(account).refresh_token, token.refresh_token)
 
     def test_another_user_cannot_start_a_sign_in(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         with self.assertRaises(AccessError):
             account.with_user(self.user_b).action_oauth_sign_in()
         wizard = self._wizard(self.user_a, "other." + person["mailbox"])
@@ -291,9 +275,7 @@ class TestOAuthSignIn(OAuthCase):
         self.assertFalse(self._pending(account) or self._pending(wizard))
 
     def test_no_client_id_explains(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"],
-                                preset="gmail")
+        person, account = self._person_account(self.user_a, preset="gmail")
         with self.assertRaisesRegex(Exception, "not set up in this database yet"):
             account.with_user(self.user_a).action_oauth_sign_in()
 
@@ -321,8 +303,7 @@ class TestOAuthSignIn(OAuthCase):
             [("mailbox", "=", other["mailbox"])]))
 
     def test_back_to_password_only_through_a_passing_test(self):
-        person = self._person()
-        account = self._account(self.user_a, person["mailbox"], person["mail_password"])
+        person, account = self._person_account(self.user_a)
         self._sign_in(self.user_a, account, person)
         account.invalidate_recordset()
         self.assertEqual(account.auth_method, "oauth")

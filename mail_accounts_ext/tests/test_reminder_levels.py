@@ -85,25 +85,23 @@ class TestReminderLevels(PartnerDocumentsCommon):
         self.assertFalse(partner._mae_has_document("payment_reminder", _day(3)))
         self.assertIn("1st reminder", self._print(self.customer, _day(3)))
         self.assertEqual(len(self.inv_1.reminder_ids), 1)
-        # a week later: all three reach the second level (52, 37 and 22 days late)
-        self.assertEqual(self._levels(_day(7)), {inv_3: (second, True),
-                                                 inv_1: (second, True),
-                                                 inv_2: (second, True)})
-        html = self._print(self.customer, _day(7))
-        self.assertIn("2nd reminder", html)
-        self.assertIn("Despite our previous reminder", html)
-        # two weeks: the final notice for the two oldest; the third (29 days) waits
-        self.assertEqual(self._levels(_day(14)), {inv_3: (final, True),
-                                                  inv_1: (final, True),
-                                                  inv_2: (second, False)})
-        html = self._print(self.customer, _day(14))
-        self.assertIn("Final notice before legal action", html)
-        self.assertIn("legal collection", html)
-        # three weeks: the third reaches the final notice too, the others stay there
-        self.assertEqual(self._levels(_day(21)), {inv_3: (final, False),
-                                                  inv_1: (final, False),
-                                                  inv_2: (final, True)})
-        self._print(self.customer, _day(21))
+        # week by week: the levels on that day, then the letter printed (and recorded)
+        weeks = (
+            # a week later: all three reach the second level (52, 37 and 22 days late)
+            (7, {inv_3: (second, True), inv_1: (second, True), inv_2: (second, True)},
+             ("2nd reminder", "Despite our previous reminder")),
+            # two weeks: the final notice for the two oldest; the third (29 days) waits
+            (14, {inv_3: (final, True), inv_1: (final, True), inv_2: (second, False)},
+             ("Final notice before legal action", "legal collection")),
+            # three weeks: the third reaches the final notice too, the others stay there
+            (21, {inv_3: (final, False), inv_1: (final, False), inv_2: (final, True)}, ()),
+        )
+        for days, levels, texts in weeks:
+            with self.subTest(days=days):
+                self.assertEqual(self._levels(_day(days)), levels)
+                html = self._print(self.customer, _day(days))
+                for text in texts:
+                    self.assertIn(text, html)
         # four weeks: every invoice past the last level, no new reminder
         self.assertFalse(partner._mae_has_document("payment_reminder", _day(28)))
         self.assertEqual(
@@ -286,6 +284,18 @@ class TestInterestEntries(PartnerDocumentsCommon):
 class TestReminderLevelsBatch(BatchCommon):
     """*Print & e-mail* sends each customer the next level of their reminder."""
 
+    def _send_reminders(self, partners, date):
+        """A *Print & e-mail* batch of payment reminders dated ``date``, processed: the
+        batch, the one e-mail the servers received and the text of its PDF."""
+        self.servers.clear_smtp()
+        batch = self._start(self.user_billing, partners, profile_id=self.profile_reminder.id,
+                            document_date=date)
+        self._run_cron()
+        (item,) = self.servers.smtp_received
+        message = parse(item)
+        (attachment,) = pdf_attachments(message)
+        return batch, message, attachment.get_content().decode()
+
     def test_next_batch_sends_the_next_level(self):
         second = self.env["account.reminder.level"].search(
             [("company_id", "=", self.company.id)])[1]
@@ -293,28 +303,16 @@ class TestReminderLevelsBatch(BatchCommon):
             "name": "Second reminder e-mail", "subject": "SECOND REMINDER {{ object.name }}"})
         second.mail_template_id = template
         partners = self.customer | self.customer_no_debt
-        first_batch = self._start(self.user_billing, partners,
-                                  profile_id=self.profile_reminder.id, document_date=AS_OF)
-        self._run_cron()
+        first_batch, message, pdf_text = self._send_reminders(partners, AS_OF)
         self.assertEqual(first_batch.sent_count, 1)
-        (item,) = self.servers.smtp_received
-        message = parse(item)
         self.assertNotIn("SECOND REMINDER", message["Subject"])
-        (attachment,) = pdf_attachments(message)
-        self.assertIn("1st reminder", attachment.get_content().decode())
+        self.assertIn("1st reminder", pdf_text)
         self.assertEqual(set(self.inv_1.reminder_ids.mapped("date")), {AS_OF})
         # a week later: the second level, with its own e-mail
-        self.servers.clear_smtp()
-        week_later = _day(7)
-        batch = self._start(self.user_billing, partners, profile_id=self.profile_reminder.id,
-                            document_date=week_later)
-        self._run_cron()
+        batch, message, pdf_text = self._send_reminders(partners, _day(7))
         self.assertEqual(batch.sent_count, 1)
-        (item,) = self.servers.smtp_received
-        message = parse(item)
         self.assertIn("SECOND REMINDER Mae Customer One", message["Subject"])
-        (attachment,) = pdf_attachments(message)
-        self.assertIn("2nd reminder", attachment.get_content().decode())
+        self.assertIn("2nd reminder", pdf_text)
         self.assertEqual(self.inv_1.reminder_ids.sorted("date").level_id[-1:], second)
         # the day after: nothing new to say, the customer is skipped
         self.servers.clear_smtp()

@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import email
 import email.policy
-import json
 import os
 import unittest
 from collections import Counter
@@ -11,7 +10,13 @@ from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 
-from .common import DISABLED_MAIL_CONTEXT, parse_received, start_worker
+from .common import (
+    DISABLED_MAIL_CONTEXT,
+    parse_received,
+    release_workers,
+    start_worker,
+    wait_until_ready,
+)
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "send_worker.py")
 CA_FILE_PARAM = "mail_accounts_ext.ca_file"
@@ -119,21 +124,8 @@ class TestSendExactlyOnce(TransactionCase):
     def _run(self, workers):
         """Wait until every worker loaded its registry, start them together, collect
         their results and logs."""
-        for process in workers:
-            line = process.stdout.readline()
-            if line.strip() != "ready":
-                process.kill()
-                self.fail(f"worker did not start: {line}{process.stderr.read()[-3000:]}")
-        for process in workers:
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = []
-        for process in workers:
-            out, err = process.communicate(timeout=WORKER_TIMEOUT)
-            lines = out.strip().splitlines()
-            result = json.loads(lines[-1]) if process.returncode == 0 and lines else None
-            results.append((result, err))
-        return results
+        wait_until_ready(self, workers)
+        return release_workers(workers, WORKER_TIMEOUT)
 
     def assertWorkersDone(self, results):
         for result, err in results:

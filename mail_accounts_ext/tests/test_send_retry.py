@@ -46,6 +46,14 @@ class TestSendRetry(SenderCase):
             lambda notification: notification.notification_type == "email")
         return message, notifications, notifications.mail_mail_id
 
+    def _post_dropped(self, stage):
+        """Post at T0 while the server drops the connection once, at ``stage``: the
+        notification and the mail."""
+        self.servers.smtp_drop_next(1, stage=stage)
+        with freeze_time(T0), real_smtp():
+            _message, notification, mail = self._post()
+        return notification, mail
+
     def _queue(self, moment):
         with freeze_time(moment), real_smtp():
             self.cron.method_direct_trigger()
@@ -54,6 +62,16 @@ class TestSendRetry(SenderCase):
         """{Message-Id: how many times the server accepted it}."""
         return Counter(parse_received(item)["Message-Id"]
                        for item in self.servers.smtp_received)
+
+    def assertDeliveredOnce(self, msg=None):
+        """The server accepted one message, once."""
+        self.assertEqual(list(self._deliveries().values()), [1], msg)
+
+    def assertQueueSends(self, mail, moment):
+        """The mail queue run at ``moment`` sends ``mail``, once."""
+        self._queue(moment)
+        self.assertDeliveredOnce()
+        self.assertEqual(mail.state, "sent")
 
     def _waiting_reason(self, notification):
         store = Store(notification).get_result()
@@ -81,7 +99,7 @@ class TestSendRetry(SenderCase):
         self._queue(T0 + timedelta(seconds=30))
         self.assertFalse(self.servers.smtp_received, "not before the next try")
         self._queue(T0 + timedelta(seconds=61))  # the server healed meanwhile
-        self.assertEqual(list(self._deliveries().values()), [1])
+        self.assertDeliveredOnce()
         self.assertReceivedThrough(self.servers.smtp_received[0], self.account_bob)
         self.assertEqual(mail.state, "sent")
         self.assertFalse(mail.failure_reason)
@@ -89,7 +107,7 @@ class TestSendRetry(SenderCase):
         self.assertFalse(self._waiting_reason(notification))
         self.assertTrue(self.account_bob.last_send_ok)
         self._queue(T0 + timedelta(hours=9))
-        self.assertEqual(list(self._deliveries().values()), [1], "delivered exactly once")
+        self.assertDeliveredOnce("delivered exactly once")
 
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_gives_up_after_the_last_try_then_retry_starts_again(self):
@@ -116,35 +134,27 @@ class TestSendRetry(SenderCase):
 
         mail.action_retry()  # a person sends it again: every try is available again
         self.assertEqual(mail.mail_account_try_count, 0)
-        self._queue(moment + timedelta(days=1))
-        self.assertEqual(list(self._deliveries().values()), [1])
-        self.assertEqual(mail.state, "sent")
+        self.assertQueueSends(mail, moment + timedelta(days=1))
 
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_connection_lost_before_the_message_is_retried(self):
-        self.servers.smtp_drop_next(1, stage="mail")
-        with freeze_time(T0), real_smtp():
-            _message, notification, mail = self._post()
+        notification, mail = self._post_dropped("mail")
         self.assertEqual(mail.state, "outgoing")
         self.assertIn("Waiting: the connection to the server failed before the message was "
                       "handed over", mail.failure_reason)
         self.assertEqual(notification.notification_status, "ready")
-        self._queue(T0 + timedelta(minutes=1))
-        self.assertEqual(list(self._deliveries().values()), [1])
-        self.assertEqual(mail.state, "sent")
+        self.assertQueueSends(mail, T0 + timedelta(minutes=1))
 
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_connection_lost_after_the_message_is_maybe_delivered_never_resent(self):
-        self.servers.smtp_drop_next(1, stage="data")
-        with freeze_time(T0), real_smtp():
-            _message, notification, mail = self._post()
-        self.assertEqual(list(self._deliveries().values()), [1], "the server kept it")
+        notification, mail = self._post_dropped("data")
+        self.assertDeliveredOnce("the server kept it")
         self.assertEqual(mail.state, "exception")
         self.assertEqual(notification.notification_status, "exception")
         for text in (mail.failure_reason, notification.failure_reason):
             self.assertIn("may have been delivered", text)
         self._queue(T0 + timedelta(hours=9))
-        self.assertEqual(list(self._deliveries().values()), [1], "never sent again on its own")
+        self.assertDeliveredOnce("never sent again on its own")
 
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_permanent_refusals_fail_at_once_explained(self):

@@ -285,6 +285,30 @@ class TestAccountWriteRules(WriteRulesMixin, MailboxCase):
         for record in (deletion, log):
             self.assertOnlyWritable(record, self.user_system, ())
 
+    def test_refusal_says_what_to_do_in_the_users_language(self):
+        """After a refusal comes the hint the model declares, translated when shown."""
+        self.env["res.lang"]._activate_lang("pl_PL")
+        self.env["ir.module.module"]._load_module_terms(
+            ["mail_accounts_ext"], ["pl_PL"], overwrite=True)
+        log = self.env["mail.account.send.log"].create({
+            "account_id": self.account_a.id, "sent_at": "2030-01-01 00:00:00"})
+        cases = (
+            (log, self.user_system, {"message_count": 5},
+             "Only sending through the account writes them."),
+            (self._message_of_a(), self.user_a, {"subject": "Changed"},
+             "E-mails cannot be edited; use the mailbox actions (reply, forward, delete, "
+             "mark as read) instead."),
+        )
+        for record, user, vals, hint in cases:
+            with self.subTest(model=record._name):
+                with self.assertRaises(AccessError) as english:
+                    record.with_user(user).with_context(lang="en_US").write(vals)
+                self.assertIn(hint, str(english.exception))
+                with self.assertRaises(AccessError) as polish:
+                    record.with_user(user).with_context(lang="pl_PL").write(vals)
+                self.assertNotIn(hint, str(polish.exception))
+                self.assertNotIn("cannot be changed directly", str(polish.exception))
+
     # -- wizards pointing at someone else's records ---------------------------------------
     def test_wizards_refuse_foreign_records(self):
         before = self.account_b.read(["name", "last_test_date", "incoming_host"])

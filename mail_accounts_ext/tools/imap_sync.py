@@ -32,6 +32,7 @@ has or deleted".
 No Odoo import here: this module is tested without a database.
 """
 
+import abc
 import datetime
 import email
 import imaplib
@@ -160,89 +161,96 @@ class SyncOptions:
     now: datetime.datetime | None = None
 
 
-class ImapStore:
+class ImapStore(abc.ABC):
     """The local side of a sync. Folders are named by their ``server_name``.
 
-    ``key`` values are the store's own references to local messages.
+    ``key`` values are the store's own references to local messages. A store implements
+    every abstract method (it cannot be created otherwise); ``pending_refetch`` and
+    ``refetched`` have defaults (nothing to download again).
     """
 
+    @abc.abstractmethod
     def update_folders(self, folders):
         """Create or update these folders; forget local folders not listed."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def folder_states(self):
         """{server_name: FolderState} of the known folders."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def save_state(self, folder, state):
-        raise NotImplementedError
+        """Keep ``state`` (a :class:`FolderState`) of ``folder`` after a sync step."""
 
+    @abc.abstractmethod
     def reset_folder(self, folder, uidvalidity):
         """UIDVALIDITY changed: forget every UID of the folder (keep the messages)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def local_uids(self, folder):
         """{uid: seen} of the local messages whose server copy is in ``folder``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def deleted_uids(self, folder):
         """UIDs of ``folder`` deleted locally: never downloaded again."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def unmatched_message_ids(self, folder):
         """Message-Ids of messages (or deletions) of ``folder`` whose UID is unknown."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def adopt(self, folder, uids_by_message_id):
         """Give UIDs ({message_id: (uid, seen)}) to the unmatched messages/deletions."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def store(self, folder, messages, state):
         """Keep these new :class:`FetchedMessage` (one chunk) and ``state``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def set_flags(self, folder, seen_by_uid):
         """The server changed ``\\Seen`` of these messages: {uid: seen}."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def vanished(self, folder, uids):
         """These UIDs are no longer on the server (messages and deletions)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def pending_flags(self, folder):
         """{uid: seen} changed locally, to push."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def flags_pushed(self, folder, uids):
-        raise NotImplementedError
+        """The ``\\Seen`` changes of these UIDs reached the server: no longer pending."""
 
+    @abc.abstractmethod
     def pending_expunges(self, folder):
         """UIDs deleted for good locally whose server copy must go too."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def expunged(self, folder, uids):
-        raise NotImplementedError
+        """These UIDs deleted for good locally are gone from the server too."""
 
+    @abc.abstractmethod
     def pending_moves(self):
         """:class:`Move` list: messages moved locally to another folder."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def moved(self, key, target, uid):
         """The server copy is now in ``target`` with ``uid`` (None: unknown yet)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def pending_uploads(self):
         """:class:`Upload` list: local messages to append on the server."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def uploaded(self, key, target, uid):
-        raise NotImplementedError
+        """The local message ``key`` was appended to ``target`` as ``uid`` (None:
+        unknown yet)."""
 
     def pending_refetch(self, folder):
         """UIDs of ``folder`` whose stored copy must be decoded again from the server's."""
         return []
 
-    def refetched(self, folder, messages, uids):
+    def refetched(self, folder, messages, uids):  # noqa: B027 - optional, see pending_refetch
         """``messages`` (:class:`FetchedMessage`) were downloaded again for ``uids``;
         the UIDs without a message are no longer on the server."""
 

@@ -22,6 +22,7 @@ it by UIDL, so nothing is lost or fetched twice.
 No Odoo import here: this module is tested without a database.
 """
 
+import abc
 import contextlib
 from dataclasses import dataclass, field
 
@@ -29,34 +30,36 @@ from .imap_sync import FetchedMessage
 from .parse import parse_message
 
 
-class Pop3Store:
-    """The local side of a POP3 fetch."""
+class Pop3Store(abc.ABC):
+    """The local side of a POP3 fetch: a store implements every abstract method;
+    ``pending_refetch`` and ``refetched`` have defaults (nothing to download again)."""
 
+    @abc.abstractmethod
     def known_uidls(self):
         """UIDLs never to download again: stored messages and local deletions."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def pending_deletions(self):
         """UIDLs deleted for good locally whose server copy must go too."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def store(self, messages):
         """Keep these new :class:`~.imap_sync.FetchedMessage` (one chunk)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def deleted_on_server(self, uidls):
         """The server deleted these (after QUIT)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def forget_deletions(self, current_uidls):
         """Drop deletion records of UIDLs that are no longer on the server."""
-        raise NotImplementedError
+
 
     def pending_refetch(self):
         """UIDLs whose stored copy must be decoded again from the server's."""
         return []
 
-    def refetched(self, messages, uidls):
+    def refetched(self, messages, uidls):  # noqa: B027 - optional, see pending_refetch
         """``messages`` were downloaded again for ``uidls``; the UIDLs without a
         message are no longer on the server."""
 
