@@ -29,10 +29,10 @@ class MailAccountConversation(models.Model):
     participants = fields.Text(
         readonly=True,
         help="Addresses taking part (the account's own left out), one per line: e-mails "
-        "with the same subject join the conversation only with one of them.",
+        "with the same subject join the conversation only if one of these addresses takes part.",
     )
-    date_first = fields.Datetime(string="First e-mail", readonly=True)
-    date_last = fields.Datetime(string="Last e-mail", readonly=True)
+    date_first = fields.Datetime(string="Date of first e-mail", readonly=True)
+    date_last = fields.Datetime(string="Date of last e-mail", readonly=True)
     message_count = fields.Integer(string="E-mails", readonly=True)
     unread_count = fields.Integer(string="Unread e-mails", readonly=True)
     message_ids = fields.One2many("mail.account.message", "conversation_id")
@@ -100,5 +100,5 @@ class MailAccountConversationRef(models.Model):
 
     _sql_constraints = [
         ("ref_unique", "UNIQUE(account_id, ref)",
-         "A Message-Id leads to one conversation of an account."),
+         "Within an account, a Message-Id belongs to one conversation only."),
     ]

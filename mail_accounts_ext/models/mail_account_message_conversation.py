@@ -42,7 +42,7 @@ class MailAccountMessage(models.Model):
         "for the conversation.",
     )
     conversation_count = fields.Integer(
-        string="In conversation", related="conversation_id.message_count",
+        string="E-mails in conversation", related="conversation_id.message_count",
         help="E-mails of the conversation, in all folders.",
     )
     conversation_unread = fields.Boolean(

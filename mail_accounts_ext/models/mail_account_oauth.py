@@ -80,7 +80,8 @@ class MailAccount(models.Model):
     oauth_sign_in_label = fields.Char(
         string="Sign-in Button Label", compute="_compute_oauth_sign_in_label",
         help="The text of the sign-in button: \"Sign in with Microsoft\", \"Sign in with "
-        "Google\" or the name of the provider configured in Settings.",
+        "Google\", \"Sign in with\" and the name of the provider configured in Settings, or "
+        "\"Sign in with your provider\".",
     )
 
     # ------------------------------------------------------------------

@@ -142,8 +142,8 @@ class MailAccountCompose(models.TransientModel):
                 "type": "success",
                 "title": self.env._("E-mail queued"),
                 "message": self.env._(
-                    "The e-mail to %(recipients)s is on its way from %(account)s; Sent "
-                    "shows when it has left, or why not.",
+                    "The e-mail to %(recipients)s is on its way from %(account)s; the Sent "
+                    "folder shows when it has left, or why not.",
                     recipients=", ".join(to_list + cc_list + bcc_list),
                     account=account.display_name),
                 "next": {"type": "ir.actions.act_window_close"},
