@@ -22,6 +22,9 @@ from . import test_mailbox_routing
 from . import test_mailbox_compose
 from . import test_mailbox_ui
 from . import test_mailbox_access
+from . import test_mailbox_move
+from . import test_mailbox_move_ui
+from . import test_mailbox_fetch_request
 from . import test_batch
 from . import test_batch_pdf
 from . import test_batch_core_mail
