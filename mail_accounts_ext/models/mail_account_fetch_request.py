@@ -19,11 +19,8 @@ when new mail is stored.
 """
 
 import datetime
-import time
 
 from odoo import api, fields, models
-
-from .mail_account_mailbox import CRON_BUDGET
 
 FETCH_REQUEST_AGE = datetime.timedelta(minutes=1)
 FETCH_REQUESTED_CRON = "mail_accounts_ext.ir_cron_mail_account_fetch_requested"
@@ -65,17 +62,9 @@ class MailAccount(models.Model):
     @api.model
     def _cron_fetch_requested(self):
         """Fetch the accounts an open mailbox asked for (``ir.cron._trigger``)."""
-        accounts = self.sudo().search([("fetch_requested_date", "!=", False),
-                                       ("state", "in", ("tested", "in_use"))],
-                                      order="fetch_requested_date, id")
-        deadline = time.monotonic() + CRON_BUDGET
-        done = 0
-        for account in accounts:
-            if time.monotonic() > deadline:
-                break
-            account._fetch_mail()
-            done += 1
-        self.env["ir.cron"]._notify_progress(done=done, remaining=len(accounts) - done)
+        self._cron_fetch_accounts(self.sudo().search(
+            [("fetch_requested_date", "!=", False), ("state", "in", ("tested", "in_use"))],
+            order="fetch_requested_date, id"))
 
     # ------------------------------------------------------------------
     # BUSINESS METHODS
