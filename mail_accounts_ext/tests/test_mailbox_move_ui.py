@@ -82,6 +82,12 @@ class TestMailboxNewMailUi(TourScreenshotsMixin, WebsocketCase, MailboxCase):
         self.account.sudo().last_fetch_date = \
             fields.Datetime.now() - datetime.timedelta(minutes=5)
 
+    def authenticate(self, user, password, browser=None):
+        session = super().authenticate(user, password, browser=browser)
+        if user and getattr(self, "logged_in", None):
+            self.logged_in.set()
+        return session
+
     def test_new_mail_appears_without_reload(self):
         """While the tour waits for the new row, a thread of the test plays the mail
         server and the cron worker: it waits until the open mailbox asked for a fetch
@@ -92,9 +98,13 @@ class TestMailboxNewMailUi(TourScreenshotsMixin, WebsocketCase, MailboxCase):
         notification through its real websocket and reloads the list."""
         errors = []
         done = threading.Event()
+        # The thread waits until start_tour has logged the browser in: authenticate
+        # uses the test cursor without its lock, the thread only through test cursors.
+        self.logged_in = threading.Event()
 
         def server_and_cron():
             try:
+                self.logged_in.wait(30)
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline and not done.is_set():
                     with self.registry.cursor() as cr:  # the test transaction, locked
