@@ -28,6 +28,7 @@
         "views/mail_batch_profile_views.xml",
         "views/mail_account_message_views.xml",
         "views/mail_account_message_contact_views.xml",
+        "wizards/mail_account_message_move_views.xml",
         "views/mail_account_copy_job_views.xml",
         "views/mail_mail_views.xml",
         "views/project_project_views.xml",
@@ -48,6 +49,7 @@
         "data/mail_batch_profile_data.xml",
         "data/account_reminder_level_data.xml",
         "data/ir_cron.xml",
+        "data/ir_cron_fetch_requested.xml",
     ],
     "demo": ["demo/mail_account_demo.xml", "demo/mail_account_oauth_demo.xml"],
     "assets": {

@@ -515,3 +515,16 @@ def test_command_line(state_dir, how):
     # the demo mailbox survives a restart of the servers on the same base_dir
     with harness.MailServers.start(str(base), ports=ports) as servers:
         assert len(servers.messages("erin")) == 1
+
+
+def test_server_without_junk_and_move():
+    """``junk_folder=False`` and ``imap_capability_drop``: a server as some providers
+    run them (no \\Junk folder, no MOVE), for the fallbacks of the mailbox."""
+    with harness.MailServers.start(junk_folder=False, imap_capability_drop=("MOVE",)) as servers:
+        login = _login() + "@example.com"
+        servers.add_user(login, "pw")
+        assert "Junk" not in servers.folders(login)
+        with servers.imap(login) as conn:
+            capabilities = conn.capability()[1][-1].decode().upper().split()
+        assert "MOVE" not in capabilities
+        assert {"UIDPLUS", "SPECIAL-USE", "CONDSTORE"} <= set(capabilities)

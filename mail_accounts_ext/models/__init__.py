@@ -5,6 +5,7 @@ from . import base
 from . import hr_employee
 from . import ir_actions_report
 from . import ir_mail_server
+from . import ir_websocket
 from . import mail_account_write_guard
 from . import mail_account
 from . import mail_account_connection
@@ -23,6 +24,8 @@ from . import mail_account_message_contact
 from . import mail_account_message_store
 from . import mail_account_conversation
 from . import mail_account_message_conversation
+from . import mail_account_message_move
+from . import mail_account_fetch_request
 from . import mail_account_remote_sender
 from . import mail_account_send_log
 from . import mail_batch

@@ -71,8 +71,14 @@ class MailAccount(models.Model):
         failing account records its error and the others go on. After CRON_BUDGET
         seconds the cron reports the remaining accounts and Odoo runs it again.
         """
-        accounts = self.sudo().search([("state", "in", ("tested", "in_use"))],
-                                      order="last_fetch_date ASC NULLS FIRST, id")
+        self._cron_fetch_accounts(self.sudo().search(
+            [("state", "in", ("tested", "in_use"))],
+            order="last_fetch_date ASC NULLS FIRST, id"))
+
+    @api.model
+    def _cron_fetch_accounts(self, accounts):
+        """Fetch ``accounts`` in their order within CRON_BUDGET seconds; report the
+        progress to the running cron, which runs again at once for the rest."""
         deadline = time.monotonic() + CRON_BUDGET
         done = 0
         for account in accounts:

@@ -24,6 +24,9 @@ from . import test_mailbox_conversations
 from . import test_mailbox_ui
 from . import test_mailbox_reading_pane
 from . import test_mailbox_access
+from . import test_mailbox_move
+from . import test_mailbox_move_ui
+from . import test_mailbox_fetch_request
 from . import test_batch
 from . import test_batch_pdf
 from . import test_mailbox_contacts

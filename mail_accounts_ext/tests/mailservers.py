@@ -94,6 +94,15 @@ _logger = logging.getLogger(__name__)
 
 PORT_NAMES = ("imap", "imaps", "pop3", "pop3s", "smtp", "smtps")
 OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
+# What Dovecot 2.3 offers after login; ``imap_capability_drop`` takes names off it
+# (e.g. MOVE, to test the COPY + EXPUNGE fallback against a real server).
+DOVECOT_IMAP_CAPABILITIES = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES "
+    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN "
+    "NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES "
+    "WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW "
+    "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
+).split()
 SMTP_REJECT_STAGES = ("auth", "mail", "rcpt", "data")
 SMTP_DROP_STAGES = ("mail", "data")
 START_TIMEOUT = 15.0
@@ -484,7 +493,7 @@ pop3_uidl_format = %08Xu%08Xv
 namespace inbox {{
   inbox = yes
   separator = /
-{special_mailboxes}}}
+{special_mailboxes}}}{imap_capability}
 service anvil {{
   # mode 0: the auth process cannot reach anvil, which disables the auth
   # penalty (growing delays after failed logins from 127.0.0.1).
@@ -501,9 +510,14 @@ _DOVECOT_SPECIAL_MAILBOX = """\
     auto = subscribe
   }}
 """
-_SPECIAL_MAILBOXES = "".join(
-    _DOVECOT_SPECIAL_MAILBOX.format(name=name) for name in ("Drafts", "Sent", "Trash", "Junk")
-)
+
+
+def _special_mailboxes(junk=True):
+    """The special-use folders of the Dovecot configuration (Junk optional: a server
+    without ``\\Junk``)."""
+    names = ("Drafts", "Sent", "Trash") + (("Junk",) if junk else ())
+    return "".join(_DOVECOT_SPECIAL_MAILBOX.format(name=name) for name in names)
+
 
 # The login service of one protocol: its plain (STARTTLS) and implicit TLS listeners.
 _DOVECOT_LOGIN_SERVICE = """\
@@ -942,9 +956,12 @@ class MailServers:
 
     def __init__(
         self, base_dir=None, *, ports=None, host="127.0.0.1", oauth_introspection_url=None,
-        oauth_scope=None, oauth_mechanisms=OAUTH_MECHANISMS,
+        oauth_scope=None, oauth_mechanisms=OAUTH_MECHANISMS, junk_folder=True,
+        imap_capability_drop=(),
     ):  # fmt: skip
         # Use MailServers.start(): this only prepares state.
+        self._junk_folder = junk_folder
+        self._imap_capability_drop = {name.upper() for name in imap_capability_drop}
         ports = dict(ports or {})
         unknown = set(ports) - set(PORT_NAMES)
         if unknown:
@@ -1000,7 +1017,8 @@ class MailServers:
     @classmethod
     def start(
         cls, base_dir=None, *, ports=None, host="127.0.0.1", oauth_introspection_url=None,
-        oauth_scope=None, oauth_mechanisms=OAUTH_MECHANISMS,
+        oauth_scope=None, oauth_mechanisms=OAUTH_MECHANISMS, junk_folder=True,
+        imap_capability_drop=(),
     ):  # fmt: skip
         """Start Dovecot and both SMTP servers; returns the running harness.
 
@@ -1013,6 +1031,10 @@ class MailServers:
         XOAUTH2/OAUTHBEARER with tokens checked at that RFC 7662 endpoint (Basic
         credentials in the URL); ``oauth_scope``: a scope the token must carry;
         ``oauth_mechanisms``: the mechanisms offered (e.g. ``("OAUTHBEARER",)``).
+
+        ``junk_folder=False``: no Junk folder (a server without ``\\Junk``);
+        ``imap_capability_drop``: IMAP capabilities not offered (e.g. ``("MOVE",)``;
+        the server still understands them, the client must not use them).
         """
         missing = missing_requirements()
         if missing:
@@ -1020,6 +1042,7 @@ class MailServers:
         servers = cls(
             base_dir, ports=ports, host=host, oauth_introspection_url=oauth_introspection_url,
             oauth_scope=oauth_scope, oauth_mechanisms=oauth_mechanisms,
+            junk_folder=junk_folder, imap_capability_drop=imap_capability_drop,
         )  # fmt: skip
         _INSTANCES.add(servers)
         try:
@@ -1103,8 +1126,11 @@ class MailServers:
             first_uid=min(self._mail_uid, 500) or 1,
             first_gid=min(self._mail_gid, 500) or 1,
             login_services=login_services,
-            special_mailboxes=_SPECIAL_MAILBOXES,
+            special_mailboxes=_special_mailboxes(self._junk_folder),
             anvil_extra=anvil_extra,
+            imap_capability="\nimap_capability = " + " ".join(
+                name for name in DOVECOT_IMAP_CAPABILITIES
+                if name not in self._imap_capability_drop) if self._imap_capability_drop else "",
             **oauth,
             **self.ports,
         )

@@ -1,5 +1,6 @@
 from . import mail_account_compose
 from . import mail_account_link
+from . import mail_account_message_move
 from . import mail_account_setup
 from . import mail_batch_send
 from . import mail_account_change_protocol
