@@ -27,4 +27,6 @@ export class MailAccountSenderField extends CharField {
 registry.category("fields").add("mail_account_sender", {
     ...charField,
     component: MailAccountSenderField,
+    // A name needs less room than the subject: the subject gets the rest of the row.
+    listViewWidth: [100, 220],
 });
