@@ -50,21 +50,24 @@ class MailAccountConversation(models.Model):
         cr = self.env.cr
         self.env["mail.account.message"].flush_model(
             ["conversation_id", "folder_id", "date", "is_seen"])
+        # one statement (one snapshot): the counts and dates, the conversations left
+        # empty, the newest e-mail of each conversation in each folder
         cr.execute(SQL("""
-            UPDATE mail_account_conversation c
-               SET message_count = s.total, unread_count = s.unread,
-                   date_first = s.first, date_last = s.last
-              FROM (SELECT conversation_id, count(*) AS total,
-                           count(*) FILTER (WHERE is_seen IS NOT TRUE) AS unread,
-                           min(date) AS first, max(date) AS last
-                      FROM mail_account_message WHERE conversation_id = ANY(%(ids)s)
-                     GROUP BY conversation_id) s
-             WHERE c.id = s.conversation_id""", ids=ids))
-        cr.execute(SQL("""
-            DELETE FROM mail_account_conversation c WHERE c.id = ANY(%(ids)s)
-               AND NOT EXISTS (SELECT 1 FROM mail_account_message m
-                                WHERE m.conversation_id = c.id)""", ids=ids))
-        cr.execute(SQL("""
+            WITH s AS (
+                SELECT conversation_id, count(*) AS total,
+                       count(*) FILTER (WHERE is_seen IS NOT TRUE) AS unread,
+                       min(date) AS first, max(date) AS last
+                  FROM mail_account_message WHERE conversation_id = ANY(%(ids)s)
+                 GROUP BY conversation_id
+            ), counted AS (
+                UPDATE mail_account_conversation c
+                   SET message_count = s.total, unread_count = s.unread,
+                       date_first = s.first, date_last = s.last
+                  FROM s WHERE c.id = s.conversation_id
+            ), emptied AS (
+                DELETE FROM mail_account_conversation c WHERE c.id = ANY(%(ids)s)
+                   AND c.id NOT IN (SELECT conversation_id FROM s)
+            )
             UPDATE mail_account_message m SET is_conversation_head = h.head
               FROM (SELECT id, row_number() OVER (
                                PARTITION BY conversation_id, folder_id

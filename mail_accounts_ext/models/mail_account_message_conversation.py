@@ -99,7 +99,7 @@ class MailAccountMessage(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         messages = super().create(vals_list)
-        messages._assign_conversations()
+        messages._assign_conversations(created=True)
         return messages
 
     def write(self, vals):
@@ -121,17 +121,24 @@ class MailAccountMessage(models.Model):
     # ------------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------------
-    def _assign_conversations(self):
+    def _assign_conversations(self, created=False):
         """Put these e-mails into their conversations (new, joined or merged), with a
-        few queries per account whatever their number."""
-        messages = self.sudo().exists()
+        few queries per account whatever their number.
+
+        :param created: these e-mails were just created (they exist: no need to check)
+        """
+        messages = self.sudo() if created else self.sudo().exists()
         if not messages:
             return
-        messages.flush_recordset()
+        # the SQL below sets conversation_id and is_conversation_head: a value of them
+        # still waiting in the cache would overwrite it (the other fields are read from
+        # the cache, or flushed by _mae_refresh)
+        messages.flush_recordset(["conversation_id", "is_conversation_head"])
         touched = self.env["mail.account.conversation"].sudo()
         for account, of_account in messages.grouped("account_id").items():
             touched |= of_account._assign_account_conversations(account)
-        touched.exists()._mae_refresh()
+        # the conversations the e-mails are in now: merged ones are not among them
+        touched._mae_refresh()
 
     def _assign_account_conversations(self, account):
         cr = self.env.cr
@@ -180,7 +187,9 @@ class MailAccountMessage(models.Model):
                 INSERT INTO mail_account_conversation_ref (account_id, ref, conversation_id)
                 VALUES %s ON CONFLICT (account_id, ref) DO NOTHING""",
                 [(account.id, ref, cid) for ref, cid in sorted(refs)])
-        self._merge_participants(groups)
+        new_ids = set(created.ids)
+        self._merge_participants([group for group in groups
+                                  if group.conversation not in new_ids])
         self.invalidate_model(["conversation_id"])
         return Conversation.browse([group.conversation for group in groups])
 
@@ -211,7 +220,10 @@ class MailAccountMessage(models.Model):
         return known
 
     def _merge_participants(self, groups):
-        """Each touched conversation keeps the union of its participants (capped)."""
+        """Each touched conversation keeps the union of its participants (capped);
+        ``groups``: those joining a stored conversation (a new one has them already)."""
+        if not groups:
+            return
         cr = self.env.cr
         cr.execute(SQL("SELECT id, participants FROM mail_account_conversation "
                        "WHERE id = ANY(%s)", [group.conversation for group in groups]))

@@ -16,12 +16,16 @@ class MailAccount(models.Model):
     # ------------------------------------------------------------------
     # SENDER CHOICE
     # ------------------------------------------------------------------
-    def _sender_data(self):
-        """This account as the plain data the rule of ``tools/sender.py`` reads."""
+    def _sender_data(self, projects=True):
+        """This account as the plain data the rule of ``tools/sender.py`` reads.
+
+        :param projects: with the account's projects, which only the choice of the
+            sender reads (who may use the account does not depend on them)
+        """
         self.ensure_one()
         account = self.sudo()
         personal = account.account_type == "personal"
-        return {
+        data = {
             "id": account.id,
             "active": account.active,
             "company_id": account.company_id.id,
@@ -29,10 +33,12 @@ class MailAccount(models.Model):
             "user_ids": account.user_ids.ids,
             "is_default": personal and account.is_default,
             "is_company_default": not personal and account.is_company_default,
-            "project_ids": account.project_ids.ids,
-            "default_project_ids": account.default_project_ids.ids,
             "name": account.name,
         }
+        if projects:
+            data.update(project_ids=account.project_ids.ids,
+                        default_project_ids=account.default_project_ids.ids)
+        return data
 
     @api.model
     def _sender_user(self, user=None):
@@ -49,14 +55,15 @@ class MailAccount(models.Model):
         return user
 
     @api.model
-    def _sender_candidates(self, user):
-        """Plain data of the active accounts ``user`` may use, in the user's companies."""
+    def _sender_candidates(self, user, projects=True):
+        """Plain data of the active accounts ``user`` may use, in the user's companies
+        (``projects``: see :meth:`_sender_data`)."""
         accounts = self.sudo().search([
             ("company_id", "in", user.company_ids.ids),
             "|", "|", ("owner_id", "=", user.id), ("user_ids", "in", user.id),
             "&", ("account_type", "=", "company"), ("user_ids", "=", False),
         ])
-        return [account._sender_data() for account in accounts]
+        return [account._sender_data(projects=projects) for account in accounts]
 
     @api.model
     def _default_sender_company(self, user):
@@ -124,7 +131,7 @@ class MailAccount(models.Model):
         if record:
             company = record._mail_get_companies(default=company)[record.id]
         accounts = sender.usable_accounts(
-            self._sender_candidates(user), user_id=user.id,
+            self._sender_candidates(user, projects=False), user_id=user.id,
             user_company_ids=user.company_ids.ids, company_id=company.id or None,
         )
         return self.browse([account.id for account in accounts])
@@ -133,7 +140,8 @@ class MailAccount(models.Model):
         """Whether ``user`` may send through this account (:func:`tools.sender.may_use`)."""
         self.ensure_one()
         user = user.sudo()
-        return sender.may_use(self._sender_data(), user.id, user.company_ids.ids)
+        return sender.may_use(self._sender_data(projects=False), user.id,
+                              user.company_ids.ids)
 
     def _sender_values(self, account=None):
         """The values a mail sent through ``account`` (default: this account) carries.

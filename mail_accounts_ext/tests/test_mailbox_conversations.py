@@ -154,6 +154,14 @@ class TestMailboxConversations(MailboxCase):
                          "the parent links both conversations: merged")
         self.assertFalse(lonely.exists(), "the merged conversation is gone")
         self.assertEqual(first.conversation_count, 5)
+        # a new conversation starts with its e-mail's people, a stored one gains those of
+        # the e-mails joining it (the account's own address is left out)
+        self.assertEqual(other.sudo().conversation_id.participants, "inny@example.com")
+        self.assertEqual(other.conversation_count, 1)
+        people = first.sudo().conversation_id.participants.split()
+        self.assertIn("zbigniew@klient.example.com", people)
+        self.assertIn("biuro@example.com", people)
+        self.assertNotIn(address, people)
         heads = self._messages(account).filtered("is_conversation_head")
         self.assertEqual(heads, messages[3] | other | messages[4],
                          "one newest e-mail per conversation in the Inbox")
@@ -191,6 +199,9 @@ class TestMailboxConversations(MailboxCase):
         newest.sudo().unlink()
         self.assertTrue(old.is_conversation_head)
         self.assertEqual(old.conversation_count, 1)
+        conversation = old.sudo().conversation_id
+        old.sudo().unlink()
+        self.assertFalse(conversation.exists(), "a conversation left empty goes")
 
     def test_thread_never_shows_what_the_reader_may_not_read(self):
         account_a, address_a = self._new_mailbox(self.user_a, "rules.a")
