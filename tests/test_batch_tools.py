@@ -100,3 +100,24 @@ def test_uncertain_message_is_translatable_text():
 def test_doctests():
     """``message_id`` and ``each_apart`` (one bad document never stops the others)."""
     assert doctest.testmod(bt).failed == 0
+
+
+def test_each_apart_takes_a_result_started_earlier():
+    calls = []
+
+    def run(keys):
+        calls.append(list(keys))
+        if 3 in keys:
+            raise ValueError("no 3")
+        return {key: key * 2 for key in keys}
+
+    assert bt.each_apart([1, 2], run, first=lambda: {1: 2, 2: 4}) == ({1: 2, 2: 4}, {})
+    assert calls == [], "the started result is used, nothing is run again"
+
+    def failed():
+        raise ValueError("the conversion of the whole chunk failed")
+
+    results, failures = bt.each_apart([1, 3], run, first=failed)
+    assert results == {1: 2}
+    assert {key: str(error) for key, error in failures.items()} == {3: "no 3"}
+    assert calls == [[1], [3]], "after a failed start, one key at a time"

@@ -229,7 +229,18 @@ class IrActionsReport(models.Model):
         )
 
     def _mae_render_pdfs(self, res_ids, data=None):
-        """Render this report as one PDF per record.
+        """Render this report as one PDF per record: :meth:`_mae_start_pdfs`, then wait
+        for it (see there).
+
+        :return: ``{res_id: bytes}`` in the order of ``res_ids``
+        :raise UserError: when wkhtmltopdf fails for some record
+        """
+        return self._mae_start_pdfs(res_ids, data=data).result()
+
+    def _mae_start_pdfs(self, res_ids, data=None):
+        """Start rendering this report as one PDF per record; the returned
+        :class:`PendingPdfs` gives the PDFs (``result()``) once wkhtmltopdf is done, so
+        the caller may do other work (post and send the previous documents) meanwhile.
 
         The HTML of each record is rendered in the current thread (QWeb needs the cursor)
         with Odoo's ``_render_qweb_html`` and split with ``_prepare_html``; the switches
@@ -251,8 +262,8 @@ class IrActionsReport(models.Model):
         :param list[int] res_ids: records of the report's model
         :param dict data: report data, e.g. ``{"date": "2026-03-02"}`` for our partner
             documents
-        :return: ``{res_id: bytes}`` in the order of ``res_ids``
-        :raise UserError: when wkhtmltopdf fails for some record
+        :rtype: PendingPdfs
+        :raise UserError: when the HTML of some record cannot be rendered
         """
         self.ensure_one()
         self._mae_check_report_access()
@@ -267,8 +278,11 @@ class IrActionsReport(models.Model):
         records.check_access("read")
 
         stored, jobs = {}, {}
+        pending = PendingPdfs(self, report, res_ids, stored, jobs)
         with contextlib.ExitStack() as stack:
-            converter = None
+            # the converter outlives this method (PendingPdfs.result closes it) unless
+            # rendering the HTML fails here
+            stack.callback(pending.cancel)
             for record in records:
                 attachment = None
                 if report.attachment and not html_only:
@@ -292,25 +306,13 @@ class IrActionsReport(models.Model):
                 job = {"args": args, "bodies": bodies, "header": header, "footer": footer,
                        "attachment": attachment}
                 jobs[record.id] = job
-                if converter is None:
-                    converter = stack.enter_context(self._mae_converter())
+                if pending.converter is None:
+                    pending.converter = self._mae_converter()
                 # converted while the next record's HTML is rendered
-                converter.submit(record.id, job,
-                                 stylesheets=self._mae_job_stylesheets(report, {0: job}))
-            pdfs, errors = converter.results() if converter else ({}, {})
-        if errors:
-            for res_id, error in errors.items():
-                _logger.warning("Report %s, record %s: %s", report.report_name, res_id, error)
-            failed = self.env[report.model].browse(list(errors))
-            raise UserError(self.env._(
-                "The PDF of %(report)s could not be created for: %(records)s.",
-                report=report.name, records=", ".join(failed.mapped("display_name")),
-            ))
-        self._mae_save_attachments(report, {
-            res_id: pdf for res_id, pdf in pdfs.items() if not jobs[res_id]["attachment"]
-        })
-        result = {**stored, **pdfs}
-        return {res_id: result[res_id] for res_id in res_ids if res_id in result}
+                pending.converter.submit(
+                    record.id, job, stylesheets=self._mae_job_stylesheets(report, {0: job}))
+            stack.pop_all()
+        return pending
 
     @api.model
     def _mae_converter(self):
@@ -384,3 +386,47 @@ class IrActionsReport(models.Model):
         except AccessError:
             _logger.info("Cannot save the PDFs of %s as attachments for user %s",
                          report.report_name, self.env.user.display_name)
+
+
+class PendingPdfs:
+    """PDFs being converted by wkhtmltopdf processes (``_mae_start_pdfs``)."""
+
+    def __init__(self, report_model, report, res_ids, stored, jobs):
+        self.report_model = report_model  # ir.actions.report of the caller's environment
+        self.report = report
+        self.res_ids = res_ids
+        self.stored = stored
+        self.jobs = jobs
+        self.converter = None
+
+    def cancel(self):
+        """Convert nothing more (the caller gave up); waits for running processes."""
+        if self.converter is not None:
+            self.converter.__exit__(UserError, None, None)
+            self.converter = None
+
+    def result(self):
+        """``{res_id: bytes}`` in the order of the records, once all are converted; the
+        new PDFs are saved as attachments when the report says so.
+
+        :raise UserError: when wkhtmltopdf fails for some record
+        """
+        pdfs, errors = {}, {}
+        if self.converter is not None:
+            with self.converter:
+                pdfs, errors = self.converter.results()
+            self.converter = None
+        report, env = self.report, self.report_model.env
+        if errors:
+            for res_id, error in errors.items():
+                _logger.warning("Report %s, record %s: %s", report.report_name, res_id, error)
+            failed = env[report.model].browse(list(errors))
+            raise UserError(env._(
+                "The PDF of %(report)s could not be created for: %(records)s.",
+                report=report.name, records=", ".join(failed.mapped("display_name")),
+            ))
+        self.report_model._mae_save_attachments(report, {
+            res_id: pdf for res_id, pdf in pdfs.items() if not self.jobs[res_id]["attachment"]
+        })
+        result = {**self.stored, **pdfs}
+        return {res_id: result[res_id] for res_id in self.res_ids if res_id in result}

@@ -2,9 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """*Print & e-mail*: a claimed chunk of lines rendered, posted and queued.
 
-PDFs and e-mail texts are rendered for the whole chunk at once (one wkhtmltopdf call per
-company); when that fails, document by document (``tools.batch.each_apart``), so that one
-bad document fails alone. Each document is then posted and queued in a step of its own.
+PDFs and e-mail texts are rendered for parts of the chunk at once (wkhtmltopdf processes
+in parallel, per company); when that fails, document by document
+(``tools.batch.each_apart``), so that one bad document fails alone. Each document is then
+posted and queued in a step of its own, while the next part's PDFs are being converted.
 """
 
 import contextlib
@@ -19,6 +20,14 @@ from odoo.tools.safe_eval import safe_eval, time
 from ..tools import batch as bt
 
 _logger = logging.getLogger(__name__)
+
+
+# Documents per part of a chunk in the render / post-and-send pipeline of ``_process``.
+PIPELINE_PART = 5
+
+
+def _raise(error):
+    raise error
 
 
 class MailBatchLine(models.Model):
@@ -83,28 +92,42 @@ class MailBatchLine(models.Model):
             return len(self)
 
         done = len(self) - len(todo)
-        pdfs, failures = todo._render_pdfs(report)
-        mails, mail_failures = todo._render_mails(batch.mail_template_id.with_env(env),
-                                                     report)
-        failures.update(mail_failures)
+        template = batch.mail_template_id.with_env(env)
+        settings = todo._post_settings(env)
+        # A pipeline: while the documents of one part are posted and sent (Odoo's work,
+        # one processor), wkhtmltopdf converts those of the next part (the others).
+        parts = [todo[start:start + PIPELINE_PART]
+                 for start in range(0, len(todo), PIPELINE_PART)]
+        pending = parts[0]._start_pdfs(report)
+        for index, part in enumerate(parts):
+            pdfs, failures = pending()
+            if index + 1 < len(parts):
+                pending = parts[index + 1]._start_pdfs(report)
+            done += part._post_and_send(token, report, template, pdfs, failures, settings)
+        return done
+
+    def _post_and_send(self, token, report, template, pdfs, failures, settings):
+        """Post, queue and send the rendered documents of these lines (one part of a
+        chunk); lines whose PDF or e-mail failed fail.
+
+        :return: number of lines done
+        """
+        mails, mail_failures = self._render_mails(template, report)
+        failures = dict(failures, **mail_failures)
         if failures:
             with self._step():
-                for line in todo._lock_lines([bt.RENDERING], token):
+                for line in self._lock_lines([bt.RENDERING], token):
                     if line.res_id in failures:
                         line._fail(failures[line.res_id])
         queued = self.browse()
-        settings = todo._post_settings(env)
-        for line in todo:
-            if line.res_id in failures:
-                done += 1
-                continue
-            self._after_step("rendered", line)
-            if line._queue(token, pdfs[line.res_id], mails[line.res_id], settings):
-                queued |= line
-                self._after_step("queued", line)
-            done += 1
+        for line in self:
+            if line.res_id not in failures:
+                self._after_step("rendered", line)
+                if line._queue(token, pdfs[line.res_id], mails[line.res_id], settings):
+                    queued |= line
+                    self._after_step("queued", line)
         queued._send()
-        return done
+        return len(self)
 
     def _plan(self, profile, report, records):
         """The profile's plan for ``records`` (see ``mail.batch.profile._plan``); a
@@ -118,11 +141,11 @@ class MailBatchLine(models.Model):
         result, failures = bt.each_apart(records.ids, plan)
         return result, {res_id: str(error) for res_id, error in failures.items()}
 
-    def _render_pdfs(self, report):
-        """PDFs of the lines' documents, rendered per company in parallel processes.
-
-        :return: ``({res_id: (file name, pdf bytes)}, {res_id: failure reason})``
-        """
+    def _start_pdfs(self, report):
+        """Start rendering the PDFs of the lines' documents, per company (the HTML now,
+        wkhtmltopdf in parallel processes in the background). The returned function
+        waits for them: ``({res_id: (file name, pdf bytes)}, {res_id: failure reason})``;
+        documents that failed together are rendered again one by one then."""
         batch = self.batch_id
         env = report.env
         Model = env[batch.model]
@@ -132,17 +155,28 @@ class MailBatchLine(models.Model):
         if batch.profile_id.print_delay:
             data["data_report_print_delay"] = str(batch.profile_id.print_delay)
         records = Model.browse(self.mapped("res_id"))
-        pdfs, failures = {}, {}
         stored = records._mae_batch_stored_pdfs(report)
         to_render = records.filtered(lambda record: record.id not in stored)
         if "company_id" in Model._fields:
             by_company = to_render.grouped(lambda record: record.company_id or batch.company_id)
         else:
             by_company = {batch.company_id: to_render}
-        rendered = dict(stored)
+        started = []
         for company, company_records in by_company.items():
-            render = functools.partial(report.with_company(company)._mae_render_pdfs, data=data)
-            done, failed = bt.each_apart(company_records.ids, render)
+            company_report = report.with_company(company)
+            try:
+                pending = company_report._mae_start_pdfs(company_records.ids, data=data).result
+            except Exception as error:  # noqa: BLE001 - found again one by one below
+                pending = functools.partial(_raise, error)
+            started.append((company_records.ids, pending, functools.partial(
+                company_report._mae_render_pdfs, data=data)))
+        return functools.partial(self._finish_pdfs, report, records, stored, started)
+
+    def _finish_pdfs(self, report, records, stored, started):
+        pdfs, failures = {}, {}
+        rendered = dict(stored)
+        for res_ids, pending, render in started:
+            done, failed = bt.each_apart(res_ids, render, first=pending)
             rendered.update(done)
             failures.update((res_id, str(error)) for res_id, error in failed.items())
         for record in records:

@@ -15,6 +15,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..models import mail_batch_line_render as render
 from .common_batch import BatchCommon, Crash, parse, pdf_attachments
 
 
@@ -310,13 +311,29 @@ class TestBatchSend(BatchCommon):
     def test_crash_after_queueing(self):
         """Mails committed as queued but not sent yet are sent by the next run."""
         batch = self._start(self.user_billing, self.invoices)
-        with self._crash_at("queued", 6):
+        # one part: every line of the chunk is queued before any is sent
+        with self._crash_at("queued", 6), patch.object(render, "PIPELINE_PART", 10):
             self._run_until_crash(job_count=10)
         self.assertEqual(set(batch.line_ids.mapped("state")), {"queued"})
         self.assertFalse(self.servers.smtp_received)
         # the mail queue of Odoo leaves them alone
         self.env["mail.mail"].process_email_queue()
         self.assertEqual(set(batch.line_ids.sudo().mail_mail_id.mapped("state")), {"outgoing"})
+        self._run_cron()
+        self.assertEqual(batch.sent_count, 6)
+        self._assert_each_once(batch, 6)
+
+    def test_parts_of_a_chunk_leave_before_the_next_part_is_posted(self):
+        """A chunk is posted and sent in parts (the next part's PDFs convert meanwhile):
+        a crash while the second part is queued leaves the first part sent, and the
+        next runs send the rest, each document once."""
+        batch = self._start(self.user_billing, self.invoices)
+        with self._crash_at("queued", 3), patch.object(render, "PIPELINE_PART", 2):
+            self._run_until_crash(job_count=10)
+        states = batch.line_ids.sorted("id").mapped("state")
+        self.assertEqual(states[:3], ["sent", "sent", "queued"])
+        self.assertEqual(len(self.servers.smtp_received), 2)
+        self._age_claims()
         self._run_cron()
         self.assertEqual(batch.sent_count, 6)
         self._assert_each_once(batch, 6)

@@ -120,11 +120,13 @@ def progress(state_counts):
     return done * 100 // total
 
 
-def each_apart(keys, run):
+def each_apart(keys, run, first=None):
     """``run(keys)`` (which returns a dict) for all of them at once; when it raises,
     ``run([key])`` for each key alone, to find the culprits: one bad document never
     stops the others.
 
+    :param first: what gives the all-at-once result instead of ``run(keys)`` (e.g. a
+        conversion started earlier); when it raises, the keys are run one by one
     :returns: ``(results, {key: exception})``
 
     >>> def double(keys):
@@ -139,7 +141,7 @@ def each_apart(keys, run):
     """
     keys = list(keys)
     try:
-        return run(keys), {}
+        return (first() if first is not None else run(keys)), {}
     except Exception:  # noqa: BLE001 - find the culprits, one key at a time
         results, failures = {}, {}
         for key in keys:
