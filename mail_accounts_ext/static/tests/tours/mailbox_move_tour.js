@@ -2,6 +2,7 @@
 // Copyright 2026 mail_accounts_ext contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
+import { openMailbox } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 const row = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
 const MOVE_ROW = row("Przenieś mnie do archiwum");
@@ -12,21 +13,10 @@ const folderCount = (label, count) =>
     label +
     `')) .o_search_panel_counter:contains('${count}')`;
 
-const openMailbox = [
-    {
-        trigger: ".o_navbar_apps_menu button",
-        run: "click",
-    },
-    {
-        trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-        run: "click",
-    },
-];
-
 registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_move", {
     url: "/odoo",
     steps: () => [
-        ...openMailbox,
+        ...openMailbox(),
         {
             trigger: `${MOVE_ROW} .o_list_record_selector input`,
             run: "click",
@@ -93,7 +83,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_move", {
 registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_new_mail", {
     url: "/odoo",
     steps: () => [
-        ...openMailbox,
+        ...openMailbox(),
         {
             content: "One unread e-mail in this mailbox's Inbox",
             trigger: `${KEEP_ROW}.o_mae_unread`,

@@ -6,7 +6,7 @@
 // classes, not new English texts, so that the same tour runs in Polish.
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 const ROW = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
 const CURRENT = (subject) => `${ROW(subject)}.o_mae_current`;
@@ -35,14 +35,7 @@ function pressTo(key, subject) {
 /** @param {string} suffix of the screenshots' names: none in English, "_pl" in Polish */
 function readingPaneSteps(suffix) {
     return [
-        {
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-            run: "click",
-        },
+        ...openMailbox(),
         {
             content: "Split view on (the default; remembered in the browser)",
             trigger: ".o_control_panel .o_mae_pane_toggle",

@@ -3,7 +3,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { mailboxListOnly, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { mailboxListOnly, openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
 
 const INBOX_COUNT = (count) =>
     ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('Inbox')) " +
@@ -34,14 +34,7 @@ const clearSearch = {
 registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
     url: "/odoo",
     steps: () => [
-        {
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-            run: "click",
-        },
+        ...openMailbox(),
         // E-mails open on their own page here; the reading pane has a tour of its own.
         ...mailboxListOnly(),
         {
@@ -219,14 +212,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
 registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_language", {
     url: "/odoo",
     steps: () => [
-        {
-            trigger: ".o_navbar_apps_menu button",
-            run: "click",
-        },
-        {
-            trigger: ".o_app[data-menu-xmlid='mail_accounts_ext.mail_accounts_menu_root']",
-            run: "click",
-        },
+        ...openMailbox(),
         {
             trigger: `${POLISH_ROW}.o_mae_unread`,
         },
