@@ -1,4 +1,5 @@
 from . import mail_account_compose
+from . import mail_account_message_selection
 from . import mail_account_link
 from . import mail_account_message_move
 from . import mail_account_setup

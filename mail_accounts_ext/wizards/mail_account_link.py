@@ -16,23 +16,13 @@ DEFAULT_LINK_MODELS = (
 
 class MailAccountLink(models.TransientModel):
     _name = "mail.account.link"
+    _inherit = ["mail.account.message.selection"]
     _description = "Link e-mails to a document"
 
-    message_ids = fields.Many2many(
-        "mail.account.message", string="E-mails", required=True,
-        default=lambda self: self._default_message_ids(),
-    )
     record_ref = fields.Reference(
         selection="_selection_target_model", string="Document", required=True,
         help="The e-mails (with their attachments) are posted in this document's chatter.",
     )
-
-    @api.model
-    def _default_message_ids(self):
-        if self.env.context.get("active_model") == "mail.account.message":
-            return self.env["mail.account.message"].browse(
-                self.env.context.get("active_ids") or []).exists()
-        return self.env["mail.account.message"]
 
     @api.model
     def _selection_target_model(self):

@@ -8,12 +8,9 @@ class MailAccountMessageMove(models.TransientModel):
     """*Move to folder...*: the selected e-mails (of one account) to a folder of it."""
 
     _name = "mail.account.message.move"
+    _inherit = ["mail.account.message.selection"]
     _description = "Move e-mails to a folder"
 
-    message_ids = fields.Many2many(
-        "mail.account.message", string="E-mails", required=True,
-        default=lambda self: self._default_message_ids(),
-    )
     account_id = fields.Many2one(
         "mail.account", string="E-mail Account", compute="_compute_account_id",
     )
@@ -27,13 +24,6 @@ class MailAccountMessageMove(models.TransientModel):
     # ------------------------------------------------------------------
     # DEFAULTS, COMPUTES
     # ------------------------------------------------------------------
-    @api.model
-    def _default_message_ids(self):
-        if self.env.context.get("active_model") == "mail.account.message":
-            return self.env["mail.account.message"].browse(
-                self.env.context.get("active_ids") or []).exists()
-        return self.env["mail.account.message"]
-
     @api.depends("message_ids")
     def _compute_account_id(self):
         for wizard in self:
