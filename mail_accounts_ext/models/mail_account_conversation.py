@@ -12,6 +12,9 @@ from odoo.tools.sql import SQL, create_index
 
 
 class MailAccountConversation(models.Model):
+    """The e-mails of one account that answer each other (by their references, or by
+    subject and participants), across its folders."""
+
     _name = "mail.account.conversation"
     _inherit = ["mail.account.write.guard"]
     _description = "E-mail conversation"

@@ -35,6 +35,9 @@ SEARCHED_FIELDS = ("subject", "email_from", "email_to", "email_cc", "body_html")
 
 
 class MailAccountMessage(models.Model):
+    """One e-mail of an account's mailbox: fetched from the server, or a copy of one
+    sent through the account."""
+
     _name = "mail.account.message"
     _inherit = ["mail.account.write.guard"]
     _description = "E-mail"
