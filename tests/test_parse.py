@@ -159,7 +159,7 @@ def test_synthetic_message_id_is_stable():
     ("a@b", "<a@b>"),
     ("", ""),
     ("<a@b> <c@d>", "<a@b>"),
-])
+], ids=["bracketed", "spaces-and-comment", "bare", "empty", "first-of-two"])
 def test_normalize_message_id(value, expected):
     assert normalize_message_id(value) == expected
 

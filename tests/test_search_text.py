@@ -82,6 +82,6 @@ def test_long_bodies_are_capped():
     ("100%", "%100\\%%"),
     ("faktura_1", "%faktura\\_1%"),
     ("a\\b", "%a\\\\b%"),
-])
+], ids=["plain", "percent", "underscore", "backslash"])
 def test_like_pattern(term, pattern):
     assert like_pattern(term) == pattern
