@@ -224,17 +224,27 @@ class SenderCase(MailServersCase):
         """(display name, address) of a one-address header."""
         address = header.addresses[0]
         return address.display_name, address.addr_spec
+
+
 class MailboxCase(MailServersCase):
-    """Helpers for the mailbox: raw messages, fresh mailboxes with their accounts."""
+    """Helpers for the mailbox: raw messages, fresh mailboxes with their accounts; the
+    mailbox models as ``cls.Message`` and ``cls.Folder``."""
 
     _mailbox_counter = 0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Message = cls.env["mail.account.message"]
+        cls.Folder = cls.env["mail.account.folder"]
 
     @staticmethod
     def _message(subject, body="Hello", message_id=None, sender="sender@example.com",
                  to="someone@example.com", headers=None,
-                 date="Tue, 24 Nov 2026 10:00:00 +0000", html=None):
+                 date="Tue, 24 Nov 2026 10:00:00 +0000", html=None, attachments=()):
         """An :class:`EmailMessage`: a text ``body``, with an ``html`` alternative when
-        given; no Date header when ``date`` is None."""
+        given, and ``attachments`` as ``(file name, MIME type, bytes)``; no Date header
+        when ``date`` is None."""
         message = EmailMessage()
         message["Message-Id"] = message_id or make_msgid(domain="example.com")
         message["From"] = sender
@@ -247,6 +257,9 @@ class MailboxCase(MailServersCase):
         message.set_content(body)
         if html is not None:
             message.add_alternative(html, subtype="html")
+        for filename, mimetype, data in attachments:
+            maintype, subtype = mimetype.split("/")
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
         return message
 
     @classmethod
@@ -262,11 +275,27 @@ class MailboxCase(MailServersCase):
         account = cls._add_account(user, email, password, protocol=protocol, **account_values)
         return account, email
 
-    def _fetch(self, account, user=None):
+    @classmethod
+    def _fetched_mailbox(cls, user, prefix, *subjects, folders=(), **account_values):
+        """:meth:`_new_mailbox` with an e-mail per subject in its Inbox (and ``folders``
+        created on the server), fetched once by its owner; (account, address)."""
+        account, address = cls._new_mailbox(user, prefix, **account_values)
+        for name in folders:
+            cls.servers.create_folder(address, name)
+        for subject in subjects:
+            cls.servers.deliver(address, cls._raw(subject))
+        cls._fetch(account, check=True)
+        return account, address
+
+    @classmethod
+    def _fetch(cls, account, user=None, check=False):
         """Fetch as ``user`` (the owner by default), what *Fetch now* runs; returns the
-        account's result: ``ok``, ``message`` and the sync's ``report``."""
+        account's result: ``ok``, ``message`` and the sync's ``report``. ``check``: a
+        fixture that must work, failing with the server's answer otherwise."""
         user = user or account.owner_id
-        return account.with_user(user)._check_may_use()._fetch_mail()[account.id]
+        result = account.with_user(user)._check_may_use()._fetch_mail()[account.id]
+        assert result["ok"] or not check, result["message"]
+        return result
 
 
 def start_worker(case, script, *arguments, ids):

@@ -22,10 +22,8 @@ class TestChangeProtocol(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_owner = new_employee(
-            cls.env, "mae_switcher", "Zofia Żółć", "project.group_project_user",
-            email="zofia@example.com",
-        )
+        cls.user_owner = new_employee(cls.env, "mae_switcher", "Zofia Żółć",
+                                      "project.group_project_user", email="zofia@example.com")
         cls.project = cls.env["project.project"].create({"name": "Brand Ł website"})
         # One mailbox per scenario: the IMAP server's state outlives each test.
         cls.copy_account, cls.copy_email = cls._pop3_with_drafts("switch.copy", 20)
@@ -37,23 +35,14 @@ class TestChangeProtocol(MailboxCase):
         cls.company_account, _email = cls._pop3_with_drafts(
             "switch.company", 1, user=cls.env.ref("base.user_admin"), account_type="company",
             is_company_default=True)
-        cls.imap_account, cls.imap_email = cls._new_mailbox(cls.user_owner, "switch.imap")
-        cls.servers.deliver(cls.imap_email, cls._raw("on the server"))
-        cls._fetch_as_owner(cls.imap_account)
-
-    @classmethod
-    def _fetch_as_owner(cls, account):
-        result = account.with_user(account.owner_id)._check_may_use()._fetch_mail()[account.id]
-        assert result["ok"], result["message"]
+        cls.imap_account, cls.imap_email = cls._fetched_mailbox(cls.user_owner, "switch.imap",
+                                                                "on the server")
 
     @classmethod
     def _pop3_with_drafts(cls, prefix, count, user=None, **account_values):
         """A POP3 account that fetched once (locked) and ``count`` drafts stored in Odoo."""
-        account, address = cls._new_mailbox(user or cls.user_owner, prefix, protocol="pop3",
-                                            **account_values)
-        cls.servers.deliver(address, cls._raw("Welcome"))
-        result = account._check_may_use()._fetch_mail()[account.id]
-        assert result["ok"], result["message"]
+        account, address = cls._fetched_mailbox(user or cls.user_owner, prefix, "Welcome",
+                                                protocol="pop3", **account_values)
         drafts = account._mailbox_folder("drafts")
         now = datetime.now().replace(microsecond=0)
         values = [{

@@ -15,10 +15,8 @@ class TestAccountServerPassword(MailServersCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_pia = new_employee(
-            cls.env, "mae_pia", "Pia Server", "project.group_project_user",
-            email="pia@company.example.com",
-        )
+        cls.user_pia = new_employee(cls.env, "mae_pia", "Pia Server", "project.group_project_user",
+                                    email="pia@company.example.com")
         cls.email, cls.password = cls._mailbox_user("pia.server")
         cls.account = cls._add_account(cls.user_pia, cls.email, cls.password, name="Pia")
         cls.customer = cls.env["res.partner"].create({

@@ -13,7 +13,6 @@ class TestMailboxAccess(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
         cls.admin = cls.env.ref("base.user_admin")
 
     def _fetched(self, user, prefix, **values):

@@ -14,11 +14,6 @@ from .common import MailboxCase
 class TestMailboxCompose(MailboxCase):
     """Writing from an account: the real SMTP conversation, copies in Sent and Drafts."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
-
     def setUp(self):
         super().setUp()
         self.servers.clear_smtp()
@@ -80,14 +75,11 @@ class TestMailboxCompose(MailboxCase):
 
     def test_reply_and_forward(self):
         account, address = self._new_mailbox(self.user_a, "replier")
-        original = email.message_from_bytes(self._raw(
+        self.servers.deliver(address, self._raw(
             "Question", body="Can you help?", sender="Asker <asker@example.com>",
             to=f"{address}, colleague@example.com", message_id="<q1@example.com>",
-            headers={"Cc": "boss@example.com", "References": "<q0@example.com>"}),
-            policy=email.policy.default)
-        original.add_attachment(b"data", maintype="application", subtype="octet-stream",
-                                filename="data.bin")
-        self.servers.deliver(address, original.as_bytes())
+            headers={"Cc": "boss@example.com", "References": "<q0@example.com>"},
+            attachments=[("data.bin", "application/octet-stream", b"data")]))
         self._fetch(account)
         message = self.Message.with_user(self.user_a).search([("account_id", "=", account.id)])
 

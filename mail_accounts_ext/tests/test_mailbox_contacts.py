@@ -25,7 +25,6 @@ class TestComposeContacts(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
         Partner = cls.env["res.partner"]
         cls.contact_pl = Partner.create({"name": "Zażółć Gęślą Jaźń",
                                          "email": "zazolc@klient.example.pl"})
@@ -196,7 +195,6 @@ class TestSenderContact(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
         cls.account, cls.address = cls._new_mailbox(cls.user_a, "sender.contact")
         cls.contact = cls.env["res.partner"].create({
             "name": "Ірина Шевченко", "email": "iryna@kontakt.example.ua"})
@@ -210,8 +208,7 @@ class TestSenderContact(MailboxCase):
             cls.servers.deliver(cls.address, cls._raw(
                 f"Zapytanie {number}", body=f"Treść {number}", sender=sender, to=cls.address,
                 message_id=f"<sender-{number}@example.com>"))
-        account = cls.account.with_user(cls.user_a)
-        account._check_may_use()._fetch_mail()
+        cls._fetch(cls.account, check=True)
         messages = cls.Message.with_user(cls.user_a).search(
             [("account_id", "=", cls.account.id)], order="message_id")
         cls.known, cls.from_hidden, cls.unknown = messages

@@ -30,7 +30,6 @@ class TestMailboxConversations(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
         cls.user_a.groups_id = [(4, cls.group_delete.id)]
 
     def setUp(self):
@@ -276,7 +275,7 @@ class TestMailboxConversationsUi(TourScreenshotsMixin, HttpCase, MailboxCase):
             "Zamawiamy krzesła", body="Zamawiamy 40 sztuk.", sender=CUSTOMER, to=address,
             headers={"References": "<tour-ask@klient.example.com> <tour-reply@example.com>"},
             date=_date(hours=-1)))
-        account.with_user(cls.user_a)._fetch_mail()
+        cls._fetch(account, check=True)
         cls.messages = cls.env["mail.account.message"].search(
             [("account_id", "=", account.id)])
 

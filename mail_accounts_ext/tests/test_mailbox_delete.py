@@ -13,7 +13,6 @@ class TestMailboxDelete(MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
         cls.user_deleter = cls.env["res.users"].create({
             "name": "Operator With Delete Right", "login": "mae_deleter",
             "email": "deleter@example.com",

@@ -28,8 +28,7 @@ class TestMailboxFetchRequest(MailboxCase):
         cls.account_a, cls.address_a = cls._new_mailbox(cls.user_a, "request.a")
         cls.account_b, cls.address_b = cls._new_mailbox(cls.user_b, "request.b")
         for account in (cls.account_a, cls.account_b):
-            result = account.with_user(account.owner_id)._fetch_mail()[account.id]
-            assert result["ok"], result["message"]
+            cls._fetch(account, check=True)
         cls.inbox_a = cls.account_a._existing_folder("inbox")
         cls.inbox_b = cls.account_b._existing_folder("inbox")
 

@@ -13,12 +13,6 @@ from .common import MailboxCase
 
 @tagged("post_install", "-at_install")
 class TestMailboxImap(MailboxCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
-        cls.Folder = cls.env["mail.account.folder"]
-
     def _messages(self, account, user=None, **domain):
         user = user or account.owner_id
         terms = [("account_id", "=", account.id)] + [(k, "=", v) for k, v in domain.items()]
@@ -134,13 +128,9 @@ class TestMailboxImap(MailboxCase):
         account, address = self._new_mailbox(self.user_a, "broken")
         self.servers.deliver(address, b"\xff\xfeSubject: =?bogus?q?x?=\r\nContent-Type: "
                              b"multipart/mixed; boundary=zz\r\n\r\n--zz\r\ntruncated")
-        raw = self._raw("with attachment")
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        message.add_attachment(b"%PDF-1.4 test", maintype="application", subtype="pdf",
-                               filename="invoice.pdf")
-        message.add_attachment(b"<script>alert(1)</script>", maintype="text", subtype="html",
-                               filename="page.html")
-        self.servers.deliver(address, message.as_bytes())
+        self.servers.deliver(address, self._raw("with attachment", attachments=[
+            ("invoice.pdf", "application/pdf", b"%PDF-1.4 test"),
+            ("page.html", "text/html", b"<script>alert(1)</script>")]))
         result = self._fetch(account)
         self.assertTrue(result["ok"], result["message"])
         messages = self._messages(account)

@@ -13,12 +13,6 @@ SUBJECT_UK = "Рахунок на оплату – доставка до Льв�
 
 
 class MoveCase(MailboxCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
-        cls.Folder = cls.env["mail.account.folder"]
-
     def _mailbox(self, user, prefix, subjects, protocol="imap", folders=()):
         """A fetched mailbox of ``user`` with ``subjects`` in the Inbox and ``folders``
         (created on the server); returns (account, address, messages as ``user``)."""
@@ -178,7 +172,7 @@ class TestMailboxMoveRules(MoveCase):
         for account, subject in ((cls.account_a, "of a"), (cls.account_a2, "of a2"),
                                  (cls.account_b, "of b")):
             cls.servers.deliver(account.email, cls._raw(subject))
-            account.with_user(account.owner_id)._fetch_mail()
+            cls._fetch(account, check=True)
         Message = cls.env["mail.account.message"]
         cls.message_a = Message.search([("account_id", "=", cls.account_a.id)])
         cls.message_a2 = Message.search([("account_id", "=", cls.account_a2.id)])

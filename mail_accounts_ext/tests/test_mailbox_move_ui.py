@@ -17,26 +17,26 @@ from .tour_screenshots import TourScreenshotsMixin
 CRON = "mail_accounts_ext.ir_cron_mail_account_fetch_requested"
 
 
+class FetchedAWhileAgo:
+    """``cls.account`` fetched five minutes ago before each test: opening the mailbox
+    asks for a new fetch."""
+
+    def setUp(self):
+        super().setUp()
+        self.account.sudo().last_fetch_date = \
+            fields.Datetime.now() - datetime.timedelta(minutes=5)
+
+
 @tagged("post_install", "-at_install", "mae_tours")
-class TestMailboxMoveUi(TourScreenshotsMixin, HttpCase, MailboxCase):
+class TestMailboxMoveUi(FetchedAWhileAgo, TourScreenshotsMixin, HttpCase, MailboxCase):
     """Move and junk in the browser as a plain user, the server copies checked."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, cls.address = cls._new_mailbox(cls.user_a, "move.tour")
-        cls.servers.create_folder(cls.address, "Archiwum")
-        for subject in ("Przenieś mnie do archiwum", "Wygrałeś nagrodę – kliknij",
-                        "Zostaję w skrzynce"):
-            cls.servers.deliver(cls.address, cls._raw(subject))
-        result = cls.account.with_user(cls.user_a)._fetch_mail()[cls.account.id]
-        assert result["ok"], result["message"]
-
-    def setUp(self):
-        super().setUp()
-        # Fetched a while ago: opening the mailbox asks for a new fetch.
-        self.account.sudo().last_fetch_date = \
-            fields.Datetime.now() - datetime.timedelta(minutes=5)
+        cls.account, cls.address = cls._fetched_mailbox(
+            cls.user_a, "move.tour", "Przenieś mnie do archiwum", "Wygrałeś nagrodę – kliknij",
+            "Zostaję w skrzynce", folders=["Archiwum"])
 
     def _server_subjects(self, folder):
         return sorted(
@@ -60,7 +60,7 @@ class TestMailboxMoveUi(TourScreenshotsMixin, HttpCase, MailboxCase):
 
 
 @tagged("post_install", "-at_install", "mae_tours")
-class TestMailboxNewMailUi(TourScreenshotsMixin, WebsocketCase, MailboxCase):
+class TestMailboxNewMailUi(FetchedAWhileAgo, TourScreenshotsMixin, WebsocketCase, MailboxCase):
     """New mail shows up in the open mailbox without reload: the bus, through the
     browser's real websocket.
 
@@ -71,16 +71,8 @@ class TestMailboxNewMailUi(TourScreenshotsMixin, WebsocketCase, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, cls.address = cls._new_mailbox(cls.user_b, "newmail.tour")
-        cls.servers.deliver(cls.address, cls._raw("Zostaję w skrzynce"))
-        result = cls.account.with_user(cls.user_b)._fetch_mail()[cls.account.id]
-        assert result["ok"], result["message"]
-
-    def setUp(self):
-        super().setUp()
-        # Fetched a while ago: opening the mailbox asks for a new fetch.
-        self.account.sudo().last_fetch_date = \
-            fields.Datetime.now() - datetime.timedelta(minutes=5)
+        cls.account, cls.address = cls._fetched_mailbox(cls.user_b, "newmail.tour",
+                                                        "Zostaję w skrzynce")
 
     def authenticate(self, user, password, browser=None):
         session = super().authenticate(user, password, browser=browser)

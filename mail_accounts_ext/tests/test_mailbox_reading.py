@@ -67,11 +67,6 @@ def folded_message(subject, name, filename, to_name, message_id=None):
 class TestMailboxDecoding(MailboxCase):
     """Folded Polish and Ukrainian headers through real IMAP and POP3 servers."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Message = cls.env["mail.account.message"]
-
     def _assert_exact(self, message, subject, name, filename, to_name):
         self.assertEqual(message.subject, subject)
         self.assertEqual(message.email_from, f"{name} <nadawca@example.com>")
@@ -165,7 +160,7 @@ class TestMailboxRemoteContent(MailboxCase):
         message.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\n", "image", "png",
                                              cid="<logo@example.com>")
         cls.servers.deliver(address, message.as_bytes())
-        cls.account.with_user(cls.user_a)._fetch_mail()
+        cls._fetch(cls.account, check=True)
         cls.message = cls.env["mail.account.message"].search(
             [("account_id", "=", cls.account.id)])
         cls.user_b.groups_id = [(4, cls.group_other.id)]  # may read user_a's mailbox

@@ -3,7 +3,7 @@
 from odoo.tests import HttpCase, tagged
 
 from .common import MailboxCase
-from .test_mailbox_ui import SUBJECT_PL, deliver_polish_offer
+from .test_mailbox_ui import SUBJECT_PL, polish_offer_mailbox
 from .tour_screenshots import TourScreenshotsMixin
 
 
@@ -13,15 +13,13 @@ class ReadingPaneCase(TourScreenshotsMixin, HttpCase, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, address = cls._new_mailbox(cls.user_a, "pane")
         # Newest first in the list: first, second, third, then the Polish offer.
-        deliver_polish_offer(cls.servers, address)
+        cls.account, address = polish_offer_mailbox(cls, "pane")
         for minute, name in ((3, "first"), (2, "second"), (1, "third")):
             cls.servers.deliver(address, cls._raw(
                 f"Pane {name}", body=f"Body of the {name} e-mail",
                 date=f"Tue, 24 Nov 2026 10:0{minute}:00 +0000"))
-        result = cls.account.with_user(cls.user_a)._fetch_mail()[cls.account.id]
-        assert result["ok"], result["message"]
+        cls._fetch(cls.account, check=True)
         Message = cls.env["mail.account.message"]
         cls.messages = {
             name: Message.search([("account_id", "=", cls.account.id),

@@ -1,7 +1,5 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import email
-import email.policy
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
@@ -29,7 +27,6 @@ class TestMailboxRouting(MailboxCase):
         cls.invoice_mail = cls.invoice.message_post(
             body="Please find your invoice attached.", message_type="comment",
             subtype_xmlid="mail.mt_comment", partner_ids=cls.customer.ids)
-        cls.Message = cls.env["mail.account.message"]
 
     def _count_routing(self):
         MailThread = type(self.env["mail.thread"])
@@ -103,11 +100,9 @@ class TestMailboxRouting(MailboxCase):
 
     def test_link_to_document_wizard(self):
         account, address = self._new_mailbox(self.user_a, "link")
-        raw = email.message_from_bytes(self._raw("Signed contract", sender="customer@example.com"),
-                                       policy=email.policy.default)
-        raw.add_attachment(b"%PDF-1.4 contract", maintype="application", subtype="pdf",
-                           filename="contract.pdf")
-        self.servers.deliver(address, raw.as_bytes())
+        self.servers.deliver(address, self._raw(
+            "Signed contract", sender="customer@example.com",
+            attachments=[("contract.pdf", "application/pdf", b"%PDF-1.4 contract")]))
         self._fetch(account)
         message = self.Message.with_user(self.user_a).search([("account_id", "=", account.id)])
         self.assertFalse(message.res_model)

@@ -16,11 +16,14 @@ from .tour_screenshots import TourScreenshotsMixin
 SUBJECT_PL = "Zapytanie ofertowe – krzesła biurowe, dostawa do Łodzi, termin realizacji"
 
 
-def deliver_polish_offer(servers, address):
-    """The Polish offer with a PDF, its headers folded between encoded words."""
-    servers.deliver(address, folded_message(
+def polish_offer_mailbox(case, prefix):
+    """A new mailbox of ``case.user_a`` with the Polish offer (a PDF, its headers folded
+    between encoded words) waiting on the server; (account, address)."""
+    account, address = case._new_mailbox(case.user_a, prefix)
+    case.servers.deliver(address, folded_message(
         SUBJECT_PL, "Małgorzata Wiśniewska-Żółkiewska", "Oferta – krzesła.pdf",
         "Dział Zamówień"))
+    return account, address
 # A 1x1 transparent GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -30,10 +33,9 @@ class TestMailboxUi(TourScreenshotsMixin, HttpCase, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account, address = cls._new_mailbox(cls.user_a, "tour")
-        deliver_polish_offer(cls.servers, address)
+        cls.account, address = polish_offer_mailbox(cls, "tour")
         cls.servers.deliver(address, cls._raw("Tour message", body="Read me in the browser"))
-        cls.account.with_user(cls.user_a)._fetch_mail()
+        cls._fetch(cls.account, check=True)
         # Arrives after the last fetch: the tour's Fetch now brings it.
         cls.servers.deliver(address, cls._raw("Late message", body="Arrived later"))
         Message = cls.env["mail.account.message"]
@@ -134,7 +136,7 @@ Nowości tygodnia w sklepie</td></tr></table>
 <p><a href="https://shop.example/offer">Zobacz ofertę</a></p></body></html>""", subtype="html")
         message.get_payload()[1].add_related(PIXEL, "image", "gif", cid="<logo@shop.example>")
         cls.servers.deliver(address, message.as_bytes())
-        cls.account.with_user(cls.user_a)._fetch_mail()
+        cls._fetch(cls.account, check=True)
 
     def test_no_request_before_show(self):
         TestTours._start_tour_with(self, "/odoo", "mail_accounts_ext_remote_content",

@@ -17,10 +17,8 @@ class TestTours(TourScreenshotsMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_admin = new_employee(
-            cls.env, "mae_tour_admin", "Tour Administrator", "base.group_erp_manager",
-            password="mae_tour_admin",
-        )
+        cls.user_admin = new_employee(cls.env, "mae_tour_admin", "Tour Administrator",
+                                      "base.group_erp_manager", password="mae_tour_admin")
         cls.operator = new_employee(cls.env, "mae_tour_operator", "Tour Operator")
 
     def test_operator_flags_tour(self):
@@ -127,10 +125,8 @@ class TestChangeProtocolTour(TourScreenshotsMixin, HttpCase, MailboxCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.owner = new_employee(cls.env, "mae_tour_switch", "Tour Switch")
-        cls.account, cls.address = cls._new_mailbox(cls.owner, "tour.switch", protocol="pop3")
-        cls.servers.deliver(cls.address, cls._raw("Welcome"))
-        result = cls.account.with_user(cls.owner)._check_may_use()._fetch_mail()[cls.account.id]
-        assert result["ok"], result["message"]
+        cls.account, cls.address = cls._fetched_mailbox(cls.owner, "tour.switch", "Welcome",
+                                                        protocol="pop3")
         drafts = cls.account._mailbox_folder("drafts")
         cls.env["mail.account.message"].sudo().create([{
             "account_id": cls.account.id, "folder_id": drafts.id, "state": "draft",

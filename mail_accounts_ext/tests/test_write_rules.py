@@ -25,10 +25,8 @@ class TestAccountWriteRules(WriteRulesMixin, MailboxCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.account_a, cls.address_a = cls._new_mailbox(cls.user_a, "rules.a")
-        cls.servers.deliver(cls.address_a, cls._raw("First mail of A"))
-        result = cls.account_a.with_user(cls.user_a)._check_may_use()._fetch_mail()
-        assert result[cls.account_a.id]["ok"], result
+        cls.account_a, cls.address_a = cls._fetched_mailbox(cls.user_a, "rules.a",
+                                                            "First mail of A")
         cls.account_b, cls.address_b = cls._new_mailbox(cls.user_b, "rules.b", protocol="pop3")
         cls.other_company = cls.env["res.company"].create({"name": "Rules Other Co"})
         cls.user_a.company_ids = [Command.link(cls.other_company.id)]
