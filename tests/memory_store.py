@@ -10,15 +10,28 @@ import itertools
 from mail_accounts_ext.tools import imap_sync, pop3_fetch
 
 
-class MemoryImapStore(imap_sync.ImapStore):
-    def __init__(self):
+class _StoreCalls:
+    """Counts ``store()`` calls and fails the ``fail_on_store_call``-th (1-based), as a
+    database error in the middle of a sync would."""
+
+    def __init__(self, fail_on_store_call=None):
+        self.store_calls = 0
+        self.fail_on_store_call = fail_on_store_call
+
+    def _count_store_call(self):
+        self.store_calls += 1
+        if self.store_calls == self.fail_on_store_call:
+            raise RuntimeError("store failed on purpose")
+
+
+class MemoryImapStore(_StoreCalls, imap_sync.ImapStore):
+    def __init__(self, fail_on_store_call=None):
+        super().__init__(fail_on_store_call)
         self.folders = {}  # server_name -> Folder
         self.states = {}  # server_name -> FolderState
         self.messages = {}  # key -> dict(folder, server_folder, uid, seen, seen_dirty, ...)
         self.tombstones = []  # dicts: folder, uid, message_id, expunge
         self.uploads = []  # Upload
-        self.store_calls = 0
-        self.fail_on_store_call = None  # raise on this (1-based) store() call
         self._keys = itertools.count(1)
 
     # -- helpers for tests -----------------------------------------------------
@@ -96,9 +109,7 @@ class MemoryImapStore(imap_sync.ImapStore):
                 tomb["uid"] = found[0]
 
     def store(self, folder, messages, state):
-        self.store_calls += 1
-        if self.store_calls == self.fail_on_store_call:
-            raise RuntimeError("store failed on purpose")
+        self._count_store_call()
         for fetched in messages:
             key = next(self._keys)
             self.messages[key] = {
@@ -153,12 +164,11 @@ class MemoryImapStore(imap_sync.ImapStore):
         self.messages[key].update(server_folder=target, uid=uid)
 
 
-class MemoryPop3Store(pop3_fetch.Pop3Store):
-    def __init__(self):
+class MemoryPop3Store(_StoreCalls, pop3_fetch.Pop3Store):
+    def __init__(self, fail_on_store_call=None):
+        super().__init__(fail_on_store_call)
         self.messages = {}  # uidl -> FetchedMessage
         self.tombstones = {}  # uidl -> delete on server?
-        self.store_calls = 0
-        self.fail_on_store_call = None
 
     def known_uidls(self):
         return set(self.messages) | set(self.tombstones)
@@ -167,9 +177,7 @@ class MemoryPop3Store(pop3_fetch.Pop3Store):
         return {uidl for uidl, delete in self.tombstones.items() if delete}
 
     def store(self, messages):
-        self.store_calls += 1
-        if self.store_calls == self.fail_on_store_call:
-            raise RuntimeError("store failed on purpose")
+        self._count_store_call()
         for message in messages:
             self.messages[message.uidl] = message
 

@@ -291,8 +291,7 @@ def test_uid_less_local_copy_adopted_by_message_id(mailservers, box):
 
 def test_store_failure_midway_loses_and_duplicates_nothing(mailservers, box):
     _deliver(mailservers, box, 10)
-    store = MemoryImapStore()
-    store.fail_on_store_call = 2
+    store = MemoryImapStore(fail_on_store_call=2)
     with pytest.raises(RuntimeError):
         _sync(mailservers, box, store, chunk_messages=4)
     assert len(store.in_folder("INBOX")) == 4

@@ -50,8 +50,7 @@ def test_two_fetches_no_duplicates_messages_stay_on_server(mailservers, box):
 
 def test_failure_after_half_loses_and_duplicates_nothing(mailservers, box):
     _deliver(mailservers, box, 10)
-    store = MemoryPop3Store()
-    store.fail_on_store_call = 2
+    store = MemoryPop3Store(fail_on_store_call=2)
     with pytest.raises(RuntimeError):
         _fetch(mailservers, box, store, chunk_messages=5)
     assert len(store.messages) == 5
