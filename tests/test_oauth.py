@@ -59,11 +59,12 @@ def test_microsoft_single_tenant_and_national_clouds(endpoint, token_url):
 
 
 @pytest.mark.parametrize("endpoint", [
-    "http://login.microsoftonline.com/common/oauth2/v2.0/",
-    "https://login.microsoftonline.com/common/oauth2/",
-    "https://user:pw@login.microsoftonline.com/common/oauth2/v2.0/",
-    "login.microsoftonline.com/common/oauth2/v2.0/",
-])  # fmt: skip
+    pytest.param("http://login.microsoftonline.com/common/oauth2/v2.0/", id="plain-http"),
+    pytest.param("https://login.microsoftonline.com/common/oauth2/", id="not-v2.0"),
+    pytest.param("https://user:pw@login.microsoftonline.com/common/oauth2/v2.0/",
+                 id="credentials"),
+    pytest.param("login.microsoftonline.com/common/oauth2/v2.0/", id="no-scheme"),
+])
 def test_microsoft_bad_endpoints_refused(endpoint):
     with pytest.raises(oauth.EndpointError) as info:
         oauth.microsoft(endpoint)
