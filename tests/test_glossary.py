@@ -1,4 +1,5 @@
-"""One concept, one term: a small glossary checked against pl.po and uk.po.
+"""One concept, one term: the translators' glossary (``i18n/glossary.ini``) checked
+against pl.po and uk.po.
 
 Each entry names a concept, the English texts it concerns (a regular expression
 searched in the msgid), the term every Polish and Ukrainian translation of those
@@ -11,6 +12,7 @@ the number, which Polish and Ukrainian cannot do with one translation; counts ar
 shown as "Sent: 5" (label, then number) instead.
 """
 
+import configparser
 import glob
 import os
 import re
@@ -36,57 +38,14 @@ class Term:
     not_uk: str = ""  # no Ukrainian translation of them contains this (regex)
 
 
-GLOSSARY = (
-    # The folder name users know from Outlook and Comarch ERP XL.
-    Term("Deleted Items folder", r"Deleted Items",
-         pl=r"Elementy usunięte", uk=r"Видалені",
-         not_pl=r"Usunięt\w* element|Usuniętych"),
-    # A reminder, not the formal pre-court demand ("wezwanie do zapłaty"; a final
-    # notice before legal action, if ever added, gets an entry of its own).
-    Term("payment reminder", r"payment reminder|this reminder",
-         pl=r"ponagle", uk=r"нагадуван",
-         not_pl=r"wezwa", not_uk=r"вимог"),
-    Term("days late", r"days late",
-         pl=r"dni opóźnienia", uk=r"прострочення",
-         not_pl=r"zwłok"),
-    # Statutory/contractual interest ("odsetki za opóźnienie", "проценти річних",
-    # art. 625 of the Ukrainian Civil Code), never a contractual penalty ("пеня").
-    # "відсотки" is kept for percentages ("у відсотках"), "проценти" for the money.
-    Term("late-payment interest", r"\binterest\b",
-         pl=r"odset", uk=r"процент",
-         not_uk=r"\bпен(я|і|ю|ею)\b|відсотк"),
-    Term("interest note (document)", r"interest note",
-         pl=r"\bnot\w* odsetkow", uk=r"розрахун\w* процентів",
-         not_uk=r"\bнот(а|и|у|і|ою|ам|ами|ах)\b"),
-    Term("balance confirmation (document)", r"balance confirmation",
-         pl=r"potwierdze\w* sald", uk=r"акт\w* звірки взаєморозрахунків",
-         not_uk=r"підтвердженн\w* сальдо"),
-    # A receipt the employee signs, not a tax or customs "декларація".
-    Term("employee declaration (document)", r"declaration",
-         pl=r"oświadcz", uk=r"розписк",
-         not_uk=r"деклар"),
-    # Credit notes and overpayments in the customer's favour, not loans.
-    Term("credits in your favour", r"^credits$|credits in your favour",
-         pl=r"korekt|nadpłat", uk=r"на вашу користь",
-         not_uk=r"\bкредит(и|ів|ами|ах)\b"),
-    # "облікові записи" are this module's e-mail accounts, never accounting books.
-    Term("accounting texts (no e-mail accounts)",
-         r"\b(books?|audit|balance|overdue|due date|credits?|interest|reminders?|"
-         r"invoices?|vendor bill)\b(?!@)",
-         not_uk=r"обліков\w* запис"),
-    Term("invoice", r"\binvoices?\b(?!@)",
-         pl=r"faktur", uk=r"рахун",
-         not_uk=r"рахун\w*-фактур"),
-    Term("e-mail account", r"\be-mail accounts?\b",
-         pl=r"\bkont\w* e-mail", uk=r"обліков\w* запис\w* ел(\.|ектронної) пошти"),
-    # "%(provider)s" is a name; "settings of %(provider)s" is about the provider.
-    Term("e-mail provider", r"(?<!%\()\bprovider\b(?!\)s)|settings of %\(provider\)s",
-         pl=r"dostawc", uk=r"провайдер",
-         not_uk=r"постачальник"),
-    Term("default (account, setting)", r"\bdefault\b",
-         pl=r"domyśln", uk=r"за замовчуванням",
-         not_uk=r"типов"),
-)
+def _glossary():
+    parser = configparser.ConfigParser(interpolation=None)
+    with open(os.path.join(I18N, "glossary.ini"), encoding="utf-8") as file:
+        parser.read_file(file)
+    return tuple(Term(concept, **parser[concept]) for concept in parser.sections())
+
+
+GLOSSARY = _glossary()
 
 
 def _po(lang):
