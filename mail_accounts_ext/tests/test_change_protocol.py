@@ -135,7 +135,7 @@ class TestChangeProtocol(MailboxCase):
         self.assertEqual(len(self.servers.messages(self.copy_email, "Drafts")), 20)
 
         # The next sync shows them under the new account.
-        self._fetch_as_owner(new)
+        self._fetch(new, check=True)
         self.assertEqual(len(self._drafts(new)), 20)
 
     def test_server_stops_half_way(self):

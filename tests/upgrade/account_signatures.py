@@ -12,12 +12,6 @@ COMPANY = "sales@demo.example.com"
 SIGNATURE = "<p>-- <br>Mitchell Admin, Dział Sprzedaży / Відділ продажу</p>"
 
 
-def _signature(env, address):
-    env.cr.execute("SELECT signature FROM mail_account WHERE email = %s", [address])
-    row = env.cr.fetchone()
-    return row[0] if row else "(no such account)"
-
-
 def seed(env):
     # Plain SQL: the owner's signature as a user would have written it.
     env.cr.execute(
@@ -27,12 +21,15 @@ def seed(env):
 
 def check(env):
     problems = []
-    got = _signature(env, PERSONAL)
+    env.cr.execute("SELECT email, signature FROM mail_account WHERE email IN %s",
+                   [(PERSONAL, COMPANY)])
+    signatures = dict(env.cr.fetchall())
+    got = signatures.get(PERSONAL, "(no such account)")
     if got != SIGNATURE:
         problems.append(f"{PERSONAL} (personal) has the signature {got!r}, not its "
                         f"owner's {SIGNATURE!r}")
-    got = _signature(env, COMPANY)
-    if got not in (None, False, ""):
+    got = signatures.get(COMPANY, "(no such account)")
+    if got not in (None, ""):
         problems.append(f"{COMPANY} (company) got a signature: {got!r}")
     env.cr.execute("""
         SELECT a.email FROM mail_account a JOIN res_users u ON u.id = a.owner_id

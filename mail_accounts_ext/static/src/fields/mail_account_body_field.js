@@ -15,6 +15,11 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
 export class MailAccountBodyField extends Component {
     static template = "mail_accounts_ext.MailAccountBodyField";
     static props = { ...standardFieldProps };
+    // Fields of the same e-mail the bar needs, loaded with it whatever the view shows.
+    static fieldDependencies = [
+        { name: "remote_content_blocked", type: "boolean" },
+        { name: "sender_email", type: "char" },
+    ];
 
     setup() {
         this.orm = useService("orm");
@@ -64,8 +69,5 @@ export class MailAccountBodyField extends Component {
 registry.category("fields").add("mail_account_body", {
     component: MailAccountBodyField,
     supportedTypes: ["html"],
-    relatedFields: [
-        { name: "remote_content_blocked", type: "boolean" },
-        { name: "sender_email", type: "char" },
-    ],
+    fieldDependencies: MailAccountBodyField.fieldDependencies,
 });
