@@ -3,11 +3,7 @@
 // (wrong password) and saves nothing, the second passes and saves the account.
 // The test puts the loopback mail servers' ports in window.maeTour.
 import { registry } from "@web/core/registry";
-import {
-    editField,
-    screenshot,
-    selectField,
-} from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { editField, screenshot, selectField } from "./tour_utils";
 
 function setServers(passwordKey) {
     return [

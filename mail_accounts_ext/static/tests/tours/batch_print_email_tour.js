@@ -3,7 +3,7 @@
 // the selection bar (beside core's Print & Send), sees how many documents are selected,
 // checks (dry run) and sends; then reads the batch log once the background job has run.
 import { registry } from "@web/core/registry";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { screenshot } from "./tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_batch_send", {
     steps: () => [

@@ -4,7 +4,7 @@
 // its stored drafts into the new account's Drafts folder and shows the report.
 // The test puts the loopback IMAP port and the password in window.maeTour.
 import { registry } from "@web/core/registry";
-import { editField, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { editField, screenshot } from "./tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_change_protocol", {
     steps: () => [

@@ -4,7 +4,7 @@
 // A plain operator writes from the mailbox to a contact found by autocomplete: the
 // account's signature is in the body, the focus too; Send says the e-mail is queued.
 import { registry } from "@web/core/registry";
-import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { openMailbox, screenshot } from "./tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_compose_contact", {
     url: "/odoo",

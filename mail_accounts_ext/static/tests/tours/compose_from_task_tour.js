@@ -2,7 +2,7 @@
 // An operator writes to the customer from a task of a branded project: the full composer
 // pre-fills "Send from" with the project's default account, and the message is sent.
 import { registry } from "@web/core/registry";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { screenshot } from "./tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_compose_from_task", {
     steps: () => [

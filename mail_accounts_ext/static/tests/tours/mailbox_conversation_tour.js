@@ -2,11 +2,10 @@
 // Copyright 2026 mail_accounts_ext contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
-import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { mailRow, openMail, openMailbox, screenshot } from "./tour_utils";
 
-const row = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
-const ANSWER = row("Zamawiamy krzesła");
-const QUESTION = row("Zapytanie: krzesła obrotowe");
+const ANSWER = mailRow("Zamawiamy krzesła");
+const QUESTION = mailRow("Zapytanie: krzesła obrotowe");
 
 registry.category("web_tour.tours").add("mail_accounts_ext_conversation_tour", {
     url: "/odoo",
@@ -21,10 +20,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_conversation_tour", {
             trigger: `.o_list_view:not(:has(${QUESTION})) ${ANSWER} td[name=conversation_count]:contains('3')`,
         },
         screenshot("mailbox_conversations", ANSWER),
-        {
-            trigger: `${ANSWER} td[name=subject]`,
-            run: "click",
-        },
+        openMail(ANSWER),
         {
             content: "The thread: the three e-mails, Inbox and Sent, newest first",
             trigger: ".o_mae_thread:has(.o_mae_thread_item:eq(2)) .o_mae_thread_item:first.o_mae_thread_current",

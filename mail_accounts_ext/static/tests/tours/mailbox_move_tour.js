@@ -2,12 +2,11 @@
 // Copyright 2026 mail_accounts_ext contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
-import { openMailbox } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { mailRow, openFolder, openMail, openMailbox } from "./tour_utils";
 
-const row = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
-const MOVE_ROW = row("Przenieś mnie do archiwum");
-const JUNK_ROW = row("Wygrałeś nagrodę");
-const KEEP_ROW = row("Zostaję w skrzynce");
+const MOVE_ROW = mailRow("Przenieś mnie do archiwum");
+const JUNK_ROW = mailRow("Wygrałeś nagrodę");
+const KEEP_ROW = mailRow("Zostaję w skrzynce");
 const folderCount = (label, count) =>
     ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('" +
     label +
@@ -62,15 +61,8 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_move", {
         {
             trigger: `.o_list_view:not(:has(${JUNK_ROW})) ${KEEP_ROW}`,
         },
-        {
-            content: "Open Junk: the e-mail is there, with Not junk in its form",
-            trigger: ".o_search_panel .o_search_panel_category_value header:contains('Junk')",
-            run: "click",
-        },
-        {
-            trigger: `${JUNK_ROW} td[name=subject]`,
-            run: "click",
-        },
+        openFolder("Junk", "Open Junk: the e-mail is there, with Not junk in its form"),
+        openMail(JUNK_ROW),
         {
             trigger: ".o_form_view button[name=action_mark_not_junk]",
         },
@@ -92,7 +84,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_new_mail", {
             // Opening the mailbox asked for a fetch; the test puts a message on the
             // server and runs the triggered cron meanwhile (test_mailbox_move_ui).
             content: "The new e-mail appears without reload",
-            trigger: `${row("Nowa wiadomość w trakcie")}.o_mae_unread`,
+            trigger: `${mailRow("Nowa wiadomość w trakcie")}.o_mae_unread`,
             timeout: 30000,
         },
         {

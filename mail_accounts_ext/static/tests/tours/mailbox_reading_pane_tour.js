@@ -6,10 +6,9 @@
 // classes, not new English texts, so that the same tour runs in Polish.
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { inComposer, mailRow, openFolder, openMail, openMailbox, screenshot } from "./tour_utils";
 
-const ROW = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
-const CURRENT = (subject) => `${ROW(subject)}.o_mae_current`;
+const CURRENT = (subject) => `${mailRow(subject)}.o_mae_current`;
 const PANE = ".o_mae_reading_pane";
 const IN_PANE = (subject) =>
     `${PANE} .o_form_view .o_field_widget[name=subject]:contains('${subject}')`;
@@ -50,11 +49,11 @@ function readingPaneSteps(suffix) {
             trigger: `${PANE} .o_mae_reading_pane_empty`,
         },
         {
-            trigger: `${ROW("Pane first")}.o_mae_unread`,
+            trigger: `${mailRow("Pane first")}.o_mae_unread`,
         },
         {
             content: "j: the first e-mail, shown without leaving the list",
-            trigger: `${ROW("Pane first")}`,
+            trigger: `${mailRow("Pane first")}`,
             run: "press j",
         },
         {
@@ -86,7 +85,7 @@ function readingPaneSteps(suffix) {
         },
         {
             content: "Opened in the pane: read",
-            trigger: `${ROW("Pane first")}:not(.o_mae_unread)`,
+            trigger: `${mailRow("Pane first")}:not(.o_mae_unread)`,
         },
         {
             content: "The mailbox keeps its title: the pane's form has breadcrumbs of its own",
@@ -95,11 +94,7 @@ function readingPaneSteps(suffix) {
         ...pressTo("j", "Pane second"),
         ...pressTo("k", "Pane first"),
         screenshot(`mailbox_reading_pane${suffix}`, IN_PANE("Pane first")),
-        {
-            content: "A click shows an e-mail in the pane too",
-            trigger: `${ROW("Pane third")} td[name=subject]`,
-            run: "click",
-        },
+        openMail(mailRow("Pane third"), "A click shows an e-mail in the pane too"),
         {
             trigger: IN_PANE("Pane third"),
         },
@@ -113,26 +108,13 @@ function readingPaneSteps(suffix) {
             trigger: IN_PANE("Pane second"),
             run: "press r",
         },
-        {
-            trigger: ".modal .o_field_widget[name=subject] input",
-            run: (helpers) => {
-                if (!helpers.anchor.value.includes("Pane second")) {
-                    throw new Error(`unexpected reply subject: ${helpers.anchor.value}`);
-                }
+        ...inComposer("Pane second", [
+            {
+                content: "Typing in the composer is not a shortcut",
+                trigger: ".modal .o_field_widget[name=subject] input",
+                run: "edit Re: Pane second, u j k",
             },
-        },
-        {
-            content: "Typing in the composer is not a shortcut",
-            trigger: ".modal .o_field_widget[name=subject] input",
-            run: "edit Re: Pane second, u j k",
-        },
-        {
-            trigger: ".modal button[special=cancel]",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
+        ]),
         {
             trigger: `${CURRENT("Pane second")}:not(.o_mae_unread)`,
         },
@@ -168,7 +150,7 @@ function readingPaneSteps(suffix) {
             run: "press Delete",
         },
         {
-            trigger: `.o_list_view:not(:has(${ROW("Pane second")}))`,
+            trigger: `.o_list_view:not(:has(${mailRow("Pane second")}))`,
         },
         {
             trigger: ".o_notification.o_mae_deleted_notification button",
@@ -185,7 +167,7 @@ function readingPaneSteps(suffix) {
             run: "press #",
         },
         {
-            trigger: `.o_list_view:not(:has(${ROW("Pane third")}))`,
+            trigger: `.o_list_view:not(:has(${mailRow("Pane third")}))`,
         },
         {
             trigger: CURRENT(POLISH),
@@ -226,11 +208,7 @@ function readingPaneSteps(suffix) {
         {
             trigger: "body:not(:has(.modal))",
         },
-        {
-            content: "Enter: the e-mail on its own page",
-            trigger: `${ROW(POLISH)} td[name=subject]`,
-            run: "click",
-        },
+        openMail(mailRow(POLISH), "Enter: the e-mail on its own page"),
         {
             trigger: IN_PANE(POLISH),
             run: "press Enter",
@@ -254,12 +232,9 @@ function readingPaneSteps(suffix) {
             run: "click",
         },
         {
-            trigger: `.o_list_view:not(:has(${PANE})) ${ROW("Pane first")}`,
+            trigger: `.o_list_view:not(:has(${PANE})) ${mailRow("Pane first")}`,
         },
-        {
-            trigger: `${ROW("Pane first")} td[name=subject]`,
-            run: "click",
-        },
+        openMail(mailRow("Pane first")),
         {
             trigger: ".o_breadcrumb:has(.breadcrumb-item) .o_last_breadcrumb_item:contains('Pane first')",
         },
@@ -279,14 +254,9 @@ function readingPaneSteps(suffix) {
             trigger: `${PANE} .o_mae_reading_pane_empty`,
         },
         // In Deleted Items, Del deletes for good: it asks first.
+        openFolder(["Deleted Items", "Elementy usunięte"]),
         {
-            trigger:
-                ".o_search_panel_category_value header:contains('Deleted Items'), " +
-                ".o_search_panel_category_value header:contains('Elementy usunięte')",
-            run: "click",
-        },
-        {
-            trigger: `.o_list_view:not(:has(${ROW("Pane first")})) ${ROW("Pane second")}`,
+            trigger: `.o_list_view:not(:has(${mailRow("Pane first")})) ${mailRow("Pane second")}`,
         },
         ...pressTo("j", "Pane second"),
         {
@@ -300,14 +270,9 @@ function readingPaneSteps(suffix) {
         {
             trigger: `body:not(:has(.modal)) ${CURRENT("Pane second")}`,
         },
+        openFolder(["Inbox", "Skrzynka odbiorcza"]),
         {
-            trigger:
-                ".o_search_panel_category_value header:contains('Inbox'), " +
-                ".o_search_panel_category_value header:contains('Skrzynka odbiorcza')",
-            run: "click",
-        },
-        {
-            trigger: `.o_list_view:not(:has(${ROW("Pane second")})) ${ROW("Pane first")}`,
+            trigger: `.o_list_view:not(:has(${mailRow("Pane second")})) ${mailRow("Pane first")}`,
         },
         // Past the last e-mail of a page: the next page. One e-mail per page here.
         {
@@ -323,7 +288,7 @@ function readingPaneSteps(suffix) {
             run: "press Enter",
         },
         {
-            trigger: `.o_list_view:not(:has(${ROW(POLISH)})) ${ROW("Pane first")}`,
+            trigger: `.o_list_view:not(:has(${mailRow(POLISH)})) ${mailRow("Pane first")}`,
             run: "press j",
         },
         {
@@ -331,7 +296,7 @@ function readingPaneSteps(suffix) {
         },
         ...pressTo("j", POLISH),
         {
-            trigger: `.o_list_view:not(:has(${ROW("Pane first")}))`,
+            trigger: `.o_list_view:not(:has(${mailRow("Pane first")}))`,
         },
         ...pressTo("k", "Pane first"),
     ];
@@ -346,15 +311,12 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_reading_pane_
     steps: () => [
         {
             content: "A phone: no toggle, no pane",
-            trigger: `.o_list_view:not(:has(.o_mae_pane_toggle)) ${ROW("Pane first")}`,
+            trigger: `.o_list_view:not(:has(.o_mae_pane_toggle)) ${mailRow("Pane first")}`,
         },
         {
             trigger: `body:not(:has(${PANE}))`,
         },
-        {
-            trigger: `${ROW("Pane first")} td[name=subject]`,
-            run: "click",
-        },
+        openMail(mailRow("Pane first")),
         {
             content: "The e-mail on its own page",
             trigger: `.o_form_view .o_field_widget[name=subject]:contains('Pane first')`,

@@ -3,13 +3,21 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { mailboxListOnly, openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import {
+    inComposer,
+    mailboxListOnly,
+    mailRow,
+    openFolder,
+    openMail,
+    openMailbox,
+    screenshot,
+} from "./tour_utils";
 
 const INBOX_COUNT = (count) =>
     ".o_search_panel .o_search_panel_category_value header:has(.o_search_panel_label_title:contains('Inbox')) " +
     `.o_search_panel_counter:contains('${count}')`;
-const TOUR_ROW = ".o_data_row:has(td[name=subject]:contains('Tour message'))";
-const POLISH_ROW = ".o_data_row:has(td[name=subject]:contains('dostawa do Łodzi'))";
+const TOUR_ROW = mailRow("Tour message");
+const POLISH_ROW = mailRow("dostawa do Łodzi");
 
 function search(text) {
     return [
@@ -78,10 +86,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
         },
         screenshot("mailbox_no_match"),
         clearSearch,
-        {
-            trigger: `${TOUR_ROW} td[name=subject]`,
-            run: "click",
-        },
+        openMail(TOUR_ROW),
         {
             trigger: ".o_form_view .o_field_widget[name=subject]:contains('Tour message')",
         },
@@ -94,21 +99,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             trigger: ".o_form_view button[name=action_reply]",
             run: "click",
         },
-        {
-            trigger: ".modal .o_field_widget[name=subject] input",
-            run: (helpers) => {
-                if (!helpers.anchor.value.startsWith("Re: Tour message")) {
-                    throw new Error(`unexpected reply subject: ${helpers.anchor.value}`);
-                }
-            },
-        },
-        {
-            trigger: ".modal button[special=cancel]",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
+        ...inComposer("Re: Tour message"),
         {
             content: "Delete: the e-mail goes to Deleted Items",
             trigger: ".o_form_view button[name=action_delete]:contains('Delete')",
@@ -134,10 +125,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             content: "The e-mail is back",
             trigger: `${TOUR_ROW}`,
         },
-        {
-            trigger: `${TOUR_ROW} td[name=subject]`,
-            run: "click",
-        },
+        openMail(TOUR_ROW),
         {
             trigger: ".o_form_view button[name=action_delete]:contains('Delete')",
             run: "click",
@@ -145,15 +133,8 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
         {
             trigger: `.o_list_view:not(:has(${TOUR_ROW})) ${POLISH_ROW}`,
         },
-        {
-            content: "Open Deleted Items",
-            trigger: ".o_search_panel .o_search_panel_category_value header:contains('Deleted Items')",
-            run: "click",
-        },
-        {
-            trigger: `${TOUR_ROW} td[name=subject]`,
-            run: "click",
-        },
+        openFolder("Deleted Items", "Open Deleted Items"),
+        openMail(TOUR_ROW),
         {
             content: "Without the right, Delete for good is not offered; Restore is",
             trigger: ".o_form_view:not(:has(button[name=action_delete])) button[name=action_restore]",
@@ -167,11 +148,7 @@ registry.category("web_tour.tours").add("mail_accounts_ext_mailbox_tour", {
             trigger: `${TOUR_ROW}`,
         },
         // From the list: Delete with Undo, then Mark as read; the counts follow.
-        {
-            content: "Back to the Inbox",
-            trigger: ".o_search_panel .o_search_panel_category_value header:contains('Inbox')",
-            run: "click",
-        },
+        openFolder("Inbox", "Back to the Inbox"),
         {
             trigger: `${POLISH_ROW} .o_list_record_selector input`,
             run: "click",

@@ -2,7 +2,7 @@
 // A user administrator grants an operator the right to permanently delete e-mails.
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { screenshot } from "./tour_utils";
 
 registry.category("web_tour.tours").add("mail_accounts_ext_operator_flags", {
     steps: () => [

@@ -2,7 +2,7 @@
 // Copyright 2026 mail_accounts_ext contributors
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
-import { mailboxListOnly, openMailbox, screenshot } from "@mail_accounts_ext/../tests/tours/tour_utils";
+import { mailboxListOnly, openMailbox, screenshot } from "./tour_utils";
 
 // The test serves the "remote" images on a local HTTP server and counts the requests;
 // window.maeTour.remote is its base URL (http://127.0.0.1:<port>).

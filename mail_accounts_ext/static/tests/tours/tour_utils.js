@@ -84,3 +84,47 @@ export function mailboxListOnly() {
         },
     ];
 }
+
+/**
+ * Steps that check the composer opened with a subject containing `text`, run `steps` in
+ * it, then close it without sending.
+ */
+export function inComposer(text, steps = []) {
+    return [
+        {
+            trigger: ".modal .o_field_widget[name=subject] input",
+            run: (helpers) => {
+                if (!helpers.anchor.value.includes(text)) {
+                    throw new Error(`unexpected subject: ${helpers.anchor.value}`);
+                }
+            },
+        },
+        ...steps,
+        {
+            trigger: ".modal button[special=cancel]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ];
+}
+
+/**
+ * A step opening a folder in the mailbox's folder panel: the first of `names` found (its
+ * name in each language the tour runs in).
+ */
+export function openFolder(names, content) {
+    const headers = [].concat(names).map(
+        (name) => `.o_search_panel_category_value header:contains('${name}')`
+    );
+    return { content, trigger: headers.join(", "), run: "click" };
+}
+
+/** The selector of the mailbox list's row of the e-mail whose subject contains `subject`. */
+export const mailRow = (subject) => `.o_data_row:has(td[name=subject]:contains('${subject}'))`;
+
+/** A step opening the e-mail of `row` (a `mailRow`) by a click on its subject. */
+export function openMail(row, content) {
+    return { content, trigger: `${row} td[name=subject]`, run: "click" };
+}
