@@ -57,18 +57,32 @@ class PartnerDocumentReport(models.AbstractModel):
         return {}
 
     @api.model
-    def _mae_check_something_to_say(self, partners, values, date):
-        """Refuse documents that would have nothing to say (batch printing skips them as
-        "nothing to send"); by default every document has something to say."""
+    def _mae_has_something_to_say(self, partner_values):
+        """Whether a partner's document says something (its values: ``tools.dunning``);
+        by default every document has something to say."""
+        return True
 
     @api.model
-    def _mae_refuse_empty(self, partners, message):
-        """A translated refusal naming the partners (at most ten)."""
-        names = ", ".join(partners[:10].mapped("display_name"))
-        if len(partners) > 10:
+    def _mae_nothing_to_say(self, partners, date):
+        """The refusal of documents with nothing to say: ``partners`` their names,
+        ``date`` the document date, both formatted."""
+        return self.env._("Nothing was printed: on %(date)s there is nothing to say to "
+                          "%(partners)s. Leave them out of the selection.",
+                          partners=partners, date=date)
+
+    @api.model
+    def _mae_check_something_to_say(self, partners, values, date):
+        """Refuse documents that would have nothing to say (batch printing skips them as
+        "nothing to send"), naming the partners (at most ten)."""
+        empty = partners.filtered(
+            lambda partner: not self._mae_has_something_to_say(values[partner.id]))
+        if not empty:
+            return
+        names = ", ".join(empty[:10].mapped("display_name"))
+        if len(empty) > 10:
             names = self.env._("%(names)s and %(count)s more", names=names,
-                               count=len(partners) - 10)
-        raise UserError(message(names))
+                               count=len(empty) - 10)
+        raise UserError(self._mae_nothing_to_say(names, format_date(self.env, date)))
 
 
 class ReportPaymentReminder(models.AbstractModel):
@@ -78,17 +92,17 @@ class ReportPaymentReminder(models.AbstractModel):
     _mae_lines_method = "_mae_payment_reminder_lines"
 
     @api.model
-    def _mae_check_something_to_say(self, partners, values, date):
-        """No letter asking to pay nothing: refused when some partner has no overdue
-        amount left to pay after their credits."""
-        empty = partners.filtered(lambda partner: not dunning.has_amount_to_pay(
-            values[partner.id]))
-        if empty:
-            self._mae_refuse_empty(empty, lambda names: self.env._(
-                "No payment reminder was printed: on %(date)s nothing overdue is left to "
-                "pay (after open credits) for %(partners)s. Leave them out of the "
-                "selection.",
-                partners=names, date=format_date(self.env, date)))
+    def _mae_has_something_to_say(self, partner_values):
+        """No letter asking to pay nothing: an overdue amount is left after the credits."""
+        return dunning.has_amount_to_pay(partner_values)
+
+    @api.model
+    def _mae_nothing_to_say(self, partners, date):
+        return self.env._(
+            "No payment reminder was printed: on %(date)s nothing overdue is left to "
+            "pay (after open credits) for %(partners)s. Leave them out of the "
+            "selection.",
+            partners=partners, date=date)
 
     @api.model
     def _get_report_values(self, docids, data=None):
@@ -123,17 +137,18 @@ class ReportInterestNote(models.AbstractModel):
     _mae_lines_method = "_mae_interest_note_lines"
 
     @api.model
-    def _mae_check_something_to_say(self, partners, values, date):
-        """No note charging no interest: refused when some partner's overdue invoices
-        bear no interest on the date (none overdue, or no interest rate set)."""
-        empty = partners.filtered(lambda partner: not dunning.has_interest(
-            values[partner.id]))
-        if empty:
-            self._mae_refuse_empty(empty, lambda names: self.env._(
-                "No interest note was printed: on %(date)s no interest is due from "
-                "%(partners)s (no overdue invoice, or no late-payment interest rate in the "
-                "Invoicing settings). Leave them out of the selection.",
-                partners=names, date=format_date(self.env, date)))
+    def _mae_has_something_to_say(self, partner_values):
+        """No note charging no interest: the overdue invoices bear interest on the date
+        (some are overdue, and an interest rate is set)."""
+        return dunning.has_interest(partner_values)
+
+    @api.model
+    def _mae_nothing_to_say(self, partners, date):
+        return self.env._(
+            "No interest note was printed: on %(date)s no interest is due from "
+            "%(partners)s (no overdue invoice, or no late-payment interest rate in the "
+            "Invoicing settings). Leave them out of the selection.",
+            partners=partners, date=date)
 
     @api.model
     def _mae_issue(self, partners, values):
