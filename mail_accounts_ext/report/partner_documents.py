@@ -14,9 +14,6 @@ class PartnerDocumentReport(models.AbstractModel):
     _name = "mail_accounts_ext.partner.document.report"
     _description = "Partner document report"
 
-    # name of the res.partner method returning a partner's data
-    _mae_lines_method = None
-
     @api.model
     def _get_report_values(self, docids, data=None):
         partners = self.env["res.partner"].browse(docids)
@@ -24,7 +21,7 @@ class PartnerDocumentReport(models.AbstractModel):
         date = partners._mae_report_date((data or {}).get("date"))
         company = self.env.company
         values = {
-            partner.id: getattr(partner, self._mae_lines_method)(date, company)
+            partner.id: self._mae_partner_values(partner, date, company)
             for partner in partners
         }
         self._mae_check_something_to_say(partners, values, date)
@@ -50,6 +47,12 @@ class PartnerDocumentReport(models.AbstractModel):
             # recorded; the HTML preview records nothing
             result.update(self._mae_issue(partners, values))
         return result
+
+    @api.model
+    def _mae_partner_values(self, partner, date, company):
+        """One partner's plain data in the document (see ``tools/dunning.py``) at ``date``
+        for ``company``; each document says which (the base has no lines)."""
+        return {"lines": []}
 
     @api.model
     def _mae_issue(self, partners, values):
@@ -89,12 +92,15 @@ class ReportPaymentReminder(models.AbstractModel):
     _name = "report.mail_accounts_ext.report_payment_reminder"
     _inherit = "mail_accounts_ext.partner.document.report"
     _description = "Payment reminder"
-    _mae_lines_method = "_mae_payment_reminder_lines"
 
     @api.model
     def _mae_has_something_to_say(self, partner_values):
         """No letter asking to pay nothing: an overdue amount is left after the credits."""
         return dunning.has_amount_to_pay(partner_values)
+
+    @api.model
+    def _mae_partner_values(self, partner, date, company):
+        return partner._mae_payment_reminder_lines(date, company)
 
     @api.model
     def _mae_nothing_to_say(self, partners, date):
@@ -127,14 +133,26 @@ class ReportBalanceConfirmation(models.AbstractModel):
     _name = "report.mail_accounts_ext.report_balance_confirmation"
     _inherit = "mail_accounts_ext.partner.document.report"
     _description = "Balance confirmation"
-    _mae_lines_method = "_mae_balance_confirmation_lines"
+
+    @api.model
+    def _mae_partner_values(self, partner, date, company):
+        return partner._mae_balance_confirmation_lines(date, company)
 
 
 class ReportInterestNote(models.AbstractModel):
     _name = "report.mail_accounts_ext.report_interest_note"
     _inherit = "mail_accounts_ext.partner.document.report"
     _description = "Interest note"
-    _mae_lines_method = "_mae_interest_note_lines"
+
+    @api.model
+    def _mae_nothing_to_say(self, partners, date):
+        """Names the two causes: nothing overdue, or no interest rate set (the setting
+        is the company's, in Invoicing)."""
+        return self.env._(
+            "No interest note was printed: on %(date)s no interest is due from "
+            "%(partners)s (no overdue invoice, or no late-payment interest rate in the "
+            "Invoicing settings). Leave them out of the selection.",
+            partners=partners, date=date)
 
     @api.model
     def _mae_has_something_to_say(self, partner_values):
@@ -143,16 +161,12 @@ class ReportInterestNote(models.AbstractModel):
         return dunning.has_interest(partner_values)
 
     @api.model
-    def _mae_nothing_to_say(self, partners, date):
-        return self.env._(
-            "No interest note was printed: on %(date)s no interest is due from "
-            "%(partners)s (no overdue invoice, or no late-payment interest rate in the "
-            "Invoicing settings). Leave them out of the selection.",
-            partners=partners, date=date)
-
-    @api.model
     def _mae_issue(self, partners, values):
         """When the company books interest: the journal entries of each note."""
         return {"mae_interest_moves": {
             partner.id: partner._mae_book_interest(values[partner.id]) for partner in partners
         }}
+
+    @api.model
+    def _mae_partner_values(self, partner, date, company):
+        return partner._mae_interest_note_lines(date, company)
