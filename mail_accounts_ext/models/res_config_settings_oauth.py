@@ -20,6 +20,8 @@ class ResConfigSettings(models.TransientModel):
     )
     mae_oauth_microsoft_client_secret = fields.Char(
         string="Microsoft Client Secret", config_parameter=CLIENT_PARAMS["microsoft"][1],
+        help="The Value of a client secret created under Certificates & secrets of the app "
+        "(not its Secret ID); it is shown only once, when created.",
     )
     mae_oauth_microsoft_endpoint = fields.Char(
         string="Microsoft Endpoint", config_parameter=MICROSOFT_ENDPOINT_PARAM,
@@ -33,6 +35,7 @@ class ResConfigSettings(models.TransientModel):
     )
     mae_oauth_google_client_secret = fields.Char(
         string="Google Client Secret", config_parameter=CLIENT_PARAMS["google"][1],
+        help="The client secret of the same OAuth client, shown next to its ID.",
     )
     mae_oauth_generic_name = fields.Char(
         string="Other Provider Name", config_parameter=GENERIC_PREFIX + "name",
