@@ -6,6 +6,33 @@ with a PDF), replies to invoices, a complaint, a newsletter with remote images, 
 calendar invitations, in English, Polish and Ukrainian, with long subjects that the
 sender's mailer folds and encodes (RFC 2047) as real Polish and Ukrainian mail is.
 
+What each e-mail says is data, in ``dev/demo_mail.json`` (UTF-8, edit it by hand); only
+the two calendar invitations, whose dates are relative to now, are built here
+(:func:`invitations`). The file is a JSON array with one object per e-mail:
+
+==============  ========================================================================
+``mailbox``     whose INBOX receives it: ``"sales"``, ``"admin"`` or ``"marc"``
+``slug``        the Message-ID is ``<demo-SLUG@demo.example.com>`` (unique: it is what
+                :func:`seed` remembers)
+``hours_ago``   its date: that many hours before now
+``from``        the sender, ``"Name <e-mail>"`` (the name as written, no quoting)
+``subject``     the subject, on one line (the sender's mailer folds it)
+``text``        the text/plain body: an array of lines, each ended by a newline
+``flags``       optional: IMAP flags, e.g. ``["\\\\Seen"]`` (JSON escapes the backslash)
+``to``          optional: an array of addresses; the mailbox owner when left out
+``cc``          optional: an array of addresses
+``reply_to``    optional: an address
+``in_reply_to`` optional: the Message-ID replied to (also the References)
+``headers``     optional: more headers, ``{"Name": "value"}``, in this order
+``html``        optional: a text/html alternative: an array of lines joined by newlines
+                (no newline after the last)
+``pdf``         optional: a one-page PDF attached: ``{"file": "name.pdf", "title":
+                "...", "lines": ["...", ...]}`` (ASCII text)
+==============  ========================================================================
+
+The first six keys are required; any other key is refused with an error naming the
+e-mail (:class:`DemoMailError`).
+
 Every message is built with Python's ``email`` package. :func:`seed` appends them over
 IMAP to the demo users' INBOX, once: a message is appended only when it is neither
 recorded in the state file (so that e-mails deleted in Odoo do not come back at the
@@ -33,7 +60,8 @@ ADMIN = f"admin@{DOMAIN}"
 MARC = f"marc.demo@{DOMAIN}"
 
 SEEN = "\\Seen"
-FLAGGED = "\\Flagged"
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_mail.json")
 
 
 def _msgid(slug):
@@ -167,257 +195,179 @@ def as_bytes(message):
     return b"\r\n".join(out) + sep + body
 
 
-#: Plain-text demo e-mails: (mailbox, IMAP flags, Message-ID slug, sender, subject,
-#: text, hours ago). Marc Demo has no account in the demo data: add one to read his.
-PLAIN_MAIL = (
-    (
-        ADMIN, (), "nagaduvannia-koshtorys",
-        ("Ірина Бондаренко", f"iryna.bondarenko@{DOMAIN}"),
-        "Нагадування: до п’ятниці потрібно погодити кошторис на модернізацію складу "
-        "та графік робіт підрядника",
-        "Добрий день!\n\nНагадую, що до п’ятниці нам потрібно погодити кошторис на\n"
-        "модернізацію складу (стелажі, освітлення, система обліку) і графік робіт\n"
-        "підрядника. Чернетку кошторису я залишила у спільній папці.\n\n"
-        "Дякую!\nІрина\n",
-        50,
-    ),
-    (
-        ADMIN, (SEEN,), "rezerwacja-sali",
-        ("Hotel Wawel – dział konferencji", "konferencje@hotel-wawel.example.pl"),
-        "Potwierdzenie rezerwacji sali konferencyjnej na szkolenie działu sprzedaży",
-        "Szanowny Panie,\n\npotwierdzamy rezerwację sali konferencyjnej „Kraków” dla\n"
-        "25 osób wraz z przerwą kawową i obiadem. Zaliczkę w wysokości 30% prosimy\n"
-        "wpłacić w ciągu 7 dni.\n\nZ wyrazami szacunku\nDział konferencji, Hotel Wawel\n",
-        96,
-    ),
-    (
-        ADMIN, (SEEN,), "order-shipped",
-        ("Paper & Ink Supplies", "orders@paperink.example.com"),
-        "Your order #48213 has shipped",
-        "Hello Mitchell,\n\nGood news: your order #48213 (10 boxes of A4 paper,\n"
-        "6 toner cartridges) left our warehouse today. Tracking number: 1Z 999 AA1 01\n"
-        "2345 6784.\n\nThank you for your order!\nPaper & Ink Supplies\n",
-        120,
-    ),
-    (
-        MARC, (), "lunch-thursday",
-        ("Anna Kowalczyk", f"anna.kowalczyk@{DOMAIN}"),
-        "Lunch on Thursday?",
-        "Hi Marc,\n\nshall we have lunch on Thursday to go through the trade fair plan?\n\n"
-        "Anna\n",
-        5,
-    ),
-    (
-        MARC, (), "dokumenty-podpis",
-        ("Biuro rachunkowe Żak", "biuro@rachunkowe-zak.example.pl"),
-        "Dokumenty do podpisu: deklaracje i zestawienie kosztów za ubiegły miesiąc",
-        "Dzień dobry,\n\nw załączeniu przesyłamy dokumenty do podpisu. Prosimy o odesłanie\n"
-        "skanów do końca tygodnia.\n\nPozdrawiamy\nBiuro rachunkowe Żak\n",
-        28,
-    ),
-)
+#: The mailboxes an entry of ``demo_mail.json`` names: ``{key: (login, owner's address)}``.
+#: Marc Demo has no account in the demo data: add one to read his e-mails.
+MAILBOXES = {
+    "sales": (SALES, ("YourCompany Sales", SALES)),
+    "admin": (ADMIN, ("Mitchell Admin", ADMIN)),
+    "marc": (MARC, ("Marc Demo", MARC)),
+}
 
 
-def build_messages(now=None):
-    """The demo e-mails: ``[(login, flags, date, EmailMessage)]``, oldest first."""
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+#: The attached PDF (:func:`tiny_pdf` writes ASCII only).
+PDF = '{"file": string, "title": ASCII string, "lines": array of ASCII strings}'
+#: What the value of each key of ``demo_mail.json`` must be: a description and a test.
+KINDS = {
+    "string": lambda value: isinstance(value, str),
+    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "array of strings": _strings,
+    "object of strings": lambda value: isinstance(value, dict) and all(
+        isinstance(item, str) for item in value.values()),
+    PDF: lambda value: (
+        isinstance(value, dict) and sorted(value) == ["file", "lines", "title"]
+        and isinstance(value["file"], str) and isinstance(value["title"], str)
+        and _strings(value["lines"])
+        and all(text.isascii() for text in [value["title"], *value["lines"]])),
+}
+
+#: The keys of an entry of ``demo_mail.json`` and the kinds of their values.
+KEYS = {
+    "mailbox": "string", "slug": "string", "hours_ago": "number", "from": "string",
+    "subject": "string", "text": "array of strings", "flags": "array of strings",
+    "to": "array of strings", "cc": "array of strings", "reply_to": "string",
+    "in_reply_to": "string", "headers": "object of strings", "html": "array of strings",
+    "pdf": PDF,
+}
+REQUIRED = ("mailbox", "slug", "hours_ago", "from", "subject", "text")
+
+
+class DemoMailError(ValueError):
+    """An entry of ``demo_mail.json`` that cannot be built; the message names it."""
+
+
+def load_data(path=None):
+    """The entries of the data file (a JSON array of objects); ``path``: ``DATA``."""
+    with open(path or DATA, encoding="utf-8") as handle:
+        entries = json.load(handle)
+    if not isinstance(entries, list):
+        raise DemoMailError(f"{os.path.basename(path or DATA)}: a JSON array is expected")
+    return entries
+
+
+def _address(value):
+    """``(name, e-mail)`` of ``"Name <e-mail>"``: the name as written, no quoting."""
+    name, sep, address = value.rpartition(" <")
+    if not (sep and name and address.endswith(">") and "@" in address):
+        raise DemoMailError(f'{value!r} is not an address written as "Name <e-mail>"')
+    return name, address[:-1]
+
+
+def _check(entry):
+    if not isinstance(entry, dict):
+        raise DemoMailError("a JSON object is expected")
+    unknown = sorted(set(entry) - set(KEYS))
+    if unknown:
+        raise DemoMailError(f"unknown keys {', '.join(unknown)} (the keys: {', '.join(KEYS)})")
+    missing = [key for key in REQUIRED if key not in entry]
+    if missing:
+        raise DemoMailError(f"missing keys {', '.join(missing)}")
+    for key, value in entry.items():
+        if not KINDS[KEYS[key]](value):
+            raise DemoMailError(f'"{key}" must be a JSON {KEYS[key]}')
+    if entry["mailbox"] not in MAILBOXES:
+        raise DemoMailError(f"unknown mailbox {entry['mailbox']!r} "
+                            f"(the mailboxes: {', '.join(MAILBOXES)})")
+
+
+def mail_from_data(entry, number, ago):
+    """``(login, flags, EmailMessage)`` of the ``number``-th entry of the data file.
+
+    ``ago(hours)`` gives the date; a :class:`DemoMailError` names the entry and its fault.
+    """
+    slug = entry.get("slug") if isinstance(entry, dict) else None
+    where = f"demo_mail.json, e-mail {number}" + (f" ({slug})" if isinstance(slug, str) else "")
+    try:
+        _check(entry)
+        login, owner = MAILBOXES[entry["mailbox"]]
+        html, pdf = entry.get("html"), entry.get("pdf")
+        message = _message(
+            slug, _address(entry["from"]),
+            [_address(value) for value in entry["to"]] if "to" in entry else [owner],
+            entry["subject"], "\n".join(entry["text"]) + "\n", date=ago(entry["hours_ago"]),
+            html=None if html is None else "\n".join(html),
+            cc=[_address(value) for value in entry.get("cc", ())],
+            reply_to=_address(entry["reply_to"]) if "reply_to" in entry else None,
+            in_reply_to=entry.get("in_reply_to"), headers=entry.get("headers", {}).items(),
+            pdf=pdf and (pdf["file"], pdf["title"], pdf["lines"]),
+        )
+    except DemoMailError as error:
+        raise DemoMailError(f"{where}: {error}") from None
+    return login, tuple(entry.get("flags", ())), message
+
+
+def _add_invitation(message, calendar, filename=None):
+    """Attach an RFC 5545 invitation: an alternative part, and as a file if named."""
+    message.add_alternative(calendar, subtype="calendar", params={"method": "REQUEST"})
+    if filename:
+        message.add_attachment(calendar.encode("utf-8"), maintype="application",
+                               subtype="ics", filename=filename)
+    return message
+
+
+def invitations(now, ago):
+    """The two calendar invitations: their dates (relative to ``now``) appear in the
+    subject, the text and the ICS, so that they stay upcoming: ``[(login, flags, message)]``.
+    """
+    admin = MAILBOXES["admin"][1]
+    sarah = ("Sarah Collins", "sarah.collins@northwind-partners.example.com")
+    start = (now + datetime.timedelta(days=2)).replace(hour=13, minute=0, second=0)
+    day = start.strftime("%A %d %B %Y")
+    agenda = "Agenda: sales figures, open invoices, next quarter's plan."
+    invite = _message(
+        "invite-qbr", sarah, [admin],
+        f"Invitation: Quarterly business review @ {start.strftime('%a %d %b %Y')}"
+        " 14:00 - 15:00 (CET)",
+        f"You have been invited to: Quarterly business review\nWhen: {day}, 14:00 - 15:00 (CET)"
+        f"\nWhere: Video call (link in the invitation)\n\n{agenda}\n",
+        html="<p>You have been invited to: <b>Quarterly business review</b></p>"
+        f"<p>When: {day}, 14:00 - 15:00 (CET)<br/>Where: Video call</p><p>{agenda}</p>",
+        date=ago(12),
+    )
+    _add_invitation(invite, invitation(
+        f"demo-qbr-{DOMAIN}", "Quarterly business review", start, 60, sarah, admin,
+        "Video call", agenda), filename="invite.ics")
+
+    piotr = ("Piotr Kamiński", "piotr.kaminski@wdrozenia-kaminski.example.pl")
+    start_pl = (now + datetime.timedelta(days=3)).replace(hour=9, minute=0, second=0)
+    day_pl = start_pl.strftime("%d.%m.%Y")
+    zaproszenie = _message(
+        "zaproszenie-przeglad", piotr, [admin],
+        f"Zaproszenie: Przegląd postępów wdrożenia systemu – {day_pl} 10:00–11:00 "
+        "(czas środkowoeuropejski)",
+        "Zapraszam na spotkanie: przegląd postępów wdrożenia systemu.\n"
+        f"Kiedy: {day_pl}, 10:00–11:00\nGdzie: sala konferencyjna „Wisła”, II piętro\n\n"
+        "Proszę o potwierdzenie obecności.\nPiotr Kamiński\n",
+        date=ago(26),
+    )
+    _add_invitation(zaproszenie, invitation(
+        f"demo-przeglad-{DOMAIN}", "Przegląd postępów wdrożenia systemu", start_pl, 60,
+        piotr, admin, "Sala konferencyjna „Wisła”, II piętro",
+        "Omówienie postępów, ryzyk i harmonogramu kolejnego etapu."))
+    return [(ADMIN, (), invite), (ADMIN, (SEEN,), zaproszenie)]
+
+
+def build_messages(now=None, data=None):
+    """The demo e-mails: ``[(login, flags, date, EmailMessage)]``, oldest first.
+
+    ``data``: the entries of ``demo_mail.json`` (read from the file by default).
+    """
     now = (now or datetime.datetime.now(datetime.timezone.utc)).replace(microsecond=0)
 
     def ago(hours):
         return (now - datetime.timedelta(hours=hours)).astimezone(
             datetime.timezone(datetime.timedelta(hours=1)))
 
-    sales = ("YourCompany Sales", SALES)
-    admin = ("Mitchell Admin", ADMIN)
-    marc = ("Marc Demo", MARC)
-    out = []
-
-    # -- Sales (shared company account) ---------------------------------------------
-    olivia = ("Olivia Bennett", "olivia.bennett@brightdesk.example")
-    out.append((SALES, (), _message(
-        "rfq-brightdesk", olivia, [sales],
-        "Request for quotation: 40 ergonomic office chairs and 12 standing desks",
-        "Hello,\n\n"
-        "We are furnishing our new office in Leeds and would like a quotation for the items\n"
-        "in the attached specification (RFQ-2026-014): 40 ergonomic office chairs and 12\n"
-        "electric standing desks, delivered and assembled by the end of next month.\n\n"
-        "Could you include delivery costs, the warranty period and your payment terms?\n"
-        "A quotation by Friday would be much appreciated.\n\n"
-        "Kind regards,\nOlivia Bennett\nOffice Manager, BrightDesk Ltd\n+44 113 496 0321\n",
-        date=ago(3),
-        pdf=("RFQ-2026-014.pdf", "Request for quotation RFQ-2026-014", [
-            "Customer: BrightDesk Ltd, 14 Wellington Street, Leeds",
-            "Item 1: ergonomic office chair, black mesh, adjustable arms - qty 40",
-            "Item 2: electric standing desk 160 x 80 cm, oak top - qty 12",
-            "Delivery and assembly: Leeds office, 3rd floor",
-            "Requested delivery: end of next month",
-        ]),
-    )))
-
-    kasia = ("Katarzyna Wiśniewska", "k.wisniewska@meble-wisniewski.example.pl")
-    out.append((SALES, (), _message(
-        "zapytanie-krakow", kasia, [sales],
-        "Zapytanie ofertowe: dostawa i montaż 120 krzeseł biurowych oraz 30 biurek "
-        "z regulacją wysokości do nowej siedziby w Krakowie",
-        "Dzień dobry,\n\n"
-        "w związku z przeprowadzką do nowej siedziby przy ul. Józefińskiej w Krakowie\n"
-        "prosimy o przygotowanie oferty na dostawę i montaż 120 krzeseł biurowych\n"
-        "(siatkowe oparcie, regulowane podłokietniki) oraz 30 biurek z elektryczną\n"
-        "regulacją wysokości. Szczegóły znajdą Państwo w załączonym zapytaniu.\n\n"
-        "Prosimy o podanie ceny netto za sztukę, kosztu transportu, terminu realizacji\n"
-        "oraz warunków gwarancji. Ofertę prosimy przesłać do środy.\n\n"
-        "Z poważaniem\nKatarzyna Wiśniewska\nDział zakupów, Meble Wiśniewski sp. z o.o.\n"
-        "tel. +48 12 345 67 89\n",
-        date=ago(6),
-        pdf=("zapytanie-ofertowe-ZO-2026-031.pdf", "Zapytanie ofertowe ZO/2026/031", [
-            "Zamawiajacy: Meble Wisniewski sp. z o.o., Krakow",
-            "Poz. 1: krzeslo biurowe, oparcie siatkowe - 120 szt.",
-            "Poz. 2: biurko z elektryczna regulacja wysokosci 160 x 80 cm - 30 szt.",
-            "Dostawa i montaz: ul. Jozefinska, Krakow",
-        ]),
-    )))
-
-    kovalenko = ("Олександр Коваленко", "o.kovalenko@agro-svit.example.ua")
-    invoice_uk = "<invoice-INV-2026-00012.demo@yourcompany.example.com>"
-    out.append((SALES, (), _message(
-        "re-invoice-agrosvit", kovalenko, [sales],
-        "Re: Рахунок INV/2026/00012 від YourCompany — уточнення реквізитів та графіка "
-        "оплати за договором поставки № 47/2026",
-        "Доброго дня!\n\n"
-        "Дякуємо за надісланий рахунок. Перш ніж провести оплату, просимо уточнити\n"
-        "банківські реквізити: у рахунку вказано інший IBAN, ніж у договорі поставки\n"
-        "№ 47/2026. Також просимо погодити оплату двома частинами: 50 % до 15 числа\n"
-        "та 50 % після отримання товару.\n\n"
-        "З повагою,\nОлександр Коваленко\nголовний бухгалтер ТОВ «Агро-Світ»\n\n"
-        "> Шановні партнери, надсилаємо рахунок INV/2026/00012 на суму 48 250,00 грн.\n"
-        "> Термін оплати — 14 днів.\n",
-        date=ago(20), in_reply_to=invoice_uk,
-    )))
-
-    mark = ("Mark Davies", "accounts@harbourfoods.example.co.uk")
-    out.append((SALES, (SEEN,), _message(
-        "re-invoice-harbour", mark, [sales],
-        "Re: Invoice INV/2026/00007 - remittance advice",
-        "Hi,\n\n"
-        "Please find below the remittance advice for your invoice INV/2026/00007.\n"
-        "The payment of GBP 3,480.00 was sent by BACS this morning and should reach\n"
-        "your account within two working days.\n\n"
-        "Best regards,\nMark Davies\nAccounts Payable, Harbour Foods plc\n\n"
-        "On Monday, YourCompany wrote:\n"
-        "> Dear Mark, please find attached our invoice INV/2026/00007.\n"
-        "> Kind regards, YourCompany Sales\n",
-        date=ago(30),
-        in_reply_to="<invoice-INV-2026-00007.demo@yourcompany.example.com>",
-    )))
-
-    tomasz = ("Tomasz Nowak-Zieliński", "tomasz.nz@hurtownia-zielinski.example.pl")
-    out.append((SALES, (FLAGGED,), _message(
-        "reklamacja-opakowanie", tomasz, [sales],
-        "Reklamacja: uszkodzone opakowania w dostawie z 12 marca – prośba o wymianę "
-        "towaru i korektę faktury",
-        "Dzień dobry,\n\n"
-        "w dostawie z 12 marca (WZ/2026/0312) trzy kartony z segregatorami dotarły\n"
-        "zgniecione, a część towaru jest porysowana. W załączeniu przesyłamy protokół\n"
-        "szkody podpisany przez kierowcę.\n\n"
-        "Prosimy o wymianę uszkodzonego towaru albo wystawienie faktury korygującej.\n\n"
-        "Pozdrawiam serdecznie\nTomasz Nowak-Zieliński\nHurtownia Zieliński, Łódź\n",
-        date=ago(44), cc=[("Dział reklamacji", "reklamacje@hurtownia-zielinski.example.pl")],
-    )))
-
-    shevchuk = ("Марія Шевчук", "m.shevchuk@osvita-lviv.example.ua")
-    out.append((SALES, (), _message(
-        "spivpratsia-lviv", shevchuk, [sales],
-        "Запит щодо співпраці: постачання канцелярських товарів для мережі шкіл "
-        "Львівської області на новий навчальний рік",
-        "Доброго дня!\n\nМене звати Марія Шевчук, я представляю управління освіти.\n"
-        "Ми шукаємо постачальника канцелярських товарів для 24 шкіл на новий\n"
-        "навчальний рік. Чи могли б ви надіслати ваш каталог і прайс-лист?\n\n"
-        "З повагою,\nМарія Шевчук\n",
-        html="<p>Доброго дня!</p>"
-        "<p>Мене звати <b>Марія Шевчук</b>, я представляю управління освіти.</p>"
-        "<p>Ми шукаємо постачальника канцелярських товарів для <b>24 шкіл</b> на новий "
-        "навчальний рік. Чи могли б ви надіслати ваш каталог і прайс-лист?</p>"
-        "<p>З повагою,<br/>Марія Шевчук</p>",
-        date=ago(70),
-    )))
-
-    # -- Mitchell Admin (personal account) --------------------------------------------
-    news = ("Office Pro Weekly", "newsletter@news.officepro.example")
-    banner = "https://news.officepro.example/img/2026/spring-banner.jpg"
-    pixel = "https://news.officepro.example/open/7f3a9c.gif"
-    out.append((ADMIN, (), _message(
-        "newsletter-officepro", news, [admin],
-        "This week: 5 ways to tidy your inbox before the quarter closes",
-        "Office Pro Weekly\n\n1. Archive what you have answered.\n"
-        "2. Link e-mails to the documents they belong to.\n"
-        "3. Unsubscribe from what you never read.\n"
-        "4. Use shared accounts for shared work.\n5. Reply from the right address.\n\n"
-        "Read online: https://news.officepro.example/weekly/2026-14\n"
-        "Unsubscribe: https://news.officepro.example/unsubscribe?u=7f3a9c\n",
-        html=f"""<html><body style="font-family: Arial, sans-serif">
-<p><img src="{banner}" width="600" height="200" alt="Office Pro Weekly"></p>
-<h1 style="color:#1a5276">5 ways to tidy your inbox before the quarter closes</h1>
-<ol><li>Archive what you have answered.</li>
-<li>Link e-mails to the documents they belong to.</li>
-<li>Unsubscribe from what you never read.</li>
-<li>Use shared accounts for shared work.</li>
-<li>Reply from the right address.</li></ol>
-<p><a href="https://news.officepro.example/weekly/2026-14">Read online</a> |
-<a href="https://news.officepro.example/unsubscribe?u=7f3a9c">Unsubscribe</a></p>
-<img src="{pixel}" width="1" height="1" alt="">
-</body></html>""",
-        date=ago(9),
-        headers=(("List-Id", "Office Pro Weekly <weekly.news.officepro.example>"),
-                 ("List-Unsubscribe", "<https://news.officepro.example/unsubscribe?u=7f3a9c>"),
-                 ("Precedence", "bulk")),
-    )))
-
-    sarah = ("Sarah Collins", "sarah.collins@northwind-partners.example.com")
-    start = (now + datetime.timedelta(days=2)).replace(hour=13, minute=0, second=0)
-    invite = _message(
-        "invite-qbr", sarah, [admin],
-        "Invitation: Quarterly business review @ " + start.strftime("%a %d %b %Y")
-        + " 14:00 - 15:00 (CET)",
-        "You have been invited to: Quarterly business review\n"
-        f"When: {start.strftime('%A %d %B %Y')}, 14:00 - 15:00 (CET)\n"
-        "Where: Video call (link in the invitation)\n\n"
-        "Agenda: sales figures, open invoices, next quarter's plan.\n",
-        html="<p>You have been invited to: <b>Quarterly business review</b></p>"
-        f"<p>When: {start.strftime('%A %d %B %Y')}, 14:00 - 15:00 (CET)<br/>"
-        "Where: Video call</p><p>Agenda: sales figures, open invoices, "
-        "next quarter's plan.</p>",
-        date=ago(12),
-    )
-    calendar = invitation(
-        f"demo-qbr-{DOMAIN}", "Quarterly business review", start, 60, sarah, admin,
-        "Video call", "Agenda: sales figures, open invoices, next quarter's plan.")
-    invite.add_alternative(calendar, subtype="calendar", params={"method": "REQUEST"})
-    invite.add_attachment(calendar.encode("utf-8"), maintype="application", subtype="ics",
-                          filename="invite.ics")
-    out.append((ADMIN, (), invite))
-
-    piotr = ("Piotr Kamiński", "piotr.kaminski@wdrozenia-kaminski.example.pl")
-    start_pl = (now + datetime.timedelta(days=3)).replace(hour=9, minute=0, second=0)
-    zaproszenie = _message(
-        "zaproszenie-przeglad", piotr, [admin],
-        "Zaproszenie: Przegląd postępów wdrożenia systemu – "
-        + start_pl.strftime("%d.%m.%Y") + " 10:00–11:00 (czas środkowoeuropejski)",
-        "Zapraszam na spotkanie: przegląd postępów wdrożenia systemu.\n"
-        f"Kiedy: {start_pl.strftime('%d.%m.%Y')}, 10:00–11:00\n"
-        "Gdzie: sala konferencyjna „Wisła”, II piętro\n\n"
-        "Proszę o potwierdzenie obecności.\nPiotr Kamiński\n",
-        date=ago(26),
-    )
-    calendar_pl = invitation(
-        f"demo-przeglad-{DOMAIN}", "Przegląd postępów wdrożenia systemu", start_pl, 60,
-        piotr, admin, "Sala konferencyjna „Wisła”, II piętro",
-        "Omówienie postępów, ryzyk i harmonogramu kolejnego etapu.")
-    zaproszenie.add_alternative(calendar_pl, subtype="calendar", params={"method": "REQUEST"})
-    out.append((ADMIN, (SEEN,), zaproszenie))
-
-    recipients = {SALES: sales, ADMIN: admin, MARC: marc}
-    for mailbox, flags, slug, sender, subject, text, hours in PLAIN_MAIL:
-        message = _message(slug, sender, [recipients[mailbox]], subject, text, date=ago(hours))
-        out.append((mailbox, flags, message))
+    entries = load_data() if data is None else data
+    out = [mail_from_data(entry, number, ago) for number, entry in enumerate(entries, 1)]
+    out += invitations(now, ago)
+    ids = [message["Message-ID"] for _login, _flags, message in out]
+    if len(set(ids)) < len(ids):
+        twice = sorted({message_id for message_id in ids if ids.count(message_id) > 1})
+        raise DemoMailError(f"demo_mail.json: a slug used twice: {', '.join(twice)}")
     out.sort(key=lambda item: item[2]["Date"].datetime)
     return [(login, flags, message["Date"].datetime, message) for login, flags, message in out]
 

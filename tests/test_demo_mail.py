@@ -150,3 +150,38 @@ def test_seeded_once_across_restarts(demo_mail, mailservers, tmp_path):
     added, kept = demo_mail.seed(mailservers.host, mailservers.imap_port,
                                  {demo_mail.ADMIN: "demo-admin"}, state, now=later)
     assert (added, kept) == (0, expected[demo_mail.ADMIN])
+
+
+def test_a_mistake_in_the_data_file_is_refused_naming_the_mail(demo_mail):
+    """``dev/demo_mail.json`` is edited by hand: what it cannot mean is refused, not guessed."""
+    entries = demo_mail.load_data()
+    entry = next(item for item in entries if "pdf" in item and "html" not in item)
+    prefix = f"demo_mail.json, e-mail 3 ({entry['slug']}): "
+
+    def ago(hours):
+        return NOW - datetime.timedelta(hours=hours)
+
+    login, _flags, message = demo_mail.mail_from_data(entry, 3, ago)
+    assert message["Message-ID"] == f"<demo-{entry['slug']}@demo.example.com>"
+    assert login == demo_mail.MAILBOXES[entry["mailbox"]][0]
+    without_subject = {key: value for key, value in entry.items() if key != "subject"}
+    pdf = dict(entry["pdf"], lines=["Zamawiający: Kraków"])
+    cases = [
+        (dict(entry, form=entry["from"]), prefix + "unknown keys form (the keys: mailbox, "),
+        (without_subject, prefix + "missing keys subject"),
+        (dict(entry, text="Hello,\nOlivia"), prefix + '"text" must be a JSON array of strings'),
+        (dict(entry, hours_ago="3"), prefix + '"hours_ago" must be a JSON number'),
+        (dict(entry, pdf=pdf), prefix + '"pdf" must be a JSON {"file": string, "title": ASCII'),
+        (dict(entry, pdf=dict(pdf, lines="Item 1")), prefix + '"pdf" must be a JSON {"file"'),
+        (dict(entry, mailbox="marketing"), prefix + "unknown mailbox 'marketing'"),
+        (dict(entry, cc=["claims@example.com"]),
+         prefix + "'claims@example.com' is not an address written as \"Name <e-mail>\""),
+        (["not", "an", "object"], "demo_mail.json, e-mail 3: a JSON object is expected"),
+    ]
+    for bad, error in cases:
+        with pytest.raises(demo_mail.DemoMailError) as caught:
+            demo_mail.mail_from_data(bad, 3, ago)
+        assert str(caught.value).startswith(error), (bad, str(caught.value))
+    # Two e-mails with one slug (a copied entry) would be seeded once: refused as well.
+    with pytest.raises(demo_mail.DemoMailError, match=f"slug used twice: <demo-{entry['slug']}@"):
+        demo_mail.build_messages(NOW, [*entries, dict(entry, subject="Copy")])
