@@ -319,7 +319,7 @@ class MailAccountMessage(models.Model):
             if message.folder_id.account_id != message.account_id or \
                     message.folder_id.role == "account":
                 raise UserError(self.env._(
-                    "The e-mail %(subject)s cannot be put in the folder %(folder)s.",
+                    "The e-mail “%(subject)s” cannot be put in the folder “%(folder)s”.",
                     subject=message.display_name, folder=message.folder_id.display_name,
                 ))
 

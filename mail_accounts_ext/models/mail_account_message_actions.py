@@ -143,7 +143,7 @@ class MailAccountMessage(models.Model):
             mail = message.sudo().mail_mail_id
             if not mail:
                 raise UserError(self.env._(
-                    "The e-mail %(subject)s cannot be sent again; write it again with "
+                    "The e-mail “%(subject)s” cannot be sent again; write it again with "
                     "Forward.", subject=message.display_name))
             message.sudo().write({"state": "outgoing", "failure_reason": False})
             mail.write({"state": "outgoing", "failure_reason": False, "failure_type": False})
@@ -195,7 +195,7 @@ class MailAccountMessage(models.Model):
         if outside:
             raise UserError(self.env._(
                 "E-mails are deleted for good only from Deleted Items. Use Delete to move "
-                "%(subject)s to Deleted Items first.", subject=outside[0].display_name,
+                "“%(subject)s” to Deleted Items first.", subject=outside[0].display_name,
             ))
         if self and not self.env.user.has_group(DELETE_GROUP):
             raise AccessError(self.env._(

@@ -74,9 +74,9 @@ class MailAccountMessage(models.Model):
         """*Create lead/opportunity* (CRM installed): a lead from the e-mail, which is
         linked to it as *Link to document* does."""
         self.ensure_one()
+        self.check_access("write")  # linking changes the e-mail (its document)
         if "crm.lead" not in self.env:
             raise UserError(self.env._("Leads need the CRM application."))
-        self.check_access("write")  # linking changes the e-mail (its document)
         partner = self.sender_partner_id
         lead = self.env["crm.lead"].create({
             "name": self.subject or self.env._("E-mail from %(sender)s",

@@ -249,6 +249,8 @@ class TestSenderContact(MailboxCase):
             self.assertFalse(self.known.can_create_lead)
             with self.assertRaises(UserError):
                 self.known.action_create_lead()
+            with self.assertRaises(AccessError, msg="another's e-mail: access comes first"):
+                self.known.with_user(self.user_b).action_create_lead()
             arch = self.env["mail.account.message"].with_user(self.user_a).get_views(
                 [(False, "form")])["views"]["form"]["arch"]
             self.assertIn('name="action_create_lead"', arch)
