@@ -283,7 +283,7 @@ class MailAccountCompose(models.TransientModel):
     def _quoted(self, message, signature=""):
         """The reply's body: room to write, the signature, then the quote."""
         header = self.env._("On %(date)s, %(author)s wrote:",
-                            date=format_datetime(self.env, message.date),
+                            date=format_datetime(self.env, message.date, dt_format="short"),
                             author=message.email_from or "")
         # The body as the reader sees it: no remote content loads in the editor either.
         return Markup('<p><br/></p>%s<div>%s</div><blockquote style="%s">%s</blockquote>') % (
