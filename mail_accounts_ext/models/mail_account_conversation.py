@@ -44,7 +44,7 @@ class MailAccountConversation(models.Model):
         create_index(self.env.cr, "mail_account_conversation_subject_idx", self._table,
                      ["account_id", "subject_key"])
 
-    def _mae_refresh(self):
+    def _refresh_counts(self):
         """Counts, dates and the newest e-mail per folder of these conversations again
         (after a store, move, deletion or read/unread); empty ones go."""
         ids = self.ids

@@ -109,13 +109,13 @@ class MailAccountMessage(models.Model):
         if any(name in vals for name in LINK_FIELDS):
             self._assign_conversations()
         elif before is not None:
-            (before | self.sudo().conversation_id)._mae_refresh()
+            (before | self.sudo().conversation_id)._refresh_counts()
         return result
 
     def unlink(self):
         conversations = self.sudo().conversation_id
         result = super().unlink()
-        conversations._mae_refresh()
+        conversations._refresh_counts()
         return result
 
     # ------------------------------------------------------------------
@@ -132,13 +132,13 @@ class MailAccountMessage(models.Model):
             return
         # the SQL below sets conversation_id and is_conversation_head: a value of them
         # still waiting in the cache would overwrite it (the other fields are read from
-        # the cache, or flushed by _mae_refresh)
+        # the cache, or flushed by _refresh_counts)
         messages.flush_recordset(["conversation_id", "is_conversation_head"])
         touched = self.env["mail.account.conversation"].sudo()
         for account, of_account in messages.grouped("account_id").items():
             touched |= of_account._assign_account_conversations(account)
         # the conversations the e-mails are in now: merged ones are not among them
-        touched._mae_refresh()
+        touched._refresh_counts()
 
     def _assign_account_conversations(self, account):
         cr = self.env.cr
