@@ -206,9 +206,13 @@ class MailAccountMessage(models.Model):
     def _move_to_trash(self):
         for account, messages in self.grouped("account_id").items():
             trash = account._mailbox_folder("trash")
-            for folder, in_folder in messages.grouped("folder_id").items():
-                in_folder.sudo().write({"origin_folder_id": folder.id})
+            messages._remember_origin()
             messages.write({"folder_id": trash.id})
+
+    def _remember_origin(self):
+        """Before a move to Deleted Items: each e-mail keeps its folder, for *Restore*."""
+        for folder, in_folder in self.grouped("folder_id").items():
+            in_folder.sudo().write({"origin_folder_id": folder.id})
 
     def _remember_deletions(self, force_server_delete=False):
         """Keep the server identity of these messages before they are deleted."""

@@ -83,8 +83,7 @@ class MailAccountMessage(models.Model):
                 account=account.sudo().name))
         moving = self.filtered(lambda message: message.folder_id != folder)
         if folder.role == "trash":
-            for origin, messages in moving.grouped("folder_id").items():
-                messages.sudo().write({"origin_folder_id": origin.id})
+            moving._remember_origin()
         else:
             moving.filtered("origin_folder_id").sudo().write({"origin_folder_id": False})
         # folder_id is what users may write (RPC included): the same rules apply
