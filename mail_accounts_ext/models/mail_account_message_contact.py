@@ -1,7 +1,8 @@
 # Copyright 2026 mail_accounts_ext contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The sender of an e-mail and Odoo's contacts: the matching contact, *Create contact*
-and, when CRM is installed (no dependency), *Create lead*."""
+and, when CRM is installed (no dependency), *Create lead*; the contacts of addresses,
+which the composer's recipients use too."""
 
 import email.utils
 
@@ -27,13 +28,9 @@ class MailAccountMessage(models.Model):
     @api.depends("sender_email")
     @api.depends_context("uid")
     def _compute_sender_partner_id(self):
-        addresses = set(self.mapped("sender_email")) - {False}
-        by_address = {}
-        if addresses:
-            # As the reader: a contact they may not read is not shown (nor named).
-            for partner in self.env["res.partner"].search(
-                    [("email_normalized", "in", list(addresses))], order="is_company, id"):
-                by_address.setdefault(partner.email_normalized, partner)
+        # A person before a company of the same address.
+        by_address = self.env["res.partner"]._mae_by_address(
+            self.mapped("sender_email"), order="is_company, id")
         for message in self:
             message.sender_partner_id = by_address.get(message.sender_email, False)
 
@@ -104,3 +101,21 @@ class MailAccountMessage(models.Model):
         pairs = email.utils.getaddresses([self.email_from or ""])
         name = pairs[0][0] if pairs else ""
         return name or self.sender_email or ""
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    @api.model
+    def _mae_by_address(self, addresses, order="id"):
+        """``{normalized address: contact}`` of these normalized addresses (empty ones
+        ignored), the first contact in ``order`` for each.
+
+        As the current user: a contact they may not read is neither offered nor named.
+        """
+        addresses = list(set(addresses) - {False, None, ""})
+        by_address = {}
+        if addresses:
+            for partner in self.search([("email_normalized", "in", addresses)], order=order):
+                by_address.setdefault(partner.email_normalized, partner)
+        return by_address

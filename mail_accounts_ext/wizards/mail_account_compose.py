@@ -247,13 +247,8 @@ class MailAccountCompose(models.TransientModel):
     def _split_contacts(self, text):
         """(contacts, other addresses) of an address list ``text``."""
         entries = recipients.parse_entries(text)
-        normalized = {email_normalize(address) for _name, address, _entry in entries} - {False}
-        by_address = {}
-        if normalized:
-            # As the user: only contacts they may read are offered.
-            for partner in self.env["res.partner"].search(
-                    [("email_normalized", "in", list(normalized))], order="id"):
-                by_address.setdefault(partner.email_normalized, partner)
+        by_address = self.env["res.partner"]._mae_by_address(
+            email_normalize(address) for _name, address, _entry in entries)
         partners, others = self.env["res.partner"], []
         for name, address, entry in entries:
             partner = by_address.get(email_normalize(address))
