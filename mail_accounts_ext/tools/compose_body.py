@@ -28,13 +28,6 @@ def _signature_elements(root):
         cls=f" {SIGNATURE_CLASS} ")
 
 
-def has_signature(body):
-    """Whether ``body`` holds a signature block."""
-    if not (body or "").strip():
-        return False
-    return bool(_signature_elements(html.fragment_fromstring(body, create_parent="div")))
-
-
 def replace_signature(body, new_block):
     """``body`` with its first signature block replaced by ``new_block`` ("" removes it).
 
